@@ -1,0 +1,108 @@
+/*
+ * src/exec/exec.h: the interpreter's public interface, for the front ends
+ * (cli, testrun, mcp).
+ *
+ * A front end fills a struct exec_app once (the loaded program, where
+ * output goes, the process-wide policy from the command line) and then runs
+ * commands with exec_run(). The app is read-only during runs, so several
+ * threads may run commands from one app at once (MCP does); everything that
+ * changes during a run lives in a per-thread struct exec_state (see
+ * blocks.h), never in globals.
+ */
+#ifndef PERCH_EXEC_EXEC_H
+#define PERCH_EXEC_EXEC_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/err.h"
+#include "base/sbuf.h"
+#include "exec/output.h"
+#include "lang/lang.h"
+
+/* Process-wide facts and policy, set up once by main(). */
+struct exec_app {
+    const struct lang_program *prog; /* borrowed; outlives every run */
+    struct exec_sink *sink;          /* where output lines go (borrowed) */
+    unsigned deny_caps;              /* enum op_cap bits denied everywhere (--no-shell ...) */
+    /* --env A,B: only these host variables are visible (has_env_allow);
+     * an empty list hides the whole host environment. */
+    const char *const *env_allow;
+    size_t env_allow_count;
+    bool has_env_allow;
+    int64_t max_runtime_ns; /* --max-runtime; 0 = none */
+    int jobs;               /* --jobs; 0 = CPU count */
+    int stdin_fd;           /* what subprocesses and modules read; -1 = empty */
+    const char *exe_path;   /* absolute path of the perch binary; may be NULL */
+    atomic_int *interrupt;  /* set by Ctrl-C / cancellation; may be NULL */
+    const char *const *host_env; /* the host environment ("K=V"), NULL-terminated; borrowed */
+};
+
+/* Arguments for one command, by name, before type checks. */
+struct exec_arg_value {
+    const char *name;  /* borrowed: the lang_arg's name */
+    char *value;       /* owned text */
+};
+
+struct exec_args {
+    struct exec_arg_value *items;
+    size_t count, cap;
+    char **extra; /* proxy_args: words passed through, owned */
+    size_t extra_count, extra_cap;
+};
+
+void exec_args_release(struct exec_args *args);
+/* Set (or replace) an argument by its declared name; false with ERR_USAGE
+ * when the command has no such argument. */
+bool exec_args_set(struct exec_args *args, const struct lang_command *cmd, const char *name,
+                   const char *value, struct err *err);
+
+/*
+ * Read command-line style arguments for 'cmd': positionals by `index`,
+ * `-name=value`, `--name=value`, `--name value`, `--flag` for bools (and
+ * `--no-flag`), any order, `--` ends flags; a `rest` arg takes the remaining
+ * positionals joined by newlines. Fails with ERR_USAGE naming the arg.
+ * (Types are checked later, by exec_run.)
+ */
+bool exec_args_parse(const struct lang_command *cmd, int argc, char *const *argv,
+                     struct exec_args *out, struct err *err);
+
+/* Per-run options; zero-initialise and set what you need. */
+struct exec_run_opts {
+    const char *cwd;        /* absolute starting directory; NULL = process cwd */
+    unsigned deny_caps;     /* denied in addition to app->deny_caps */
+    int64_t timeout_ns;     /* 0 = none (app->max_runtime_ns still applies) */
+    struct exec_sink *sink; /* NULL = app->sink */
+    atomic_int *interrupt;  /* NULL = app->interrupt */
+};
+
+/*
+ * Run 'cmd' with 'args' (type-checked against its arg blocks, defaults
+ * applied). Output goes to the sink. Returns false with 'err' on failure:
+ * err->loc is the failing statement, err->kind the script-visible kind,
+ * err->code a module's exit code for ERR_WASM_EXIT. Top-level `catch`
+ * blocks have run by then.
+ */
+bool exec_run(const struct exec_app *app, const struct lang_command *cmd,
+              const struct exec_args *args, const struct exec_run_opts *opts, struct err *err);
+
+/* The exit status a front end should use for a failed run: 124 for a
+ * timeout, the module's code for wasm_exit, else 1. */
+int exec_exit_status(const struct err *err);
+
+/* Durations: "500ms", "30s", "5m", "1h30m", "7d", "2w"; a bare number is
+ * seconds. ERR_USAGE on bad input. */
+bool exec_duration_parse(const char *text, int64_t *out_ns, struct err *err);
+/* Short human text for a duration: "12ms", "1.50s", "2m05s", "29d23h". */
+void exec_duration_format(int64_t ns, char *buf, size_t size);
+
+/* CLOCK_MONOTONIC now, in ns. */
+int64_t exec_now_ns(void);
+
+/* Parse "no_shell,no_network,no_subprocess,no_write" into enum op_cap
+ * bits; ERR_USAGE naming an unknown flag. */
+bool exec_caps_parse(const char *flags, unsigned *out_caps, struct err *err);
+
+#endif
