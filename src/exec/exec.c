@@ -1,0 +1,1282 @@
+/*
+ * exec.c: the tree-walking interpreter: statements, command calls, op calls,
+ * scopes, environment overlays and the op context callbacks.
+ *
+ * DESIGN
+ *
+ * A run owns one struct exec_state (exec_int.h). Lookups walk
+ *
+ *     command scope (args, locals) → top-level bindings → auto variables
+ *       → environment overlays (command env, with_env, set_env)
+ *       → the host environment (minus what an --env allowlist hides)
+ *
+ * The bodies of if / for_each / try and of every block but `parallel` run
+ * in the enclosing scope, so what they bind stays visible afterwards; a
+ * command call gets a fresh scope whose parent is the top-level bindings, so
+ * its captures never leak into the caller.
+ *
+ * Errors are struct err values travelling back up the C stack. The first
+ * failure wins (err_set keeps it); the interpreter then adds the failing
+ * statement's location if nothing deeper did, and remembers which op failed
+ * (st->fail_op) so `rescue` can bind err.op.
+ *
+ * The interpreter never calls chdir() or setenv(): the cwd and the overlays
+ * are fields of the state, handed to ops through struct op_ctx.
+ */
+#include "exec/exec.h"
+
+#include <errno.h>
+#include <fnmatch.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "base/xalloc.h"
+#include "exec/exec_int.h"
+#include "exec/interp.h"
+#include "ops/ops.h"
+#include "os/clock.h"
+#include "os/path.h"
+
+int64_t
+exec_now_ns(void)
+{
+    return os_clock_mono_ns();
+}
+
+/* ---- errors ------------------------------------------------------------ */
+
+static void
+locate(struct err *err, const struct src_loc *loc)
+{
+    if (err && err_is_set(err) && !err->loc.line && loc)
+        err->loc = *loc;
+}
+
+int
+exec_exit_status(const struct err *err)
+{
+    if (!err || !err_is_set(err))
+        return 0;
+    if (err->kind == ERR_TIMEOUT)
+        return 124;
+    if (err->kind == ERR_WASM_EXIT && err->code > 0 && err->code < 256)
+        return err->code;
+    if (err->kind == ERR_USAGE)
+        return 2;
+    return 1;
+}
+
+void
+exec_bind_err(struct exec_state *st, const struct err *e)
+{
+    char code[32];
+    snprintf(code, sizeof(code), "%d", e->code);
+    exec_scope_set_text(st->scope, "err.kind", err_kind_name(e->kind));
+    exec_scope_set_text(st->scope, "err.message", e->msg);
+    exec_scope_set_text(st->scope, "err.code", code);
+    exec_scope_set_text(st->scope, "err.op", st->fail_op);
+    char line[32] = "";
+    if (e->loc.line)
+        snprintf(line, sizeof(line), "%u", (unsigned)e->loc.line);
+    exec_scope_set_text(st->scope, "err.line", line);
+}
+
+/* ---- lookups ----------------------------------------------------------- */
+
+const char *
+exec_lookup(struct exec_state *st, const char *name)
+{
+    const struct exec_value *v = exec_scope_get(st->scope, name);
+    if (v)
+        return v->text;
+    if (!strcmp(name, "cwd"))
+        return st->cwd; /* dynamic: follows with_cwd */
+    return NULL;
+}
+
+/* Interpolation's view of names: scopes, then the environment. */
+static const char *
+interp_lookup(void *self, const char *name)
+{
+    struct exec_state *st = self;
+    const char *v = exec_lookup(st, name);
+    if (v)
+        return v;
+    return exec_getenv(st, name);
+}
+
+static void op_ctx_init(struct exec_state *st, struct op_ctx *ctx);
+
+/* ${fn(args)}: a pure op from the registry. */
+static bool
+interp_call(void *self, const char *name, size_t argc, char **argv, struct sbuf *out,
+            struct err *err)
+{
+    struct exec_state *st = self;
+    const struct op_def *def = ops_find(name);
+    if (!def)
+        return err_set(err, ERR_UNRESOLVED_VAR, "unknown function '%s' in ${...}", name);
+    if (!def->is_pure)
+        return err_set(err, ERR_USAGE,
+                       "'%s' cannot be called inside ${...}: only pure ops can (it has effects)",
+                       name);
+    if ((int)argc < def->min_args || (def->max_args >= 0 && (int)argc > def->max_args))
+        return err_set(err, ERR_USAGE, "%s: expected %s", name, def->usage ? def->usage : "");
+    struct op_ctx ctx;
+    op_ctx_init(st, &ctx);
+    struct op_call call = { &ctx, def, argc, argv, true };
+    size_t mark = out->len;
+    if (!def->fn(&call, out, err))
+        return false;
+    /* A value inside a string reads like a shell's $(...): no final newline. */
+    while (out->len > mark && out->buf[out->len - 1] == '\n')
+        sbuf_setlen(out, out->len - 1);
+    return true;
+}
+
+char *
+exec_word(struct exec_state *st, const struct lang_word *word, struct err *err)
+{
+    struct exec_interp_env env = { interp_lookup, interp_call, st };
+    struct sbuf sb = SBUF_INIT;
+    if (!exec_interp_word(&env, word, &sb, err)) {
+        locate(err, &word->loc);
+        sbuf_release(&sb);
+        return NULL;
+    }
+    return sbuf_detach(&sb, NULL);
+}
+
+void
+exec_bind(struct exec_state *st, const char *name, const char *text)
+{
+    exec_scope_set_text(st->scope, name, text);
+}
+
+/* ---- environment ------------------------------------------------------- */
+
+size_t
+exec_env_mark(const struct exec_state *st)
+{
+    return st->env_count;
+}
+
+void
+exec_env_push(struct exec_state *st, const char *key, const char *value)
+{
+    st->env = xgrow(st->env, &st->env_cap, st->env_count + 1, sizeof(*st->env));
+    st->env[st->env_count].key = xstrdup(key);
+    st->env[st->env_count].value = value ? xstrdup(value) : NULL;
+    st->env_count++;
+}
+
+void
+exec_env_pop(struct exec_state *st, size_t mark)
+{
+    while (st->env_count > mark) {
+        st->env_count--;
+        free(st->env[st->env_count].key);
+        free(st->env[st->env_count].value);
+    }
+}
+
+static bool
+env_allowed(const struct exec_app *app, const char *name)
+{
+    if (!app->has_env_allow)
+        return true;
+    for (size_t i = 0; i < app->env_allow_count; i++)
+        if (!strcmp(app->env_allow[i], name))
+            return true;
+    return false;
+}
+
+const char *
+exec_getenv(struct exec_state *st, const char *name)
+{
+    for (size_t i = st->env_count; i > 0; i--)
+        if (!strcmp(st->env[i - 1].key, name))
+            return st->env[i - 1].value;
+    if (!env_allowed(st->app, name))
+        return NULL;
+    return exec_host_env(st->app, name);
+}
+
+/* Append K=V to an envp under construction, replacing an earlier K. */
+static void
+envp_set(char ***envp, size_t *count, size_t *cap, const char *key, const char *value)
+{
+    size_t klen = strlen(key);
+    for (size_t i = 0; i < *count; i++) {
+        if (!strncmp((*envp)[i], key, klen) && (*envp)[i][klen] == '=') {
+            free((*envp)[i]);
+            if (value) {
+                (*envp)[i] = xasprintf("%s=%s", key, value);
+            } else {
+                memmove(&(*envp)[i], &(*envp)[i + 1], (*count - i) * sizeof(char *));
+                (*count)--;
+            }
+            return;
+        }
+    }
+    if (!value)
+        return;
+    *envp = xgrow(*envp, cap, *count + 2, sizeof(char *));
+    (*envp)[(*count)++] = xasprintf("%s=%s", key, value);
+    (*envp)[*count] = NULL;
+}
+
+char **
+exec_envp(struct exec_state *st)
+{
+    char **envp = NULL;
+    size_t count = 0, cap = 0;
+    envp = xgrow(envp, &cap, 1, sizeof(char *));
+    envp[0] = NULL;
+    for (const char *const *e = st->app->host_env; e && *e; e++) {
+        const char *eq = strchr(*e, '=');
+        if (!eq)
+            continue;
+        char *key = xstrndup(*e, (size_t)(eq - *e));
+        if (env_allowed(st->app, key))
+            envp_set(&envp, &count, &cap, key, eq + 1);
+        free(key);
+    }
+    /* UPPER_CASE top-level bindings, as evaluated at command start. */
+    for (size_t i = 0; i < st->prog->binding_count; i++) {
+        const struct lang_binding *b = &st->prog->bindings[i];
+        if (!b->is_exported)
+            continue;
+        const struct exec_value *v = exec_scope_get_local(st->globals, b->name);
+        if (v)
+            envp_set(&envp, &count, &cap, b->name, v->text);
+    }
+    for (size_t i = 0; i < st->env_count; i++)
+        envp_set(&envp, &count, &cap, st->env[i].key, st->env[i].value);
+    return envp;
+}
+
+/* ---- cwd, caps, deadlines ---------------------------------------------- */
+
+const char *
+exec_cwd(const struct exec_state *st)
+{
+    return st->cwd;
+}
+
+char *
+exec_cwd_dup(const struct exec_state *st)
+{
+    return xstrdup(st->cwd);
+}
+
+void
+exec_set_cwd(struct exec_state *st, const char *dir)
+{
+    char *abs = os_path_abs(st->cwd, dir);
+    free(st->cwd);
+    st->cwd = abs;
+}
+
+unsigned
+exec_caps_denied(const struct exec_state *st)
+{
+    return st->deny_caps;
+}
+
+void
+exec_caps_set_denied(struct exec_state *st, unsigned denied)
+{
+    st->deny_caps = denied;
+}
+
+static const struct {
+    unsigned cap;
+    const char *flag;
+} cap_flags[] = {
+    { OP_CAP_SHELL, "no_shell" },
+    { OP_CAP_SUBPROCESS, "no_subprocess" },
+    { OP_CAP_NETWORK, "no_network" },
+    { OP_CAP_WRITE, "no_write" },
+};
+
+bool
+exec_caps_parse(const char *flags, unsigned *out_caps, struct err *err)
+{
+    unsigned caps = 0;
+    const char *p = flags;
+    while (*p) {
+        while (*p == ',' || *p == ' ')
+            p++;
+        if (!*p)
+            break;
+        const char *e = p;
+        while (*e && *e != ',' && *e != ' ')
+            e++;
+        size_t len = (size_t)(e - p);
+        bool found = false;
+        for (size_t i = 0; i < sizeof(cap_flags) / sizeof(cap_flags[0]); i++) {
+            if (strlen(cap_flags[i].flag) == len && !strncmp(p, cap_flags[i].flag, len)) {
+                caps |= cap_flags[i].cap;
+                found = true;
+            }
+        }
+        if (!found)
+            return err_set(err, ERR_USAGE,
+                           "sandbox: unknown flag '%.*s' (known: no_shell, no_network, "
+                           "no_subprocess, no_write)",
+                           (int)len, p);
+        p = e;
+    }
+    *out_caps = caps;
+    return true;
+}
+
+bool
+exec_caps_check(struct exec_state *st, unsigned caps, const char *what, struct err *err)
+{
+    unsigned denied = caps & st->deny_caps;
+    if (!denied)
+        return true;
+    for (size_t i = 0; i < sizeof(cap_flags) / sizeof(cap_flags[0]); i++) {
+        if (denied & cap_flags[i].cap)
+            return err_set(err, ERR_SANDBOX_DENIED, "sandbox: '%s' needs %s (denied by %s)", what,
+                           ops_cap_name(cap_flags[i].cap), cap_flags[i].flag);
+    }
+    return err_set(err, ERR_SANDBOX_DENIED, "sandbox: '%s' is denied", what);
+}
+
+int64_t
+exec_deadline(const struct exec_state *st)
+{
+    return st->deadline_ns;
+}
+
+void
+exec_deadline_narrow(struct exec_state *st, int64_t deadline_ns, const char *label)
+{
+    if (!deadline_ns || (st->deadline_ns && st->deadline_ns <= deadline_ns))
+        return;
+    st->deadline_ns = deadline_ns;
+    snprintf(st->deadline_label, sizeof(st->deadline_label), "%s", label ? label : "deadline");
+}
+
+void
+exec_deadline_restore(struct exec_state *st, int64_t deadline_ns, const char *label)
+{
+    st->deadline_ns = deadline_ns;
+    snprintf(st->deadline_label, sizeof(st->deadline_label), "%s", label ? label : "");
+}
+
+atomic_int *
+exec_interrupt(struct exec_state *st)
+{
+    return st->interrupt;
+}
+
+bool
+exec_check_stop(struct exec_state *st, struct err *err)
+{
+    if (st->interrupt && atomic_load(st->interrupt))
+        return err_set(err, ERR_CANCELLED, "run cancelled");
+    if (st->deadline_ns && os_clock_mono_ns() >= st->deadline_ns)
+        return err_set(err, ERR_TIMEOUT, "timed out (%s)", st->deadline_label);
+    return true;
+}
+
+bool
+exec_sleep(struct exec_state *st, int64_t ns, struct err *err)
+{
+    enum os_sleep_result r = os_sleep_ns(ns, st->deadline_ns, st->interrupt);
+    if (r == OS_SLEEP_DONE)
+        return true;
+    if (!exec_check_stop(st, err))
+        return false;
+    return err_set(err, ERR_CANCELLED, "run cancelled");
+}
+
+const struct lang_program *
+exec_program(const struct exec_state *st)
+{
+    return st->prog;
+}
+
+const char *
+exec_script_dir(const struct exec_state *st)
+{
+    const struct exec_value *v = exec_scope_get_local(st->autos, "script_dir");
+    return v ? v->text : st->prog->dir;
+}
+
+int
+exec_stdin_fd(const struct exec_state *st)
+{
+    return st->app->stdin_fd;
+}
+
+void
+exec_print(struct exec_state *st, int stream, const char *data, size_t len)
+{
+    exec_out_write(st->out, stream, data, len);
+}
+
+/* ---- requires ---------------------------------------------------------- */
+
+/* Is 'path' equal to 'dir' or inside it (both absolute and clean)? */
+static bool
+path_within(const char *path, const char *dir)
+{
+    size_t n = strlen(dir);
+    if (n == 1 && dir[0] == '/')
+        return true;
+    return !strncmp(path, dir, n) && (path[n] == '\0' || path[n] == '/');
+}
+
+bool
+exec_check_required(struct exec_state *st, enum op_check what, const char *subject,
+                    struct err *err)
+{
+    const struct lang_program *prog = st->prog;
+    if (!prog->has_requires)
+        return true;
+    enum lang_req_kind want;
+    enum err_kind kind;
+    const char *noun;
+    switch (what) {
+    case OP_CHECK_BIN:
+        want = LANG_REQ_BIN, kind = ERR_BIN_NOT_DECLARED, noun = "bin";
+        break;
+    case OP_CHECK_ENV:
+        want = LANG_REQ_ENV, kind = ERR_ENV_NOT_DECLARED, noun = "env";
+        break;
+    case OP_CHECK_HOST:
+        want = LANG_REQ_HOST, kind = ERR_HOST_NOT_DECLARED, noun = "host";
+        break;
+    case OP_CHECK_READ:
+        want = LANG_REQ_READ, kind = ERR_READ_NOT_DECLARED, noun = "read";
+        break;
+    case OP_CHECK_WRITE:
+    default:
+        want = LANG_REQ_WRITE, kind = ERR_WRITE_NOT_DECLARED, noun = "write";
+        break;
+    }
+    for (size_t i = 0; i < prog->require_count; i++) {
+        const struct lang_require *r = &prog->requires[i];
+        /* A declared write location may also be read. */
+        if (r->kind != want && !(want == LANG_REQ_READ && r->kind == LANG_REQ_WRITE))
+            continue;
+        struct err ignored = { 0 };
+        char *decl = exec_word(st, &r->value, &ignored);
+        if (!decl)
+            continue;
+        bool ok = false;
+        if (want == LANG_REQ_READ || want == LANG_REQ_WRITE) {
+            char *abs = os_path_abs(exec_script_dir(st), decl);
+            char *subj = os_path_abs(st->cwd, subject);
+            ok = path_within(subj, abs);
+            free(abs);
+            free(subj);
+        } else if (want == LANG_REQ_BIN) {
+            const char *base = strrchr(subject, '/');
+            const char *dbase = strrchr(decl, '/');
+            ok = !strcmp(decl, subject) || (base && !strcmp(dbase ? dbase : decl, base + 1)) ||
+                 (dbase && !strcmp(dbase + 1, subject));
+        } else {
+            ok = !fnmatch(decl, subject, 0);
+        }
+        free(decl);
+        if (ok)
+            return true;
+    }
+    return err_set(err, kind, "%s '%s' is not declared in requires (add: %s \"%s\")", noun,
+                   subject, noun, subject);
+}
+
+/* ---- op context callbacks ---------------------------------------------- */
+
+static const char *
+vt_getenv(void *self, const char *name)
+{
+    return exec_getenv(self, name);
+}
+
+static void
+vt_setenv(void *self, const char *name, const char *value)
+{
+    exec_env_push(self, name, value);
+}
+
+static char **
+vt_envp(void *self)
+{
+    return exec_envp(self);
+}
+
+static void
+vt_output(void *self, int stream, const char *data, size_t len)
+{
+    exec_print(self, stream, data, len);
+}
+
+static bool
+vt_check(void *self, enum op_check what, const char *subject, struct err *err)
+{
+    return exec_check_required(self, what, subject, err);
+}
+
+static void
+vt_list_commands(void *self, struct sbuf *out)
+{
+    struct exec_state *st = self;
+    for (size_t i = 0; i < st->prog->command_count; i++) {
+        const struct lang_command *c = &st->prog->commands[i];
+        if (c->is_private || c->is_test)
+            continue;
+        sbuf_adds(out, c->name);
+        sbuf_addc(out, '\n');
+    }
+}
+
+static const struct op_ctx_vtable exec_vtable = {
+    vt_getenv, vt_setenv, vt_envp, vt_output, vt_check, vt_list_commands,
+};
+
+static void
+op_ctx_init(struct exec_state *st, struct op_ctx *ctx)
+{
+    ctx->cwd = st->cwd;
+    ctx->deadline_ns = st->deadline_ns;
+    ctx->interrupt = st->interrupt;
+    ctx->stdin_fd = st->app->stdin_fd;
+    ctx->script_dir = exec_script_dir(st);
+    ctx->vt = &exec_vtable;
+    ctx->self = st;
+}
+
+void
+exec_op_ctx(struct exec_state *st, struct op_ctx *ctx)
+{
+    op_ctx_init(st, ctx);
+}
+
+/* ---- statements -------------------------------------------------------- */
+
+static void
+set_fail_op(struct exec_state *st, const char *name)
+{
+    if (!st->fail_op[0])
+        snprintf(st->fail_op, sizeof(st->fail_op), "%s", name);
+}
+
+/* Interpolate every argument of 'stmt'. Returns argc or -1 on failure. */
+static int
+eval_args(struct exec_state *st, const struct lang_word *words, size_t count, char ***out_argv,
+          struct err *err)
+{
+    char **argv = xcalloc(count + 1, sizeof(char *));
+    for (size_t i = 0; i < count; i++) {
+        argv[i] = exec_word(st, &words[i], err);
+        if (!argv[i]) {
+            for (size_t j = 0; j < i; j++)
+                free(argv[j]);
+            free(argv);
+            return -1;
+        }
+    }
+    *out_argv = argv;
+    return (int)count;
+}
+
+static void
+free_argv(char **argv, int argc)
+{
+    for (int i = 0; i < argc; i++)
+        free(argv[i]);
+    free(argv);
+}
+
+static void
+bind_capture(struct exec_state *st, const char *target, struct sbuf *value)
+{
+    while (value->len && value->buf[value->len - 1] == '\n')
+        sbuf_setlen(value, value->len - 1);
+    if (value->len && value->buf[value->len - 1] == '\r')
+        sbuf_setlen(value, value->len - 1);
+    exec_scope_set_text(st->scope, target, value->buf);
+}
+
+/* A sink that keeps stdout (a command capture) and passes stderr on. */
+struct keep_stdout_sink {
+    struct exec_sink base;
+    struct sbuf *keep;
+    struct exec_out *pass; /* the caller's line buffer */
+};
+
+static void
+keep_stdout_write(struct exec_sink *base, int stream, const char *data, size_t len)
+{
+    struct keep_stdout_sink *s = (struct keep_stdout_sink *)base;
+    if (stream == 1)
+        sbuf_add(s->keep, data, len);
+    else
+        exec_out_write(s->pass, stream, data, len);
+}
+
+static bool
+run_op(struct exec_state *st, const struct lang_stmt *stmt, const struct op_def *def,
+       struct err *err)
+{
+    char **argv;
+    int argc = eval_args(st, stmt->args, stmt->arg_count, &argv, err);
+    if (argc < 0)
+        return false;
+    bool ok = false;
+    struct sbuf out = SBUF_INIT;
+    if (argc < def->min_args || (def->max_args >= 0 && argc > def->max_args)) {
+        err_set(err, ERR_USAGE, "%s: expected %s (got %d argument%s)", def->name,
+                def->usage && *def->usage ? def->usage : "no arguments", argc,
+                argc == 1 ? "" : "s");
+        goto done;
+    }
+    if (!exec_caps_check(st, def->caps, def->name, err))
+        goto done;
+    if (!exec_check_stop(st, err))
+        goto done;
+    struct op_ctx ctx;
+    op_ctx_init(st, &ctx);
+    struct op_call call = { &ctx, def, (size_t)argc, argv, stmt->target != NULL };
+    ok = def->fn(&call, &out, err);
+    if (!ok && err_is_set(err) && err->kind != ERR_TIMEOUT && st->deadline_ns &&
+        os_clock_mono_ns() >= st->deadline_ns) {
+        /* The op gave up because the deadline passed: report the timeout. */
+        err_clear(err);
+        err_set(err, ERR_TIMEOUT, "timed out (%s) in '%s'", st->deadline_label, def->name);
+    }
+    if (ok && stmt->target)
+        bind_capture(st, stmt->target, &out);
+done:
+    if (!ok)
+        set_fail_op(st, def->name);
+    sbuf_release(&out);
+    free_argv(argv, argc);
+    return ok;
+}
+
+/* A call of a bin declared in `requires`: run it through the exec op. */
+static bool
+run_bin(struct exec_state *st, const struct lang_stmt *stmt, struct err *err)
+{
+    const struct op_def *def = ops_find("exec");
+    if (!def)
+        return err_set(err, ERR_UNKNOWN_COMMAND, "cannot run '%s': no exec op", stmt->name);
+    char **argv;
+    int argc = eval_args(st, stmt->args, stmt->arg_count, &argv, err);
+    if (argc < 0)
+        return false;
+    char **full = xcalloc((size_t)argc + 2, sizeof(char *));
+    full[0] = xstrdup(stmt->name);
+    for (int i = 0; i < argc; i++)
+        full[i + 1] = argv[i];
+    free(argv);
+    bool ok = false;
+    struct sbuf out = SBUF_INIT;
+    if (exec_caps_check(st, def->caps, stmt->name, err)) {
+        struct op_ctx ctx;
+        op_ctx_init(st, &ctx);
+        struct op_call call = { &ctx, def, (size_t)argc + 1, full, stmt->target != NULL };
+        ok = def->fn(&call, &out, err);
+        if (ok && stmt->target)
+            bind_capture(st, stmt->target, &out);
+    }
+    if (!ok)
+        set_fail_op(st, stmt->name);
+    sbuf_release(&out);
+    free_argv(full, argc + 1);
+    return ok;
+}
+
+static bool
+is_declared_bin(const struct lang_program *prog, const char *name)
+{
+    for (size_t i = 0; i < prog->require_count; i++) {
+        const struct lang_require *r = &prog->requires[i];
+        if (r->kind != LANG_REQ_BIN)
+            continue;
+        const char *t = r->value.text;
+        const char *base = strrchr(t, '/');
+        if (!strcmp(t, name) || (base && !strcmp(base + 1, name)))
+            return true;
+    }
+    return false;
+}
+
+static bool
+run_call(struct exec_state *st, const struct lang_stmt *stmt, struct err *err)
+{
+    const struct lang_command *cmd = lang_find_command(st->prog, stmt->name);
+    if (cmd) {
+        char **argv;
+        int argc = eval_args(st, stmt->args, stmt->arg_count, &argv, err);
+        if (argc < 0)
+            return false;
+        struct sbuf cap = SBUF_INIT;
+        bool ok = exec_call_command(st, cmd, argc, argv, stmt->target ? &cap : NULL, err);
+        if (ok && stmt->target)
+            bind_capture(st, stmt->target, &cap);
+        sbuf_release(&cap);
+        free_argv(argv, argc);
+        return ok;
+    }
+    const struct op_def *def = ops_find(stmt->name);
+    if (def)
+        return run_op(st, stmt, def, err);
+    if (!strcmp(stmt->name, "fail")) {
+        char **argv;
+        int argc = eval_args(st, stmt->args, stmt->arg_count, &argv, err);
+        if (argc < 0)
+            return false;
+        struct sbuf msg = SBUF_INIT;
+        for (int i = 0; i < argc; i++) {
+            if (i)
+                sbuf_addc(&msg, ' ');
+            sbuf_adds(&msg, argv[i]);
+        }
+        err_set(err, ERR_FAIL, "%s", msg.len ? msg.buf : "failed");
+        set_fail_op(st, "fail");
+        sbuf_release(&msg);
+        free_argv(argv, argc);
+        return false;
+    }
+    if (is_declared_bin(st->prog, stmt->name))
+        return run_bin(st, stmt, err);
+    return err_set(err, ERR_UNKNOWN_COMMAND, "unknown op or command '%s'", stmt->name);
+}
+
+static bool
+run_assign(struct exec_state *st, const struct lang_stmt *stmt, struct err *err)
+{
+    if (!stmt->arg_count) {
+        exec_scope_set_text(st->scope, stmt->target, "");
+        return true;
+    }
+    const struct lang_word *w = &stmt->args[0];
+    struct exec_value v;
+    if (w->quote == LANG_QUOTE_BARE && !w->has_interp) {
+        exec_value_literal(&v, w->text);
+    } else {
+        char *text = exec_word(st, w, err);
+        if (!text)
+            return false;
+        exec_value_string_take(&v, text);
+    }
+    exec_scope_set_take(st->scope, stmt->target, &v);
+    return true;
+}
+
+static bool
+run_if(struct exec_state *st, const struct lang_stmt *stmt, struct err *err)
+{
+    for (size_t i = 0; i < stmt->clause_count; i++) {
+        const struct lang_clause *c = &stmt->clauses[i];
+        bool take = true;
+        if (c->kind != LANG_CLAUSE_ELSE) {
+            if (!c->cond)
+                continue;
+            if (!exec_cond(st, c->cond, &take, err)) {
+                locate(err, &c->loc);
+                return false;
+            }
+        }
+        if (take)
+            return exec_run_body(st, &c->body, err);
+    }
+    return true;
+}
+
+static bool
+run_for_each(struct exec_state *st, const struct lang_stmt *stmt, struct err *err)
+{
+    if (stmt->arg_count < 2)
+        return err_set(err, ERR_USAGE, "for_each: expected a list and an item name");
+    char *list = exec_word(st, &stmt->args[0], err);
+    if (!list)
+        return false;
+    const char *item = stmt->args[1].text;
+    bool ok = true;
+    char *save = NULL;
+    for (char *line = strtok_r(list, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+        size_t n = strlen(line);
+        if (n && line[n - 1] == '\r')
+            line[--n] = '\0';
+        if (!n)
+            continue;
+        exec_scope_set_text(st->scope, item, line);
+        if (!exec_run_body(st, &stmt->body, err)) {
+            ok = false;
+            break;
+        }
+    }
+    free(list);
+    return ok;
+}
+
+static bool
+case_matches(const char *pattern, const char *subject)
+{
+    if (strpbrk(pattern, "*?["))
+        return fnmatch(pattern, subject, 0) == 0;
+    return strcmp(pattern, subject) == 0;
+}
+
+static bool
+run_match(struct exec_state *st, const struct lang_stmt *stmt, struct err *err)
+{
+    if (!stmt->arg_count)
+        return err_set(err, ERR_USAGE, "match: expected a value");
+    char *subject = exec_word(st, &stmt->args[0], err);
+    if (!subject)
+        return false;
+    bool ok = true;
+    for (size_t i = 0; i < stmt->clause_count; i++) {
+        const struct lang_clause *c = &stmt->clauses[i];
+        bool take = c->kind == LANG_CLAUSE_ELSE;
+        for (size_t j = 0; !take && j < c->arg_count; j++) {
+            char *v = exec_word(st, &c->args[j], err);
+            if (!v) {
+                ok = false;
+                goto done;
+            }
+            take = case_matches(v, subject);
+            free(v);
+        }
+        if (take) {
+            ok = exec_run_body(st, &c->body, err);
+            break;
+        }
+    }
+done:
+    free(subject);
+    return ok;
+}
+
+static bool
+rescue_matches(struct exec_state *st, const struct lang_clause *c, const struct err *e)
+{
+    if (!c->arg_count)
+        return true;
+    for (size_t j = 0; j < c->arg_count; j++) {
+        struct err ignored = { 0 };
+        char *kind = exec_word(st, &c->args[j], &ignored);
+        bool hit = kind && !strcmp(kind, err_kind_name(e->kind));
+        free(kind);
+        if (hit)
+            return true;
+    }
+    return false;
+}
+
+static bool
+run_try(struct exec_state *st, const struct lang_stmt *stmt, struct err *err)
+{
+    struct err e = { 0 };
+    st->fail_op[0] = '\0';
+    bool ok = exec_run_body(st, &stmt->body, &e);
+    if (!ok && e.kind != ERR_CANCELLED) {
+        for (size_t i = 0; i < stmt->clause_count; i++) {
+            const struct lang_clause *c = &stmt->clauses[i];
+            if (c->kind != LANG_CLAUSE_RESCUE || !rescue_matches(st, c, &e))
+                continue;
+            exec_bind_err(st, &e);
+            err_clear(&e);
+            st->fail_op[0] = '\0';
+            ok = exec_run_body(st, &c->body, &e);
+            break;
+        }
+    }
+    for (size_t i = 0; i < stmt->clause_count; i++) {
+        const struct lang_clause *c = &stmt->clauses[i];
+        if (c->kind != LANG_CLAUSE_FINALLY)
+            continue;
+        struct err fe = { 0 };
+        if (!exec_run_body(st, &c->body, &fe) && ok) {
+            ok = false;
+            e = fe;
+        }
+    }
+    if (!ok && err && !err_is_set(err))
+        *err = e;
+    return ok;
+}
+
+static bool
+run_block(struct exec_state *st, const struct lang_stmt *stmt, struct err *err)
+{
+    const struct exec_block_def *def = exec_block_find(stmt->block);
+    if (!def)
+        return err_set(err, ERR_UNKNOWN_COMMAND, "unknown block '%s'", stmt->name);
+    struct sbuf out = SBUF_INIT;
+    bool ok = def->fn(st, stmt, &out, err);
+    if (!ok)
+        set_fail_op(st, def->name);
+    else if (stmt->target)
+        bind_capture(st, stmt->target, &out);
+    sbuf_release(&out);
+    return ok;
+}
+
+static bool
+run_one(struct exec_state *st, const struct lang_stmt *stmt, struct err *err)
+{
+    switch (stmt->kind) {
+    case LANG_STMT_CALL:
+        return run_call(st, stmt, err);
+    case LANG_STMT_ASSIGN:
+        return run_assign(st, stmt, err);
+    case LANG_STMT_BLOCK:
+        return run_block(st, stmt, err);
+    case LANG_STMT_IF:
+        return run_if(st, stmt, err);
+    case LANG_STMT_FOR_EACH:
+        return run_for_each(st, stmt, err);
+    case LANG_STMT_MATCH:
+        return run_match(st, stmt, err);
+    case LANG_STMT_TRY:
+        return run_try(st, stmt, err);
+    }
+    return err_set(err, ERR_USAGE, "unknown statement");
+}
+
+bool
+exec_run_stmt(struct exec_state *st, const struct lang_stmt *stmt, struct err *err)
+{
+    if (st->depth >= EXEC_MAX_DEPTH)
+        return err_set(err, ERR_LIMIT, "nesting deeper than %d (runaway recursion?)",
+                       EXEC_MAX_DEPTH);
+    if (!exec_check_stop(st, err)) {
+        locate(err, &stmt->loc);
+        return false;
+    }
+    st->depth++;
+    /* `a && b || c`: each link decides whether the next one runs. */
+    struct err e = { 0 };
+    bool ok = run_one(st, stmt, &e);
+    locate(&e, &stmt->loc);
+    for (const struct lang_stmt *cur = stmt; cur->chain != LANG_CHAIN_NONE && cur->next;
+         cur = cur->next) {
+        bool run_next = cur->chain == LANG_CHAIN_AND ? ok : !ok;
+        if (!run_next)
+            continue;
+        if (e.kind == ERR_TIMEOUT || e.kind == ERR_CANCELLED)
+            break;
+        err_clear(&e);
+        st->fail_op[0] = '\0';
+        ok = run_one(st, cur->next, &e);
+        locate(&e, &cur->next->loc);
+    }
+    st->depth--;
+    if (!ok && err && !err_is_set(err))
+        *err = e;
+    return ok;
+}
+
+bool
+exec_run_body(struct exec_state *st, const struct lang_body *body, struct err *err)
+{
+    for (size_t i = 0; i < body->count; i++)
+        if (!exec_run_stmt(st, &body->stmts[i], err))
+            return false;
+    return true;
+}
+
+/* ---- commands ---------------------------------------------------------- */
+
+static bool
+name_in(const char *name, const char *const *list, size_t count)
+{
+    for (size_t i = 0; i < count; i++)
+        if (!strcmp(list[i], name))
+            return true;
+    return false;
+}
+
+static bool
+check_command_platform(const struct lang_command *cmd, struct err *err)
+{
+    if (cmd->require_os_count && !name_in(exec_os_name(), cmd->require_os, cmd->require_os_count))
+        return err_set(err, ERR_REQUIREMENT_UNMET, "command '%s' requires os %s (this is %s)",
+                       cmd->name, cmd->require_os[0], exec_os_name());
+    if (cmd->require_arch_count &&
+        !name_in(exec_arch_name(), cmd->require_arch, cmd->require_arch_count))
+        return err_set(err, ERR_REQUIREMENT_UNMET, "command '%s' requires arch %s (this is %s)",
+                       cmd->name, cmd->require_arch[0], exec_arch_name());
+    return true;
+}
+
+/*
+ * Run 'cmd' in a fresh scope whose parent is the top-level bindings, with
+ * 'args' bound. Applies the command's `dir` and `env`, restores cwd and
+ * overlays afterwards. With 'capture', stdout is collected there.
+ */
+static bool
+run_command_args(struct exec_state *st, const struct lang_command *cmd,
+                 const struct exec_args *args, struct sbuf *capture, struct err *err)
+{
+    if (!check_command_platform(cmd, err))
+        return false;
+    struct exec_scope *saved_scope = st->scope;
+    const struct lang_command *saved_cmd = st->cmd;
+    char *saved_cwd = xstrdup(st->cwd);
+    size_t env_mark = exec_env_mark(st);
+    struct exec_out *saved_out = st->out;
+    struct keep_stdout_sink keep = { { keep_stdout_write }, capture, saved_out };
+    struct exec_out cap_out;
+    bool ok = false;
+
+    struct exec_scope *scope = exec_scope_new(st->globals);
+    st->scope = scope;
+    st->cmd = cmd;
+    if (!exec_args_bind(st, cmd, args, scope, err))
+        goto done;
+    for (size_t i = 0; i < cmd->env_count; i++) {
+        char *v = exec_word(st, &cmd->env[i].value, err);
+        if (!v)
+            goto done;
+        exec_env_push(st, cmd->env[i].key, v);
+        free(v);
+    }
+    if (cmd->dir) {
+        char *d = exec_word(st, cmd->dir, err);
+        if (!d)
+            goto done;
+        /* `dir` is relative to the file that declares the command. */
+        char *abs = os_path_abs(exec_script_dir(st), d);
+        free(d);
+        exec_set_cwd(st, abs);
+        free(abs);
+    }
+    if (capture) {
+        exec_out_init(&cap_out, &keep.base);
+        st->out = &cap_out;
+    }
+    ok = exec_run_body(st, &cmd->body, err);
+    if (capture) {
+        exec_out_release(&cap_out);
+        st->out = saved_out;
+    }
+done:
+    exec_env_pop(st, env_mark);
+    free(st->cwd);
+    st->cwd = saved_cwd;
+    st->scope = saved_scope;
+    st->cmd = saved_cmd;
+    exec_scope_free(scope);
+    return ok;
+}
+
+bool
+exec_call_command(struct exec_state *st, const struct lang_command *cmd, int argc,
+                  char *const *argv, struct sbuf *capture, struct err *err)
+{
+    struct exec_args args = { 0 };
+    bool ok = exec_args_parse(cmd, argc, argv, &args, err) &&
+              run_command_args(st, cmd, &args, capture, err);
+    exec_args_release(&args);
+    return ok;
+}
+
+/* ---- states ------------------------------------------------------------ */
+
+/* Evaluate the top-level bindings into st->globals, in order, so a binding
+ * may use earlier ones. */
+static bool
+eval_bindings(struct exec_state *st, struct err *err)
+{
+    for (size_t i = 0; i < st->prog->binding_count; i++) {
+        const struct lang_binding *b = &st->prog->bindings[i];
+        struct exec_value v;
+        if (b->type == LANG_TYPE_STRING) {
+            char *text = exec_word(st, &b->value, err);
+            if (!text) {
+                locate(err, &b->loc);
+                return false;
+            }
+            exec_value_string_take(&v, text);
+        } else {
+            exec_value_literal(&v, b->value.text);
+        }
+        exec_scope_set_take(st->globals, b->name, &v);
+    }
+    return true;
+}
+
+static char *
+process_cwd(void)
+{
+    char buf[PATH_MAX];
+    if (getcwd(buf, sizeof(buf)))
+        return xstrdup(buf);
+    return xstrdup("/");
+}
+
+struct exec_state *
+exec_state_new(const struct exec_app *app, const struct exec_run_opts *opts, struct err *err)
+{
+    struct exec_state *st = xcalloc(1, sizeof(*st));
+    st->app = app;
+    st->prog = app->prog;
+    st->cwd = opts && opts->cwd ? xstrdup(opts->cwd) : process_cwd();
+    st->deny_caps = app->deny_caps | (opts ? opts->deny_caps : 0);
+    st->interrupt = opts && opts->interrupt ? opts->interrupt : app->interrupt;
+    exec_out_init(&st->out_base, opts && opts->sink ? opts->sink : app->sink);
+    st->out = &st->out_base;
+    sbuf_init(&st->scratch);
+    int64_t now = os_clock_mono_ns();
+    if (app->max_runtime_ns)
+        exec_deadline_narrow(st, now + app->max_runtime_ns, "--max-runtime");
+    if (opts && opts->timeout_ns)
+        exec_deadline_narrow(st, now + opts->timeout_ns, "test_timeout");
+    st->autos = exec_scope_new(NULL);
+    exec_autos_fill(st, st->autos);
+    st->globals = exec_scope_new(st->autos);
+    st->scope = st->globals;
+    if (!eval_bindings(st, err)) {
+        exec_state_free(st);
+        return NULL;
+    }
+    return st;
+}
+
+struct exec_state *
+exec_state_fork(struct exec_state *st)
+{
+    struct exec_state *f = xcalloc(1, sizeof(*f));
+    f->app = st->app;
+    f->prog = st->prog;
+    f->autos = exec_scope_dup_flat(st->autos, NULL);
+    f->globals = exec_scope_dup_flat(st->globals, NULL);
+    f->globals->parent = f->autos;
+    /* The branch's scope: a flattened copy of the command scope chain up to
+     * (not including) the globals. */
+    f->scope = st->scope == st->globals ? f->globals : exec_scope_dup_flat(st->scope, st->globals);
+    if (f->scope != f->globals)
+        f->scope->parent = f->globals;
+    f->cwd = xstrdup(st->cwd);
+    for (size_t i = 0; i < st->env_count; i++)
+        exec_env_push(f, st->env[i].key, st->env[i].value);
+    f->deny_caps = st->deny_caps;
+    f->deadline_ns = st->deadline_ns;
+    memcpy(f->deadline_label, st->deadline_label, sizeof(f->deadline_label));
+    f->interrupt = st->interrupt;
+    exec_out_init(&f->out_base, st->out->sink);
+    f->out = &f->out_base;
+    f->depth = st->depth;
+    f->cmd = st->cmd;
+    sbuf_init(&f->scratch);
+    return f;
+}
+
+void
+exec_state_free(struct exec_state *st)
+{
+    if (!st)
+        return;
+    exec_out_release(&st->out_base);
+    if (st->scope != st->globals)
+        exec_scope_free(st->scope);
+    exec_scope_free(st->globals);
+    exec_scope_free(st->autos);
+    exec_env_pop(st, 0);
+    free(st->env);
+    free(st->cwd);
+    sbuf_release(&st->scratch);
+    free(st);
+}
+
+/* ---- runs -------------------------------------------------------------- */
+
+static bool
+catch_matches(struct exec_state *st, const struct lang_catch *c, const struct err *e)
+{
+    if (!c->kind_count)
+        return true;
+    for (size_t i = 0; i < c->kind_count; i++) {
+        struct err ignored = { 0 };
+        char *k = exec_word(st, &c->kinds[i], &ignored);
+        bool hit = k && !strcmp(k, err_kind_name(e->kind));
+        free(k);
+        if (hit)
+            return true;
+    }
+    return false;
+}
+
+/* Top-level `catch` blocks: the first matching one runs with err.* bound.
+ * The run still fails afterwards (a catch reports or cleans up; `try` is
+ * the way to recover). */
+static void
+run_catches(struct exec_state *st, const struct err *e)
+{
+    for (size_t i = 0; i < st->prog->catch_count; i++) {
+        const struct lang_catch *c = &st->prog->catches[i];
+        if (!catch_matches(st, c, e))
+            continue;
+        struct exec_scope *scope = exec_scope_new(st->globals);
+        struct exec_scope *saved = st->scope;
+        st->scope = scope;
+        exec_bind_err(st, e);
+        struct err ignored = { 0 };
+        /* A catch body still has to respect cancellation but not the
+         * deadline that just fired. */
+        int64_t deadline = st->deadline_ns;
+        st->deadline_ns = 0;
+        exec_run_body(st, &c->body, &ignored);
+        st->deadline_ns = deadline;
+        st->scope = saved;
+        exec_scope_free(scope);
+        break;
+    }
+}
+
+bool
+exec_run(const struct exec_app *app, const struct lang_command *cmd, const struct exec_args *args,
+         const struct exec_run_opts *opts, struct err *err)
+{
+    struct exec_state *st = exec_state_new(app, opts, err);
+    if (!st)
+        return false;
+    struct err e = { 0 };
+    bool ok = true;
+    /* requires os/arch: the whole file needs them. */
+    for (size_t i = 0; ok && i < app->prog->require_count; i++) {
+        const struct lang_require *r = &app->prog->requires[i];
+        if (r->kind != LANG_REQ_OS && r->kind != LANG_REQ_ARCH)
+            continue;
+        const char *have = r->kind == LANG_REQ_OS ? exec_os_name() : exec_arch_name();
+        if (strcmp(r->value.text, have)) {
+            bool other = false; /* several os lines: any may match */
+            for (size_t j = 0; j < app->prog->require_count; j++)
+                other = other || (app->prog->requires[j].kind == r->kind &&
+                                  !strcmp(app->prog->requires[j].value.text, have));
+            if (!other) {
+                err_set(&e, ERR_REQUIREMENT_UNMET, "this file requires %s %s (this is %s)",
+                        r->kind == LANG_REQ_OS ? "os" : "arch", r->value.text, have);
+                e.loc = r->loc;
+                ok = false;
+            }
+        }
+    }
+    if (ok)
+        ok = run_command_args(st, cmd, args, NULL, &e);
+    if (!ok) {
+        if (!e.loc.line)
+            e.loc = cmd->loc;
+        run_catches(st, &e);
+        if (err && !err_is_set(err))
+            *err = e;
+    }
+    exec_state_free(st);
+    return ok;
+}

@@ -1,0 +1,75 @@
+/*
+ * src/exec/exec_int.h: the interpreter's private types, shared by the files
+ * of src/exec only. Block handlers elsewhere use the accessors in blocks.h.
+ */
+#ifndef PERCH_EXEC_EXEC_INT_H
+#define PERCH_EXEC_EXEC_INT_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "exec/blocks.h"
+#include "exec/exec.h"
+#include "exec/output.h"
+#include "exec/value.h"
+#include "lang/lang.h"
+
+/* Nesting cap for command calls and blocks: the tree walker recurses, so
+ * bound it (STYLE C.6). The parser already caps block depth per body. */
+#define EXEC_MAX_DEPTH 200
+
+/* One environment overlay entry (with_env, command env, set_env). */
+struct exec_env_entry {
+    char *key;   /* owned */
+    char *value; /* owned; NULL hides the variable */
+};
+
+/*
+ * Everything that changes while commands run, owned by one thread.
+ * A `parallel` branch gets its own (exec_state_fork).
+ */
+struct exec_state {
+    const struct exec_app *app;      /* borrowed, read-only */
+    const struct lang_program *prog; /* borrowed, read-only */
+    struct exec_scope *autos;        /* owned: script_dir, os, ... (root of the chain) */
+    struct exec_scope *globals;      /* owned: top-level bindings; parent = autos */
+    struct exec_scope *scope;        /* innermost scope; a command call owns its own */
+    char *cwd;                       /* owned, absolute */
+    struct exec_env_entry *env;      /* overlays, oldest first; the last match wins */
+    size_t env_count, env_cap;
+    unsigned deny_caps;        /* enum op_cap bits denied; only ever grows inside a block */
+    int64_t deadline_ns;       /* CLOCK_MONOTONIC; 0 = none */
+    char deadline_label[48];   /* for messages: "timeout \"2s\"" or "--max-runtime 30" */
+    atomic_int *interrupt;     /* borrowed; may be NULL */
+    struct exec_out out_base;  /* this state's line buffer */
+    struct exec_out *out;      /* where prints go now (a capture swaps it) */
+    int depth;                 /* command calls + blocks currently active */
+    const struct lang_command *cmd; /* the command whose body is running */
+    char fail_op[64];          /* the op that produced the current error ("" = none) */
+    struct sbuf scratch;       /* lookup results that are computed (cwd) */
+};
+
+/* exec.c */
+struct exec_state *exec_state_new(const struct exec_app *app, const struct exec_run_opts *opts,
+                                  struct err *err);
+bool exec_run_stmt(struct exec_state *st, const struct lang_stmt *stmt, struct err *err);
+bool exec_call_command(struct exec_state *st, const struct lang_command *cmd, int argc,
+                       char *const *argv, struct sbuf *capture, struct err *err);
+/* Bind err.kind / err.message / err.code / err.op in the current scope. */
+void exec_bind_err(struct exec_state *st, const struct err *e);
+
+/* args.c */
+bool exec_args_bind(struct exec_state *st, const struct lang_command *cmd,
+                    const struct exec_args *args, struct exec_scope *scope, struct err *err);
+
+/* auto.c */
+void exec_autos_fill(struct exec_state *st, struct exec_scope *autos);
+const char *exec_host_env(const struct exec_app *app, const char *name);
+const char *exec_os_name(void);
+const char *exec_arch_name(void);
+
+/* cond.c */
+bool exec_cond(struct exec_state *st, const struct lang_cond *cond, bool *out, struct err *err);
+
+#endif
