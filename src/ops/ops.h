@@ -141,6 +141,15 @@ op_check(struct op_ctx *ctx, enum op_check what, const char *subject, struct err
     return ctx->vt && ctx->vt->check ? ctx->vt->check(ctx->self, what, subject, err) : true;
 }
 void op_envp_free(char **envp);
+
+/*
+ * Call 'def' with 'argc' arguments: checks the argument count against
+ * min_args/max_args (ERR_USAGE with the op's usage line) and whether the
+ * run must stop (ERR_TIMEOUT), then runs the op. 'out' receives the value.
+ * The caller has already checked the op's capabilities against the sandbox.
+ */
+bool ops_call(const struct op_def *def, struct op_ctx *ctx, size_t argc, char *const *argv,
+              bool is_captured, struct sbuf *out, struct err *err);
 /* Resolve 'path' against ctx->cwd; returns a new string (caller frees). */
 char *op_path_resolve(const struct op_ctx *ctx, const char *path);
 /* True when the run has been interrupted or the deadline has passed. */
