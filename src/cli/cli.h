@@ -9,6 +9,73 @@
 #ifndef PERCH_CLI_CLI_H
 #define PERCH_CLI_CLI_H
 
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "base/err.h"
+#include "lang/lang.h"
+
+#define CLI_EXIT_OK      0
+#define CLI_EXIT_FAIL    1
+#define CLI_EXIT_USAGE   2
+#define CLI_EXIT_TIMEOUT 124
+
+/* Global flags, as parsed from the words before the command name. */
+struct cli_opts {
+    const char *file;    /* -f FILE; NULL: a script argument or commands.perch upward */
+    unsigned deny_caps;  /* --no-shell --no-network --no-subprocess --no-write */
+    bool has_env_allow;  /* --env A,B given */
+    char **env_allow;    /* owned list of names */
+    size_t env_allow_count;
+    int jobs;               /* --jobs N; 0 = CPU count */
+    int64_t max_runtime_ns; /* --max-runtime SECS; 0 = none */
+    bool trace;             /* --trace */
+    bool report;            /* --report[=PATH] */
+    const char *report_path;
+    const char *audit_path; /* --audit FILE */
+    bool check;             /* --check */
+    bool help;              /* --help / -h */
+    bool version;           /* --version */
+    bool build;             /* --build */
+    const char *out_path;   /* -o OUT */
+    const char **includes;  /* --include PATH (repeatable); owned array */
+    size_t include_count;
+    const char *completions; /* --completions SHELL */
+    bool list_commands;      /* --list-commands (used by completion scripts) */
+};
+
+/*
+ * Parse global flags from argv[1...] up to the first word that is not one
+ * (the command, a script path, or a built-in like `test`). Sets *out_next
+ * to its index (argc when none). Returns -1 to go on, or an exit status
+ * (after printing the problem) for a bad flag.
+ */
+int cli_parse_globals(int argc, char **argv, struct cli_opts *opts, int *out_next);
+void cli_opts_release(struct cli_opts *opts);
+
+/* The nearest commands.perch in 'dir' or its parents; new string or NULL. */
+char *cli_find_commands_file(const char *dir);
+/* True when 'arg' names an existing regular file ending in ".perch". */
+bool cli_is_script_path(const char *arg);
+
+/* The closest of 'candidates' to 'word' (edit distance at most a third
+ * of the word's length, at least 2), or NULL. */
+const char *cli_suggest(const char *word, const char *const *candidates, size_t count);
+
+/* Print a run failure: "FILE:LINE: error: MESSAGE (kind)". */
+void cli_print_run_error(const struct err *err);
+
+/* Help texts (stdout). */
+void cli_print_usage(FILE *out);
+void cli_print_program_help(FILE *out, const struct lang_program *prog);
+void cli_print_command_help(FILE *out, const struct lang_command *cmd);
+/* `perch help [OP]`: argv starts at "help". */
+int cli_help_main(int argc, char **argv);
+/* `perch --completions bash|zsh|fish`. */
+int cli_completions(const char *shell);
+
 /*
  * `perch wasm ...`: run a WebAssembly module directly, like `wasmtime run`.
  * 'argv' starts at the word "wasm" (argv[0] == "wasm", argv[1] == "run", ...),

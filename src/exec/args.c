@@ -6,6 +6,7 @@
  */
 #include "exec/exec.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -271,6 +272,35 @@ exec_args_bind(struct exec_state *st, const struct lang_command *cmd,
         }
         exec_scope_set_text(scope, "args", sb.buf);
         sbuf_release(&sb);
+    }
+    return true;
+}
+
+bool
+exec_args_check(const struct lang_command *cmd, const struct exec_args *args, struct err *err)
+{
+    for (size_t i = 0; i < cmd->arg_count; i++) {
+        const struct lang_arg *a = &cmd->args[i];
+        const char *given = NULL;
+        for (size_t k = 0; k < args->count; k++)
+            if (!strcmp(args->items[k].name, a->name))
+                given = args->items[k].value;
+        if (!given) {
+            if (!a->default_value && !a->is_optional && !a->is_rest &&
+                a->type != LANG_TYPE_BOOL)
+                return err_set(err, ERR_USAGE, "command '%s': missing required argument '%s' (%s)",
+                               cmd->name, a->name, lang_type_name(a->type));
+            continue;
+        }
+        char what[160];
+        snprintf(what, sizeof(what), "argument '%s' of command '%s'", a->name, cmd->name);
+        struct exec_value v;
+        if (!exec_value_parse(&v, vtype_of(a->type), given, what, err)) {
+            if (err)
+                err->kind = ERR_USAGE;
+            return false;
+        }
+        exec_value_release(&v);
     }
     return true;
 }

@@ -7,6 +7,7 @@
  */
 #include <stdlib.h>
 
+#include "base/duration.h"
 #include "exec/blocks.h"
 #include "exec/exec.h"
 
@@ -26,7 +27,7 @@ block_cache(struct exec_state *st, const struct lang_stmt *stmt, struct sbuf *ou
         if (!ttl)
             return false;
         int64_t ns;
-        bool ok = exec_duration_parse(ttl, &ns, err);
+        bool ok = duration_parse(ttl, &ns, err);
         free(ttl);
         if (!ok)
             return false;

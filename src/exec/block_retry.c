@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "base/duration.h"
 #include "exec/blocks.h"
 #include "exec/exec.h"
 #include "exec/value.h"
@@ -41,7 +42,7 @@ block_retry(struct exec_state *st, const struct lang_stmt *stmt, struct sbuf *ou
         char *b = exec_word(st, &stmt->args[1], err);
         if (!b)
             return false;
-        bool ok = exec_duration_parse(b, &backoff, err);
+        bool ok = duration_parse(b, &backoff, err);
         free(b);
         if (!ok)
             return false;

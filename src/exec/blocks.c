@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "base/duration.h"
 #include "base/xalloc.h"
 #include "exec/exec_int.h"
 #include "os/clock.h"
@@ -146,7 +147,7 @@ block_timeout(struct exec_state *st, const struct lang_stmt *stmt, struct sbuf *
     if (!text)
         return false;
     int64_t ns;
-    if (!exec_duration_parse(text, &ns, err)) {
+    if (!duration_parse(text, &ns, err)) {
         free(text);
         return false;
     }

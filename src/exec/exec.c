@@ -64,8 +64,8 @@ exec_exit_status(const struct err *err)
         return 124;
     if (err->kind == ERR_WASM_EXIT && err->code > 0 && err->code < 256)
         return err->code;
-    if (err->kind == ERR_USAGE)
-        return 2;
+    if (err->kind == ERR_CANCELLED)
+        return 130;
     return 1;
 }
 

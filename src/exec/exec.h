@@ -69,6 +69,13 @@ bool exec_args_set(struct exec_args *args, const struct lang_command *cmd, const
 bool exec_args_parse(const struct lang_command *cmd, int argc, char *const *argv,
                      struct exec_args *out, struct err *err);
 
+/* Check given arguments against 'cmd' before running: types, and required
+ * args that have no default. ERR_USAGE naming the arg and the value. The
+ * same checks happen again in exec_run; this lets a front end reject bad
+ * input (exit 2, MCP error) before anything runs. */
+bool exec_args_check(const struct lang_command *cmd, const struct exec_args *args,
+                     struct err *err);
+
 /* Per-run options; zero-initialise and set what you need. */
 struct exec_run_opts {
     const char *cwd;        /* absolute starting directory; NULL = process cwd */
@@ -89,14 +96,8 @@ bool exec_run(const struct exec_app *app, const struct lang_command *cmd,
               const struct exec_args *args, const struct exec_run_opts *opts, struct err *err);
 
 /* The exit status a front end should use for a failed run: 124 for a
- * timeout, the module's code for wasm_exit, else 1. */
+ * timeout, the module's code for wasm_exit, 130 when cancelled, else 1. */
 int exec_exit_status(const struct err *err);
-
-/* Durations: "500ms", "30s", "5m", "1h30m", "7d", "2w"; a bare number is
- * seconds. ERR_USAGE on bad input. */
-bool exec_duration_parse(const char *text, int64_t *out_ns, struct err *err);
-/* Short human text for a duration: "12ms", "1.50s", "2m05s", "29d23h". */
-void exec_duration_format(int64_t ns, char *buf, size_t size);
 
 /* CLOCK_MONOTONIC now, in ns. */
 int64_t exec_now_ns(void);

@@ -1,0 +1,238 @@
+/*
+ * cli_help.c: --help, COMMAND --help, `perch help [OP]` and shell
+ * completion scripts. Everything here prints to stdout: help is output the
+ * user asked for.
+ */
+#include "cli/cli.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/xalloc.h"
+#include "ops/ops.h"
+
+void
+cli_print_usage(FILE *out)
+{
+    fputs("Usage: perch [FLAGS] [-f FILE] COMMAND [ARGS]\n"
+          "       perch [FLAGS] SCRIPT.perch COMMAND [ARGS]\n"
+          "       perch test [--filter S] [-v] [--keep-tempdir]\n"
+          "       perch help [OP]\n"
+          "       perch wasm run [--dir HOST[::GUEST]] [--env K=V] MODULE [ARGS]\n"
+          "\n"
+          "Without -f, perch runs the nearest commands.perch in the current directory\n"
+          "or its parents.\n"
+          "\n"
+          "Flags:\n"
+          "  -f, --file FILE      the .perch file to use\n"
+          "  --check              check the file and print diagnostics\n"
+          "  --no-shell           deny shell ops\n"
+          "  --no-network         deny network ops\n"
+          "  --no-subprocess      deny running programs\n"
+          "  --no-write           deny filesystem changes\n"
+          "  --env A,B            only these host environment variables are visible\n"
+          "  --max-runtime SECS   stop the run after SECS seconds (exit 124)\n"
+          "  --jobs N             at most N parallel branches at once\n"
+          "  --trace              print spans live to stderr\n"
+          "  --report[=PATH]      print the span tree after the run\n"
+          "  --audit FILE         append NDJSON audit events to FILE\n"
+          "  --build -o OUT       bundle the file into one executable\n"
+          "  --completions SHELL  print a completion script (bash, zsh, fish)\n"
+          "  --version            print the version\n"
+          "  -h, --help           this help; COMMAND --help for a command's arguments\n",
+          out);
+}
+
+static bool
+is_listed(const struct lang_command *c)
+{
+    return !c->is_private && !c->is_test;
+}
+
+void
+cli_print_program_help(FILE *out, const struct lang_program *prog)
+{
+    if (prog->name) {
+        fprintf(out, "%s", prog->name);
+        if (prog->version)
+            fprintf(out, " %s", prog->version);
+        if (prog->about)
+            fprintf(out, ": %s", prog->about);
+        fputs("\n\n", out);
+    }
+    size_t width = 8;
+    for (size_t i = 0; i < prog->command_count; i++)
+        if (is_listed(&prog->commands[i]) && strlen(prog->commands[i].name) > width)
+            width = strlen(prog->commands[i].name);
+    fputs("Commands:\n", out);
+    size_t shown = 0;
+    for (size_t i = 0; i < prog->command_count; i++) {
+        const struct lang_command *c = &prog->commands[i];
+        if (!is_listed(c))
+            continue;
+        fprintf(out, "  %-*s  %s\n", (int)width, c->name, c->description ? c->description : "");
+        shown++;
+    }
+    if (!shown)
+        fputs("  (none)\n", out);
+    fputs("\nRun 'perch COMMAND --help' for a command's arguments, 'perch help' for the ops,\n"
+          "'perch test' for the tests. Global flags: perch --help with no file.\n",
+          out);
+}
+
+static void
+print_arg_synopsis(FILE *out, const struct lang_arg *a)
+{
+    bool required = !a->is_optional && !a->default_value && a->type != LANG_TYPE_BOOL;
+    if (a->index >= 0 || a->is_rest) {
+        fprintf(out, required ? " <%s%s>" : " [%s%s]", a->name, a->is_rest ? "..." : "");
+    } else if (a->type == LANG_TYPE_BOOL) {
+        fprintf(out, " [--%s]", a->name);
+    } else {
+        fprintf(out, required ? " --%s <%s>" : " [--%s <%s>]", a->name,
+                lang_type_name(a->type));
+    }
+}
+
+void
+cli_print_command_help(FILE *out, const struct lang_command *cmd)
+{
+    fprintf(out, "Usage: perch %s", cmd->name);
+    for (size_t i = 0; i < cmd->arg_count; i++)
+        print_arg_synopsis(out, &cmd->args[i]);
+    fputc('\n', out);
+    if (cmd->description)
+        fprintf(out, "\n%s\n", cmd->description);
+    if (!cmd->arg_count)
+        return;
+    fputs("\nArguments:\n", out);
+    size_t width = 8;
+    for (size_t i = 0; i < cmd->arg_count; i++)
+        if (strlen(cmd->args[i].name) + 2 > width)
+            width = strlen(cmd->args[i].name) + 2;
+    for (size_t i = 0; i < cmd->arg_count; i++) {
+        const struct lang_arg *a = &cmd->args[i];
+        char name[128];
+        snprintf(name, sizeof(name), "%s%s", a->index >= 0 || a->is_rest ? "" : "--", a->name);
+        fprintf(out, "  %-*s  %-6s", (int)width, name, lang_type_name(a->type));
+        if (a->index >= 0)
+            fprintf(out, "  position %d", a->index);
+        if (a->is_rest)
+            fputs("  the remaining arguments", out);
+        if (a->default_value)
+            fprintf(out, "  default: %s", a->default_value->text);
+        else if (!a->is_optional && a->type != LANG_TYPE_BOOL)
+            fputs("  required", out);
+        if (a->description)
+            fprintf(out, "  %s", a->description);
+        fputc('\n', out);
+    }
+}
+
+static const char *
+ret_name(enum op_ret r)
+{
+    switch (r) {
+    case OP_RET_STRING:
+        return "string";
+    case OP_RET_INT:
+        return "int";
+    case OP_RET_BOOL:
+        return "bool";
+    case OP_RET_LIST:
+        return "list (one item per line)";
+    case OP_RET_NONE:
+        break;
+    }
+    return "nothing";
+}
+
+int
+cli_help_main(int argc, char **argv)
+{
+    size_t count = 0;
+    const struct op_def *ops = ops_all(&count);
+    if (argc < 2) {
+        size_t width = 8;
+        for (size_t i = 0; i < count; i++)
+            if (strlen(ops[i].name) > width)
+                width = strlen(ops[i].name);
+        printf("Ops (%zu):\n", count);
+        for (size_t i = 0; i < count; i++)
+            printf("  %-*s  %s\n", (int)width, ops[i].name, ops[i].doc ? ops[i].doc : "");
+        printf("\nBlocks: if/elif/else, for_each, match/case, try/rescue/finally, parallel,\n"
+               "retry, timeout, cache, sandbox, with_env, with_cwd, wasm_run, os, arch.\n"
+               "Run 'perch help OP' for one op.\n");
+        return CLI_EXIT_OK;
+    }
+    int status = CLI_EXIT_OK;
+    for (int k = 1; k < argc; k++) {
+        const struct op_def *d = ops_find(argv[k]);
+        if (!d) {
+            const char **names = xcalloc(count + 1, sizeof(char *));
+            for (size_t i = 0; i < count; i++)
+                names[i] = ops[i].name;
+            const char *s = cli_suggest(argv[k], names, count);
+            fprintf(stderr, "perch help: unknown op '%s'", argv[k]);
+            if (s)
+                fprintf(stderr, "; did you mean '%s'?", s);
+            fputc('\n', stderr);
+            free(names);
+            status = CLI_EXIT_USAGE;
+            continue;
+        }
+        printf("%s %s\n", d->name, d->usage ? d->usage : "");
+        if (d->doc)
+            printf("  %s\n", d->doc);
+        printf("  returns: %s\n", ret_name(d->ret));
+        if (d->caps)
+            printf("  needs: %s%s%s%s\n", d->caps & OP_CAP_SHELL ? "shell " : "",
+                   d->caps & OP_CAP_SUBPROCESS ? "subprocess " : "",
+                   d->caps & OP_CAP_NETWORK ? "network " : "", d->caps & OP_CAP_WRITE ? "write" : "");
+        if (d->is_pure)
+            printf("  pure: usable inside ${...} as %s(...)\n", d->name);
+    }
+    return status;
+}
+
+int
+cli_completions(const char *shell)
+{
+    if (!strcmp(shell, "bash")) {
+        fputs("# perch bash completion: eval \"$(perch --completions bash)\"\n"
+              "_perch() {\n"
+              "    local cur=${COMP_WORDS[COMP_CWORD]}\n"
+              "    if [ \"$COMP_CWORD\" -eq 1 ]; then\n"
+              "        COMPREPLY=($(compgen -W \"$(perch --list-commands 2>/dev/null) test help "
+              "--help --version --check\" -- \"$cur\"))\n"
+              "    else\n"
+              "        COMPREPLY=($(compgen -f -- \"$cur\"))\n"
+              "    fi\n"
+              "}\n"
+              "complete -F _perch perch\n",
+              stdout);
+    } else if (!strcmp(shell, "zsh")) {
+        fputs("#compdef perch\n"
+              "# perch zsh completion: perch --completions zsh > \"${fpath[1]}/_perch\"\n"
+              "_perch() {\n"
+              "    if (( CURRENT == 2 )); then\n"
+              "        local -a cmds\n"
+              "        cmds=(${(f)\"$(perch --list-commands 2>/dev/null)\"} test help)\n"
+              "        _describe 'command' cmds\n"
+              "    else\n"
+              "        _files\n"
+              "    fi\n"
+              "}\n"
+              "compdef _perch perch\n",
+              stdout);
+    } else if (!strcmp(shell, "fish")) {
+        fputs("# perch fish completion: perch --completions fish | source\n"
+              "complete -c perch -f -n '__fish_is_first_arg' "
+              "-a '(perch --list-commands 2>/dev/null) test help'\n",
+              stdout);
+    } else {
+        fprintf(stderr, "perch: --completions: unknown shell '%s' (bash, zsh or fish)\n", shell);
+        return CLI_EXIT_USAGE;
+    }
+    return CLI_EXIT_OK;
+}

@@ -1,0 +1,307 @@
+/*
+ * main_perch.c: main() of `perch`: global flags, finding the .perch file,
+ * and dispatch to a command, `perch test`, `perch help`, `perch wasm` or
+ * --check. The only place (with main_mcp.c) that decides the exit status.
+ *
+ * stdout carries only what commands print (and help the user asked for);
+ * every message of perch's own goes to stderr.
+ */
+#include <limits.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "base/xalloc.h"
+#include "cli/cli.h"
+#include "exec/exec.h"
+#include "exec/output.h"
+#include "lang/lang.h"
+#include "ops/ops.h"
+#include "os/sysinfo.h"
+#include "testrun/testrun.h"
+
+extern char **environ;
+
+/* Set by SIGINT; the interpreter stops between statements and subprocesses
+ * are stopped by their waits. A second Ctrl-C kills perch outright. */
+static atomic_int interrupted;
+
+static void
+on_sigint(int sig)
+{
+    (void)sig;
+    atomic_store(&interrupted, 1);
+}
+
+static void
+install_sigint(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_sigint;
+    sa.sa_flags = SA_RESETHAND;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+}
+
+static bool
+is_known_op(void *user, const char *name)
+{
+    (void)user;
+    return ops_find(name) != NULL || !strcmp(name, "fail");
+}
+
+/* Public, non-test command names, for suggestions and --list-commands. */
+static const char **
+command_names(const struct lang_program *prog, size_t *out_count)
+{
+    const char **names = xcalloc(prog->command_count + 1, sizeof(char *));
+    size_t n = 0;
+    for (size_t i = 0; i < prog->command_count; i++)
+        if (!prog->commands[i].is_test && !prog->commands[i].is_private)
+            names[n++] = prog->commands[i].name;
+    *out_count = n;
+    return names;
+}
+
+static int
+unknown_command(const struct lang_program *prog, const char *name)
+{
+    size_t n;
+    const char **names = command_names(prog, &n);
+    const char *s = cli_suggest(name, names, n);
+    fprintf(stderr, "perch: unknown command '%s'", name);
+    if (s)
+        fprintf(stderr, "; did you mean '%s'?", s);
+    fprintf(stderr, "\nrun 'perch --help' to list the commands of %s\n", prog->path);
+    free(names);
+    return CLI_EXIT_USAGE;
+}
+
+static int
+run_check(const char *path)
+{
+    struct lang_diags diags;
+    lang_diags_init(&diags);
+    struct lang_load_opts lo = { 0 };
+    lo.warn_indent = true;
+    struct lang_program *prog = lang_load_file_opts(path, &lo, &diags);
+    if (prog)
+        lang_check(prog, is_known_op, NULL, &diags);
+    lang_diags_print(&diags, stderr);
+    int status = diags.error_count ? CLI_EXIT_FAIL : CLI_EXIT_OK;
+    if (!diags.error_count)
+        fprintf(stderr, "%s: ok (%zu warning%s)\n", path, diags.warning_count,
+                diags.warning_count == 1 ? "" : "s");
+    lang_program_free(prog);
+    lang_diags_release(&diags);
+    return status;
+}
+
+/* Parse `perch test` flags. Returns -1 to go on or an exit status. */
+static int
+parse_test_flags(int argc, char **argv, struct testrun_opts *t)
+{
+    for (int i = 0; i < argc; i++) {
+        const char *a = argv[i];
+        if (!strcmp(a, "-v") || !strcmp(a, "--verbose")) {
+            t->verbose = true;
+        } else if (!strcmp(a, "--keep-tempdir")) {
+            t->keep_tempdir = true;
+        } else if (!strcmp(a, "--filter") && i + 1 < argc) {
+            t->filter = argv[++i];
+        } else if (!strncmp(a, "--filter=", 9)) {
+            t->filter = a + 9;
+        } else if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+            printf("Usage: perch test [--filter S] [-v] [--keep-tempdir]\n"
+                   "Runs the commands marked `test`, sorted by name, each in a fresh\n"
+                   "temporary directory with shell, network and subprocess denied unless\n"
+                   "the test allows them (test_allow_shell ...), within test_timeout\n"
+                   "(default 30s).\n");
+            return CLI_EXIT_OK;
+        } else {
+            fprintf(stderr, "perch test: unknown argument '%s' (--filter S, -v, --keep-tempdir)\n",
+                    a);
+            return CLI_EXIT_USAGE;
+        }
+    }
+    return -1;
+}
+
+/* Does argv (a command's words) ask for help before any "--"? */
+static bool
+wants_help(const struct lang_command *cmd, int argc, char **argv)
+{
+    if (lang_command_find_arg(cmd, "help"))
+        return false;
+    for (int i = 0; i < argc; i++) {
+        if (!strcmp(argv[i], "--"))
+            return false;
+        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h"))
+            return true;
+    }
+    return false;
+}
+
+static void
+warn_unsupported(const struct cli_opts *o)
+{
+    if (o->trace)
+        fprintf(stderr, "perch: --trace is not yet supported; running without it\n");
+    if (o->report)
+        fprintf(stderr, "perch: --report is not yet supported; running without it\n");
+    if (o->audit_path)
+        fprintf(stderr, "perch: --audit is not yet supported; running without it\n");
+}
+
+static int
+run_program(struct cli_opts *o, const char *path, int argc, char **argv)
+{
+    struct lang_diags diags;
+    lang_diags_init(&diags);
+    struct lang_program *prog = lang_load_file(path, &diags);
+    if (!prog) {
+        lang_diags_print(&diags, stderr);
+        lang_diags_release(&diags);
+        return CLI_EXIT_FAIL;
+    }
+    lang_diags_release(&diags);
+
+    int status = CLI_EXIT_OK;
+    if (o->list_commands) {
+        size_t n;
+        const char **names = command_names(prog, &n);
+        for (size_t i = 0; i < n; i++)
+            printf("%s\n", names[i]);
+        free(names);
+        goto done;
+    }
+    if (o->help || argc == 0) {
+        cli_print_program_help(argc == 0 && !o->help ? stderr : stdout, prog);
+        status = o->help ? CLI_EXIT_OK : CLI_EXIT_USAGE;
+        goto done;
+    }
+
+    char *exe = os_self_exe_path(NULL);
+    struct exec_fd_sink sink;
+    exec_fd_sink_init(&sink, STDOUT_FILENO, STDERR_FILENO);
+    struct exec_app app = { 0 };
+    app.prog = prog;
+    app.sink = &sink.base;
+    app.deny_caps = o->deny_caps;
+    app.env_allow = (const char *const *)o->env_allow;
+    app.env_allow_count = o->env_allow_count;
+    app.has_env_allow = o->has_env_allow;
+    app.max_runtime_ns = o->max_runtime_ns;
+    app.jobs = o->jobs;
+    app.stdin_fd = STDIN_FILENO;
+    app.exe_path = exe;
+    app.interrupt = &interrupted;
+    app.host_env = (const char *const *)environ;
+    install_sigint();
+    warn_unsupported(o);
+
+    if (!strcmp(argv[0], "test")) {
+        struct testrun_opts t = { 0 };
+        status = parse_test_flags(argc - 1, argv + 1, &t);
+        if (status < 0) {
+            fflush(stdout);
+            status = testrun_main(&app, &t, stdout);
+        }
+        goto done_app;
+    }
+
+    const struct lang_command *cmd = lang_find_command(prog, argv[0]);
+    if (!cmd) {
+        status = unknown_command(prog, argv[0]);
+        goto done_app;
+    }
+    if (wants_help(cmd, argc - 1, argv + 1)) {
+        cli_print_command_help(stdout, cmd);
+        goto done_app;
+    }
+    struct exec_args args = { 0 };
+    struct err err = { 0 };
+    if (!exec_args_parse(cmd, argc - 1, argv + 1, &args, &err) ||
+        !exec_args_check(cmd, &args, &err)) {
+        fprintf(stderr, "perch: %s\nrun 'perch %s --help' for its arguments\n", err.msg,
+                cmd->name);
+        status = CLI_EXIT_USAGE;
+    } else if (!exec_run(&app, cmd, &args, NULL, &err)) {
+        cli_print_run_error(&err);
+        status = exec_exit_status(&err);
+    }
+    exec_args_release(&args);
+done_app:
+    exec_fd_sink_release(&sink);
+    free(exe);
+done:
+    lang_program_free(prog);
+    return status;
+}
+
+int
+main(int argc, char **argv)
+{
+    struct cli_opts o = { 0 };
+    int next = 1;
+    int status = cli_parse_globals(argc, argv, &o, &next);
+    if (status >= 0)
+        goto out;
+    status = CLI_EXIT_OK;
+    if (o.version) {
+        printf("perch %s\n", PERCH_VERSION);
+        goto out;
+    }
+    if (o.completions) {
+        status = cli_completions(o.completions);
+        goto out;
+    }
+    if (next < argc && !strcmp(argv[next], "wasm")) {
+        status = cli_wasm_main(argc - next, argv + next);
+        goto out;
+    }
+    if (next < argc && !strcmp(argv[next], "help")) {
+        status = cli_help_main(argc - next, argv + next);
+        goto out;
+    }
+
+    char *path = NULL;
+    if (o.file) {
+        path = xstrdup(o.file);
+    } else if (next < argc && cli_is_script_path(argv[next])) {
+        path = xstrdup(argv[next++]);
+    } else {
+        char cwd[PATH_MAX];
+        if (getcwd(cwd, sizeof(cwd)))
+            path = cli_find_commands_file(cwd);
+    }
+    if (o.build) {
+        fprintf(stderr, "perch: --build is not yet supported\n");
+        status = CLI_EXIT_USAGE;
+    } else if (!path) {
+        if (o.help) {
+            cli_print_usage(stdout);
+        } else if (next >= argc) {
+            cli_print_usage(stderr);
+            status = CLI_EXIT_USAGE;
+        } else {
+            fprintf(stderr,
+                    "perch: no commands.perch in this directory or its parents "
+                    "(use -f FILE or a path ending in .perch)\n");
+            status = CLI_EXIT_USAGE;
+        }
+    } else if (o.check) {
+        status = run_check(path);
+    } else {
+        status = run_program(&o, path, argc - next, argv + next);
+    }
+    free(path);
+out:
+    cli_opts_release(&o);
+    fflush(stdout);
+    return status;
+}
