@@ -1,0 +1,995 @@
+/* lower.c: one pass over a function body that validates it (with the stacks
+ * of validate.c) and emits internal code for interp.c: operations with
+ * pre-decoded immediates, branch targets resolved to cell addresses, and
+ * branch stack moves ("keep n slots, drop m") computed from the statically
+ * known stack heights. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/check.h"
+#include "base/xalloc.h"
+#include "wasm/wasm_int.h"
+
+struct lower {
+    struct wasm_module *mod;
+    struct wasm_code *code;
+    const struct wasm_type *ftype;
+    struct wasm_reader r;
+    struct wasm_validator v;
+    const void *const *ops; /* label table (threaded) or NULL */
+    union wasm_cell *cells;
+    size_t count, cap;
+    size_t *targets; /* cells holding a branch target index, converted at the end */
+    size_t target_count, target_cap;
+    uint8_t *local_types;
+    uint32_t *local_slot;
+    uint32_t local_count;
+    const uint8_t *op_start; /* where the current instruction began */
+    /* Peephole state: the last emitted operation and where it starts. */
+    size_t last_pos;
+    int last_op;
+};
+
+/* Each value type as a one-element type list (block types with one result). */
+static const enum wasm_valtype single_types[256] = {
+    [WASM_I32] = WASM_I32,         [WASM_I64] = WASM_I64,
+    [WASM_F32] = WASM_F32,         [WASM_F64] = WASM_F64,
+    [WASM_V128] = WASM_V128,       [WASM_FUNCREF] = WASM_FUNCREF,
+    [WASM_EXTERNREF] = WASM_EXTERNREF,
+};
+
+#define FAIL_INVALID(L, ...)                                                                       \
+    wasm_fail_at(&(L)->r, (L)->op_start, err, ERR_WASM_INVALID, __VA_ARGS__)
+#define FAIL_MALFORMED(L, ...)                                                                     \
+    wasm_fail_at(&(L)->r, (L)->op_start, err, ERR_WASM_MALFORMED, __VA_ARGS__)
+
+static bool
+dead(const struct lower *L)
+{
+    const struct wasm_ctrl *c = &L->v.ctrls[L->v.ctrl_count - 1];
+    return c->unreachable || c->dead_code;
+}
+
+static size_t
+emit_cell(struct lower *L, uint64_t value)
+{
+    if (L->count == L->cap) {
+        L->cap = L->cap ? L->cap * 2 : 256;
+        L->cells = xrealloc(L->cells, L->cap * sizeof(*L->cells));
+    }
+    L->cells[L->count].u64 = value;
+    return L->count++;
+}
+
+static void
+emit_op(struct lower *L, enum wasm_op op)
+{
+    L->last_pos = L->count;
+    L->last_op = (int)op;
+    size_t pos = emit_cell(L, 0);
+    if (L->ops)
+        L->cells[pos].op = L->ops[op];
+    else
+        L->cells[pos].op_id = op;
+}
+
+/* A cell that will hold the address of cell 'index'. */
+static void
+emit_target(struct lower *L, size_t index)
+{
+    size_t pos = emit_cell(L, index);
+    if (L->target_count == L->target_cap) {
+        L->target_cap = L->target_cap ? L->target_cap * 2 : 64;
+        L->targets = xrealloc(L->targets, L->target_cap * sizeof(*L->targets));
+    }
+    L->targets[L->target_count++] = pos;
+}
+
+/* A target cell for the end of control frame 'c' (patched when it ends). */
+static void
+emit_forward(struct lower *L, struct wasm_ctrl *c)
+{
+    size_t prev = c->fixups;
+    emit_target(L, prev);
+    c->fixups = L->count - 1;
+}
+
+static void
+patch_chain(struct lower *L, size_t chain, size_t index)
+{
+    while (chain) {
+        size_t next = (size_t)L->cells[chain].u64;
+        L->cells[chain].u64 = index;
+        chain = next;
+    }
+}
+
+/* Emit a branch of kind 'op' (BR or BR_IF) to label 'depth'. */
+static void
+emit_branch(struct lower *L, enum wasm_op op, uint32_t depth)
+{
+    struct wasm_ctrl *c = &L->v.ctrls[L->v.ctrl_count - 1 - depth];
+    uint32_t keep = c->label_slots;
+    uint32_t drop = L->v.slots - c->slots - keep;
+    bool with_drop = drop != 0;
+    if (op == WASM_OP_BR)
+        emit_op(L, with_drop ? WASM_OP_BR_DROP : WASM_OP_BR);
+    else
+        emit_op(L, with_drop ? WASM_OP_BR_IF_DROP : WASM_OP_BR_IF);
+    if (c->opcode == 0x03)
+        emit_target(L, c->loop_start);
+    else
+        emit_forward(L, c);
+    if (with_drop)
+        emit_cell(L, (uint64_t)keep | ((uint64_t)drop << 32));
+}
+
+static bool
+read_block_type(struct lower *L, const enum wasm_valtype **params, uint32_t *param_count,
+                const enum wasm_valtype **results, uint32_t *result_count, struct err *err)
+{
+    struct wasm_reader *r = &L->r;
+    if (r->pos >= r->end)
+        return wasm_read_u8(r, &(uint8_t){ 0 }, err);
+    uint8_t b = *r->pos;
+    *params = NULL;
+    *param_count = 0;
+    *results = NULL;
+    *result_count = 0;
+    if (b == 0x40) {
+        r->pos++;
+        return true;
+    }
+    if (b == WASM_I32 || b == WASM_I64 || b == WASM_F32 || b == WASM_F64 || b == WASM_V128 ||
+        b == WASM_FUNCREF || b == WASM_EXTERNREF) {
+        r->pos++;
+        *results = &single_types[b];
+        *result_count = 1;
+        return true;
+    }
+    int64_t idx;
+    if (!wasm_read_s33(r, &idx, err))
+        return false;
+    if (idx < 0)
+        return FAIL_MALFORMED(L, "malformed value type");
+    if ((uint64_t)idx >= L->mod->type_count)
+        return FAIL_INVALID(L, "unknown type");
+    const struct wasm_type *t = &L->mod->types[idx];
+    *params = t->params;
+    *param_count = t->param_count;
+    *results = t->results;
+    *result_count = t->result_count;
+    return true;
+}
+
+/* Operand and result types of the numeric opcodes 0x45..0xc4 (in2 0: unary). */
+static void
+numeric_sig(uint8_t op, uint8_t *in1, uint8_t *in2, uint8_t *out)
+{
+    const uint8_t I32 = WASM_I32, I64 = WASM_I64, F32 = WASM_F32, F64 = WASM_F64;
+    *in2 = 0;
+    if (op == 0x45) { *in1 = I32; *out = I32; }
+    else if (op <= 0x4f) { *in1 = *in2 = I32; *out = I32; }
+    else if (op == 0x50) { *in1 = I64; *out = I32; }
+    else if (op <= 0x5a) { *in1 = *in2 = I64; *out = I32; }
+    else if (op <= 0x60) { *in1 = *in2 = F32; *out = I32; }
+    else if (op <= 0x66) { *in1 = *in2 = F64; *out = I32; }
+    else if (op <= 0x69) { *in1 = I32; *out = I32; }
+    else if (op <= 0x78) { *in1 = *in2 = I32; *out = I32; }
+    else if (op <= 0x7b) { *in1 = I64; *out = I64; }
+    else if (op <= 0x8a) { *in1 = *in2 = I64; *out = I64; }
+    else if (op <= 0x91) { *in1 = F32; *out = F32; }
+    else if (op <= 0x98) { *in1 = *in2 = F32; *out = F32; }
+    else if (op <= 0x9f) { *in1 = F64; *out = F64; }
+    else if (op <= 0xa6) { *in1 = *in2 = F64; *out = F64; }
+    else {
+        static const uint8_t conv[][2] = {
+            /* a7 */ { WASM_I64, WASM_I32 }, { WASM_F32, WASM_I32 }, { WASM_F32, WASM_I32 },
+            { WASM_F64, WASM_I32 }, { WASM_F64, WASM_I32 },
+            /* ac */ { WASM_I32, WASM_I64 }, { WASM_I32, WASM_I64 }, { WASM_F32, WASM_I64 },
+            { WASM_F32, WASM_I64 }, { WASM_F64, WASM_I64 }, { WASM_F64, WASM_I64 },
+            /* b2 */ { WASM_I32, WASM_F32 }, { WASM_I32, WASM_F32 }, { WASM_I64, WASM_F32 },
+            { WASM_I64, WASM_F32 }, { WASM_F64, WASM_F32 },
+            /* b7 */ { WASM_I32, WASM_F64 }, { WASM_I32, WASM_F64 }, { WASM_I64, WASM_F64 },
+            { WASM_I64, WASM_F64 }, { WASM_F32, WASM_F64 },
+            /* bc */ { WASM_F32, WASM_I32 }, { WASM_F64, WASM_I64 }, { WASM_I32, WASM_F32 },
+            { WASM_I64, WASM_F64 },
+            /* c0 */ { WASM_I32, WASM_I32 }, { WASM_I32, WASM_I32 }, { WASM_I64, WASM_I64 },
+            { WASM_I64, WASM_I64 }, { WASM_I64, WASM_I64 },
+        };
+        *in1 = conv[op - 0xa7][0];
+        *out = conv[op - 0xa7][1];
+    }
+}
+
+static bool
+pop_expect(struct lower *L, uint8_t t, struct err *err)
+{
+    if (!wasm_val_pop(&L->v, t, NULL))
+        return FAIL_INVALID(L, "type mismatch");
+    return true;
+}
+
+static bool
+read_memarg(struct lower *L, uint32_t natural_log2, uint32_t *out_offset, struct err *err)
+{
+    uint32_t align;
+    if (!wasm_read_u32(&L->r, &align, err) || !wasm_read_u32(&L->r, out_offset, err))
+        return false;
+    if (align >= 32)
+        return FAIL_MALFORMED(L, "malformed memop flags");
+    if (L->mod->mem_count == 0)
+        return FAIL_INVALID(L, "unknown memory 0");
+    if (align > natural_log2)
+        return FAIL_INVALID(L, "alignment must not be larger than natural");
+    return true;
+}
+
+static bool
+need_memory(struct lower *L, struct err *err)
+{
+    if (L->mod->mem_count == 0)
+        return FAIL_INVALID(L, "unknown memory 0");
+    return true;
+}
+
+static bool
+zero_byte(struct lower *L, struct err *err)
+{
+    uint8_t b;
+    if (!wasm_read_u8(&L->r, &b, err))
+        return false;
+    if (b != 0)
+        return FAIL_MALFORMED(L, "zero byte expected");
+    return true;
+}
+
+static bool
+read_table_idx(struct lower *L, uint32_t *out, struct err *err)
+{
+    if (!wasm_read_u32(&L->r, out, err))
+        return false;
+    if (*out >= L->mod->table_count)
+        return FAIL_INVALID(L, "unknown table %u", *out);
+    return true;
+}
+
+/* Load/store opcodes 0x28..0x3e: natural alignment and value type. */
+static const uint8_t mem_align[] = { 2, 3, 2, 3, 0, 0, 1, 1, 0, 0, 1, 1, 2, 2,
+                                     2, 3, 2, 3, 0, 1, 0, 1, 2 };
+static const uint8_t mem_type[] = { WASM_I32, WASM_I64, WASM_F32, WASM_F64, WASM_I32, WASM_I32,
+                                    WASM_I32, WASM_I32, WASM_I64, WASM_I64, WASM_I64, WASM_I64,
+                                    WASM_I64, WASM_I64, WASM_I32, WASM_I64, WASM_F32, WASM_F64,
+                                    WASM_I32, WASM_I32, WASM_I64, WASM_I64, WASM_I64 };
+
+static bool lower_simd(struct lower *L, struct err *err);
+
+/* 0xfc prefix: saturating truncation, bulk memory, tables. */
+static bool
+lower_fc(struct lower *L, struct err *err)
+{
+    struct wasm_module *mod = L->mod;
+    struct wasm_validator *v = &L->v;
+    uint32_t sub;
+    if (!wasm_read_u32(&L->r, &sub, err))
+        return false;
+    bool live = !dead(L);
+    uint32_t a, b;
+    if (sub <= 7) {
+        static const uint8_t from[] = { WASM_F32, WASM_F32, WASM_F64, WASM_F64,
+                                        WASM_F32, WASM_F32, WASM_F64, WASM_F64 };
+        if (!pop_expect(L, from[sub], err))
+            return false;
+        wasm_val_push(v, sub < 4 ? WASM_I32 : WASM_I64);
+        if (live)
+            emit_op(L, (enum wasm_op)(WASM_OP_I32_TRUNC_SAT_F32_S + sub));
+        return true;
+    }
+    switch (sub) {
+    case 8: /* memory.init */
+        if (!wasm_read_u32(&L->r, &a, err) || !zero_byte(L, err))
+            return false;
+        if (!need_memory(L, err))
+            return false;
+        if (!mod->has_data_count)
+            return FAIL_MALFORMED(L, "data count section required");
+        if (a >= mod->data_count_decl)
+            return FAIL_INVALID(L, "unknown data segment %u", a);
+        if (!pop_expect(L, WASM_I32, err) || !pop_expect(L, WASM_I32, err) ||
+            !pop_expect(L, WASM_I32, err))
+            return false;
+        if (live) {
+            emit_op(L, WASM_OP_MEMORY_INIT);
+            emit_cell(L, a);
+        }
+        return true;
+    case 9: /* data.drop */
+        if (!wasm_read_u32(&L->r, &a, err))
+            return false;
+        if (!mod->has_data_count)
+            return FAIL_MALFORMED(L, "data count section required");
+        if (a >= mod->data_count_decl)
+            return FAIL_INVALID(L, "unknown data segment %u", a);
+        if (live) {
+            emit_op(L, WASM_OP_DATA_DROP);
+            emit_cell(L, a);
+        }
+        return true;
+    case 10: /* memory.copy */
+        if (!zero_byte(L, err) || !zero_byte(L, err) || !need_memory(L, err))
+            return false;
+        if (!pop_expect(L, WASM_I32, err) || !pop_expect(L, WASM_I32, err) ||
+            !pop_expect(L, WASM_I32, err))
+            return false;
+        if (live)
+            emit_op(L, WASM_OP_MEMORY_COPY);
+        return true;
+    case 11: /* memory.fill */
+        if (!zero_byte(L, err) || !need_memory(L, err))
+            return false;
+        if (!pop_expect(L, WASM_I32, err) || !pop_expect(L, WASM_I32, err) ||
+            !pop_expect(L, WASM_I32, err))
+            return false;
+        if (live)
+            emit_op(L, WASM_OP_MEMORY_FILL);
+        return true;
+    case 12: /* table.init elem table */
+        if (!wasm_read_u32(&L->r, &a, err) || !read_table_idx(L, &b, err))
+            return false;
+        if (a >= mod->elem_count)
+            return FAIL_INVALID(L, "unknown elem segment %u", a);
+        if (mod->elems[a].type != mod->tables[b].elem)
+            return FAIL_INVALID(L, "type mismatch");
+        if (!pop_expect(L, WASM_I32, err) || !pop_expect(L, WASM_I32, err) ||
+            !pop_expect(L, WASM_I32, err))
+            return false;
+        if (live) {
+            emit_op(L, WASM_OP_TABLE_INIT);
+            emit_cell(L, a);
+            emit_cell(L, b);
+        }
+        return true;
+    case 13: /* elem.drop */
+        if (!wasm_read_u32(&L->r, &a, err))
+            return false;
+        if (a >= mod->elem_count)
+            return FAIL_INVALID(L, "unknown elem segment %u", a);
+        if (live) {
+            emit_op(L, WASM_OP_ELEM_DROP);
+            emit_cell(L, a);
+        }
+        return true;
+    case 14: /* table.copy dst src */
+        if (!read_table_idx(L, &a, err) || !read_table_idx(L, &b, err))
+            return false;
+        if (mod->tables[a].elem != mod->tables[b].elem)
+            return FAIL_INVALID(L, "type mismatch");
+        if (!pop_expect(L, WASM_I32, err) || !pop_expect(L, WASM_I32, err) ||
+            !pop_expect(L, WASM_I32, err))
+            return false;
+        if (live) {
+            emit_op(L, WASM_OP_TABLE_COPY);
+            emit_cell(L, a);
+            emit_cell(L, b);
+        }
+        return true;
+    case 15: /* table.grow */
+        if (!read_table_idx(L, &a, err))
+            return false;
+        if (!pop_expect(L, WASM_I32, err) || !pop_expect(L, (uint8_t)mod->tables[a].elem, err))
+            return false;
+        wasm_val_push(v, WASM_I32);
+        if (live) {
+            emit_op(L, WASM_OP_TABLE_GROW);
+            emit_cell(L, a);
+        }
+        return true;
+    case 16: /* table.size */
+        if (!read_table_idx(L, &a, err))
+            return false;
+        wasm_val_push(v, WASM_I32);
+        if (live) {
+            emit_op(L, WASM_OP_TABLE_SIZE);
+            emit_cell(L, a);
+        }
+        return true;
+    case 17: /* table.fill */
+        if (!read_table_idx(L, &a, err))
+            return false;
+        if (!pop_expect(L, WASM_I32, err) || !pop_expect(L, (uint8_t)mod->tables[a].elem, err) ||
+            !pop_expect(L, WASM_I32, err))
+            return false;
+        if (live) {
+            emit_op(L, WASM_OP_TABLE_FILL);
+            emit_cell(L, a);
+        }
+        return true;
+    }
+    return FAIL_MALFORMED(L, "illegal opcode");
+}
+
+static bool
+lower_body(struct lower *L, struct err *err)
+{
+    struct wasm_module *mod = L->mod;
+    struct wasm_validator *v = &L->v;
+    struct wasm_reader *r = &L->r;
+    const struct wasm_type *ft = L->ftype;
+
+    wasm_ctrl_push(v, 0, NULL, 0, ft->results, ft->result_count);
+    v->slots = 0;
+    v->max_slots = 0;
+    v->ctrls[0].slots = 0;
+
+    while (v->ctrl_count > 0) {
+        L->op_start = r->pos;
+        uint8_t op;
+        if (r->pos >= r->end)
+            return wasm_fail(r, err, ERR_WASM_MALFORMED, "END opcode expected");
+        op = *r->pos++;
+        bool live = !dead(L);
+        uint32_t idx;
+        switch (op) {
+        case 0x00:
+            if (live)
+                emit_op(L, WASM_OP_UNREACHABLE);
+            wasm_val_unreachable(v);
+            break;
+        case 0x01:
+            break;
+        case 0x02:
+        case 0x03: {
+            const enum wasm_valtype *ps, *rs;
+            uint32_t pc, rc;
+            if (!read_block_type(L, &ps, &pc, &rs, &rc, err))
+                return false;
+            if (!wasm_val_pop_types(v, ps, pc))
+                return FAIL_INVALID(L, "type mismatch");
+            struct wasm_ctrl *c = wasm_ctrl_push(v, op, ps, pc, rs, rc);
+            c->dead_code = !live;
+            if (op == 0x03 && live) {
+                c->loop_start = L->count;
+                emit_op(L, WASM_OP_LOOP);
+                L->last_op = -1;
+            }
+            break;
+        }
+        case 0x04: {
+            const enum wasm_valtype *ps, *rs;
+            uint32_t pc, rc;
+            if (!read_block_type(L, &ps, &pc, &rs, &rc, err))
+                return false;
+            if (!pop_expect(L, WASM_I32, err))
+                return false;
+            if (!wasm_val_pop_types(v, ps, pc))
+                return FAIL_INVALID(L, "type mismatch");
+            struct wasm_ctrl *c = wasm_ctrl_push(v, op, ps, pc, rs, rc);
+            if (live) {
+                emit_op(L, WASM_OP_BR_UNLESS);
+                emit_target(L, 0);
+                c->else_fixup = L->count - 1;
+            } else {
+                c->dead_code = true;
+            }
+            break;
+        }
+        case 0x05: {
+            struct wasm_ctrl *c = &v->ctrls[v->ctrl_count - 1];
+            if (c->opcode != 0x04)
+                return FAIL_MALFORMED(L, "else without if");
+            if (!wasm_val_pop_types(v, c->results, c->result_count) || v->val_count != c->height)
+                return FAIL_INVALID(L, "type mismatch");
+            if (!c->unreachable && !c->dead_code) {
+                emit_op(L, WASM_OP_BR);
+                emit_forward(L, c);
+            }
+            if (!c->dead_code) {
+                L->cells[c->else_fixup].u64 = L->count;
+                c->else_fixup = 0;
+                L->last_op = -1;
+            }
+            c->unreachable = false;
+            c->opcode = 0x05;
+            v->val_count = c->height;
+            v->slots = c->slots;
+            wasm_val_push_types(v, c->params, c->param_count);
+            break;
+        }
+        case 0x0b: {
+            struct wasm_ctrl c;
+            if (!wasm_ctrl_pop(v, &c))
+                return FAIL_INVALID(L, "type mismatch");
+            if (c.opcode == 0x04) {
+                /* An if without else: the missing else passes params through. */
+                if (c.param_count != c.result_count ||
+                    memcmp(c.params, c.results, c.param_count * sizeof(*c.params)) != 0)
+                    return FAIL_INVALID(L, "type mismatch");
+                if (c.else_fixup)
+                    L->cells[c.else_fixup].u64 = L->count;
+            }
+            v->slots = c.slots;
+            wasm_val_push_types(v, c.results, c.result_count);
+            patch_chain(L, c.fixups, L->count);
+            if (c.fixups || c.opcode == 0x04 || c.opcode == 0x05)
+                L->last_op = -1;
+            if (v->ctrl_count == 0) {
+                emit_op(L, WASM_OP_RETURN);
+                emit_cell(L, ft->result_slots);
+                if (r->pos != r->end)
+                    return wasm_fail(r, err, ERR_WASM_MALFORMED, "section size mismatch");
+            }
+            break;
+        }
+        case 0x0c:
+        case 0x0d: {
+            if (!wasm_read_u32(r, &idx, err))
+                return false;
+            if (idx >= v->ctrl_count)
+                return FAIL_INVALID(L, "unknown label");
+            if (op == 0x0d && !pop_expect(L, WASM_I32, err))
+                return false;
+            struct wasm_ctrl *c = &v->ctrls[v->ctrl_count - 1 - idx];
+            if (!wasm_val_pop_types(v, c->label_types, c->label_count))
+                return FAIL_INVALID(L, "type mismatch");
+            wasm_val_push_types(v, c->label_types, c->label_count);
+            if (live)
+                emit_branch(L, op == 0x0c ? WASM_OP_BR : WASM_OP_BR_IF, idx);
+            if (op == 0x0c)
+                wasm_val_unreachable(v);
+            break;
+        }
+        case 0x0e: {
+            uint32_t n;
+            if (!wasm_read_count(r, 1, &n, err))
+                return false;
+            if (!pop_expect(L, WASM_I32, err))
+                return false;
+            if (live) {
+                emit_op(L, WASM_OP_BR_TABLE);
+                emit_cell(L, n);
+            }
+            uint32_t arity = 0;
+            for (uint32_t i = 0; i <= n; i++) {
+                if (!wasm_read_u32(r, &idx, err))
+                    return false;
+                if (idx >= v->ctrl_count)
+                    return FAIL_INVALID(L, "unknown label");
+                struct wasm_ctrl *c = &v->ctrls[v->ctrl_count - 1 - idx];
+                if (i == 0)
+                    arity = c->label_count;
+                else if (c->label_count != arity)
+                    return FAIL_INVALID(L, "type mismatch");
+                /* Check the label's types against the stack without consuming it. */
+                size_t saved_count = v->val_count;
+                uint32_t saved_slots = v->slots;
+                for (uint32_t k = c->label_count; k-- > 0;) {
+                    uint8_t got;
+                    if (!wasm_val_pop(v, (uint8_t)c->label_types[k], &got))
+                        return FAIL_INVALID(L, "type mismatch");
+                }
+                v->val_count = saved_count;
+                v->slots = saved_slots;
+                if (live) {
+                    uint32_t keep = c->label_slots;
+                    uint32_t drop = v->slots - c->slots - keep;
+                    if (c->opcode == 0x03)
+                        emit_target(L, c->loop_start);
+                    else
+                        emit_forward(L, c);
+                    emit_cell(L, (uint64_t)keep | ((uint64_t)drop << 32));
+                }
+            }
+            /* In unreachable code, the pops above may have exposed too little; check again. */
+            struct wasm_ctrl *c0 = &v->ctrls[v->ctrl_count - 1];
+            (void)c0;
+            wasm_val_unreachable(v);
+            break;
+        }
+        case 0x0f:
+            if (!wasm_val_pop_types(v, ft->results, ft->result_count))
+                return FAIL_INVALID(L, "type mismatch");
+            if (live) {
+                emit_op(L, WASM_OP_RETURN);
+                emit_cell(L, ft->result_slots);
+            }
+            wasm_val_unreachable(v);
+            break;
+        case 0x10: {
+            if (!wasm_read_u32(r, &idx, err))
+                return false;
+            if (idx >= mod->func_count)
+                return FAIL_INVALID(L, "unknown function %u", idx);
+            const struct wasm_type *t = &mod->types[mod->func_types[idx]];
+            if (!wasm_val_pop_types(v, t->params, t->param_count))
+                return FAIL_INVALID(L, "type mismatch");
+            wasm_val_push_types(v, t->results, t->result_count);
+            if (live) {
+                emit_op(L, WASM_OP_CALL);
+                emit_cell(L, idx);
+            }
+            break;
+        }
+        case 0x11: {
+            uint32_t tidx, tab;
+            if (!wasm_read_u32(r, &tidx, err))
+                return false;
+            if (!read_table_idx(L, &tab, err))
+                return false;
+            if (tidx >= mod->type_count)
+                return FAIL_INVALID(L, "unknown type");
+            if (mod->tables[tab].elem != WASM_FUNCREF)
+                return FAIL_INVALID(L, "type mismatch");
+            if (!pop_expect(L, WASM_I32, err))
+                return false;
+            const struct wasm_type *t = &mod->types[tidx];
+            if (!wasm_val_pop_types(v, t->params, t->param_count))
+                return FAIL_INVALID(L, "type mismatch");
+            wasm_val_push_types(v, t->results, t->result_count);
+            if (live) {
+                emit_op(L, WASM_OP_CALL_INDIRECT);
+                emit_cell(L, tidx);
+                emit_cell(L, tab);
+            }
+            break;
+        }
+        case 0x1a: {
+            uint8_t t;
+            if (!wasm_val_pop_any(v, &t))
+                return FAIL_INVALID(L, "type mismatch");
+            if (live)
+                emit_op(L, t == WASM_V128 ? WASM_OP_DROP2 : WASM_OP_DROP);
+            break;
+        }
+        case 0x1b:
+        case 0x1c: {
+            uint8_t want = WASM_TYPE_UNKNOWN;
+            if (op == 0x1c) {
+                uint32_t n;
+                if (!wasm_read_u32(r, &n, err))
+                    return false;
+                if (n != 1)
+                    return FAIL_INVALID(L, "invalid result arity");
+                uint8_t b;
+                if (!wasm_read_u8(r, &b, err))
+                    return false;
+                if (!single_types[b])
+                    return FAIL_MALFORMED(L, "malformed value type");
+                want = b;
+            }
+            uint8_t t1, t2;
+            if (!pop_expect(L, WASM_I32, err))
+                return false;
+            if (!wasm_val_pop(v, want, &t1) || !wasm_val_pop(v, want, &t2))
+                return FAIL_INVALID(L, "type mismatch");
+            uint8_t t;
+            if (op == 0x1b) {
+                if ((t1 != WASM_TYPE_UNKNOWN && !wasm_is_num(t1)) ||
+                    (t2 != WASM_TYPE_UNKNOWN && !wasm_is_num(t2)))
+                    return FAIL_INVALID(L, "type mismatch");
+                if (t1 != WASM_TYPE_UNKNOWN && t2 != WASM_TYPE_UNKNOWN && t1 != t2)
+                    return FAIL_INVALID(L, "type mismatch");
+                t = t1 == WASM_TYPE_UNKNOWN ? t2 : t1;
+            } else {
+                t = want;
+            }
+            wasm_val_push(v, t);
+            if (live)
+                emit_op(L, t == WASM_V128 ? WASM_OP_SELECT2 : WASM_OP_SELECT);
+            break;
+        }
+        case 0x20:
+        case 0x21:
+        case 0x22: {
+            if (!wasm_read_u32(r, &idx, err))
+                return false;
+            if (idx >= L->local_count)
+                return FAIL_INVALID(L, "unknown local %u", idx);
+            uint8_t t = L->local_types[idx];
+            bool wide = t == WASM_V128;
+            if (op == 0x20) {
+                wasm_val_push(v, t);
+                if (live) {
+                    emit_op(L, wide ? WASM_OP_LOCAL_GET2 : WASM_OP_LOCAL_GET);
+                    emit_cell(L, L->local_slot[idx]);
+                }
+            } else {
+                if (!pop_expect(L, t, err))
+                    return false;
+                if (op == 0x22)
+                    wasm_val_push(v, t);
+                if (live) {
+                    if (op == 0x21)
+                        emit_op(L, wide ? WASM_OP_LOCAL_SET2 : WASM_OP_LOCAL_SET);
+                    else
+                        emit_op(L, wide ? WASM_OP_LOCAL_TEE2 : WASM_OP_LOCAL_TEE);
+                    emit_cell(L, L->local_slot[idx]);
+                }
+            }
+            break;
+        }
+        case 0x23:
+        case 0x24: {
+            if (!wasm_read_u32(r, &idx, err))
+                return false;
+            if (idx >= mod->global_count)
+                return FAIL_INVALID(L, "unknown global %u", idx);
+            const struct wasm_global_decl *g = &mod->globals[idx];
+            bool wide = g->type == WASM_V128;
+            if (op == 0x23) {
+                wasm_val_push(v, (uint8_t)g->type);
+                if (live) {
+                    emit_op(L, wide ? WASM_OP_GLOBAL_GET2 : WASM_OP_GLOBAL_GET);
+                    emit_cell(L, idx);
+                }
+            } else {
+                if (!g->is_mutable)
+                    return FAIL_INVALID(L, "global is immutable");
+                if (!pop_expect(L, (uint8_t)g->type, err))
+                    return false;
+                if (live) {
+                    emit_op(L, wide ? WASM_OP_GLOBAL_SET2 : WASM_OP_GLOBAL_SET);
+                    emit_cell(L, idx);
+                }
+            }
+            break;
+        }
+        case 0x25:
+        case 0x26: {
+            if (!read_table_idx(L, &idx, err))
+                return false;
+            uint8_t et = (uint8_t)mod->tables[idx].elem;
+            if (op == 0x25) {
+                if (!pop_expect(L, WASM_I32, err))
+                    return false;
+                wasm_val_push(v, et);
+            } else {
+                if (!pop_expect(L, et, err) || !pop_expect(L, WASM_I32, err))
+                    return false;
+            }
+            if (live) {
+                emit_op(L, op == 0x25 ? WASM_OP_TABLE_GET : WASM_OP_TABLE_SET);
+                emit_cell(L, idx);
+            }
+            break;
+        }
+        case 0x28: case 0x29: case 0x2a: case 0x2b: case 0x2c: case 0x2d: case 0x2e:
+        case 0x2f: case 0x30: case 0x31: case 0x32: case 0x33: case 0x34: case 0x35: {
+            uint32_t offset;
+            if (!read_memarg(L, mem_align[op - 0x28], &offset, err))
+                return false;
+            if (!pop_expect(L, WASM_I32, err))
+                return false;
+            wasm_val_push(v, mem_type[op - 0x28]);
+            if (live) {
+                emit_op(L, (enum wasm_op)(WASM_OP_I32_LOAD + (op - 0x28)));
+                emit_cell(L, offset);
+            }
+            break;
+        }
+        case 0x36: case 0x37: case 0x38: case 0x39: case 0x3a: case 0x3b: case 0x3c:
+        case 0x3d: case 0x3e: {
+            uint32_t offset;
+            if (!read_memarg(L, mem_align[op - 0x28], &offset, err))
+                return false;
+            if (!pop_expect(L, mem_type[op - 0x28], err) || !pop_expect(L, WASM_I32, err))
+                return false;
+            if (live) {
+                emit_op(L, (enum wasm_op)(WASM_OP_I32_LOAD + (op - 0x28)));
+                emit_cell(L, offset);
+            }
+            break;
+        }
+        case 0x3f:
+        case 0x40:
+            if (!zero_byte(L, err) || !need_memory(L, err))
+                return false;
+            if (op == 0x40 && !pop_expect(L, WASM_I32, err))
+                return false;
+            wasm_val_push(v, WASM_I32);
+            if (live)
+                emit_op(L, op == 0x3f ? WASM_OP_MEMORY_SIZE : WASM_OP_MEMORY_GROW);
+            break;
+        case 0x41: {
+            int32_t x;
+            if (!wasm_read_s32(r, &x, err))
+                return false;
+            wasm_val_push(v, WASM_I32);
+            if (live) {
+                emit_op(L, WASM_OP_CONST);
+                emit_cell(L, (uint32_t)x);
+            }
+            break;
+        }
+        case 0x42: {
+            int64_t x;
+            if (!wasm_read_s64(r, &x, err))
+                return false;
+            wasm_val_push(v, WASM_I64);
+            if (live) {
+                emit_op(L, WASM_OP_CONST);
+                emit_cell(L, (uint64_t)x);
+            }
+            break;
+        }
+        case 0x43: {
+            uint32_t x;
+            if (!wasm_read_fixed(r, &x, 4, err))
+                return false;
+            wasm_val_push(v, WASM_F32);
+            if (live) {
+                emit_op(L, WASM_OP_CONST);
+                emit_cell(L, x);
+            }
+            break;
+        }
+        case 0x44: {
+            uint64_t x;
+            if (!wasm_read_fixed(r, &x, 8, err))
+                return false;
+            wasm_val_push(v, WASM_F64);
+            if (live) {
+                emit_op(L, WASM_OP_CONST);
+                emit_cell(L, x);
+            }
+            break;
+        }
+        case 0xd0: {
+            uint8_t t;
+            if (!wasm_read_u8(r, &t, err))
+                return false;
+            if (t != WASM_FUNCREF && t != WASM_EXTERNREF)
+                return FAIL_MALFORMED(L, "malformed reference type");
+            wasm_val_push(v, t);
+            if (live) {
+                emit_op(L, WASM_OP_CONST);
+                emit_cell(L, 0);
+            }
+            break;
+        }
+        case 0xd1: {
+            uint8_t t;
+            if (!wasm_val_pop_any(v, &t))
+                return FAIL_INVALID(L, "type mismatch");
+            if (t != WASM_TYPE_UNKNOWN && !wasm_is_ref(t))
+                return FAIL_INVALID(L, "type mismatch");
+            wasm_val_push(v, WASM_I32);
+            if (live)
+                emit_op(L, WASM_OP_REF_IS_NULL);
+            break;
+        }
+        case 0xd2:
+            if (!wasm_read_u32(r, &idx, err))
+                return false;
+            if (idx >= mod->func_count)
+                return FAIL_INVALID(L, "unknown function %u", idx);
+            if (!mod->declared_refs[idx])
+                return FAIL_INVALID(L, "undeclared function reference");
+            wasm_val_push(v, WASM_FUNCREF);
+            if (live) {
+                emit_op(L, WASM_OP_REF_FUNC);
+                emit_cell(L, idx);
+            }
+            break;
+        case 0xfc:
+            if (!lower_fc(L, err))
+                return false;
+            break;
+        case 0xfd:
+            if (!lower_simd(L, err))
+                return false;
+            break;
+        default:
+            if (op >= 0x45 && op <= 0xc4) {
+                uint8_t in1, in2, out;
+                numeric_sig(op, &in1, &in2, &out);
+                if (in2 && !pop_expect(L, in2, err))
+                    return false;
+                if (!pop_expect(L, in1, err))
+                    return false;
+                wasm_val_push(v, out);
+                if (live)
+                    emit_op(L, (enum wasm_op)(WASM_OP_I32_EQZ + (op - 0x45)));
+                break;
+            }
+            return FAIL_MALFORMED(L, "illegal opcode");
+        }
+    }
+    return true;
+}
+
+static bool
+lower_simd(struct lower *L, struct err *err)
+{
+    return FAIL_MALFORMED(L, "illegal opcode");
+}
+
+/* Read the local declarations, then lower the body. */
+bool
+wasm_lower_func(struct wasm_module *mod, uint32_t code_idx, struct err *err)
+{
+    struct wasm_code *code = &mod->codes[code_idx];
+    struct lower L;
+    memset(&L, 0, sizeof(L));
+    L.mod = mod;
+    L.code = code;
+    L.ftype = &mod->types[code->type_idx];
+    L.r = (struct wasm_reader){ mod->bytes, code->body, code->body + code->body_len,
+                                mod->bytes + mod->len, "code",
+                                (int64_t)(mod->import_func_count + code_idx) };
+    L.ops = wasm_interp_ops();
+    L.last_op = -1;
+    wasm_val_init(&L.v);
+    bool ok = false;
+
+    uint32_t groups;
+    if (!wasm_read_u32(&L.r, &groups, err))
+        goto fail;
+    uint64_t total = L.ftype->param_count;
+    const uint8_t *groups_start = L.r.pos;
+    for (uint32_t i = 0; i < groups; i++) {
+        uint32_t n;
+        uint8_t t;
+        if (!wasm_read_u32(&L.r, &n, err))
+            goto fail;
+        total += n;
+        if (total > WASM_MAX_LOCALS) {
+            wasm_fail(&L.r, err, ERR_WASM_MALFORMED, "too many locals");
+            goto fail;
+        }
+        if (!wasm_read_u8(&L.r, &t, err))
+            goto fail;
+        if (!single_types[t]) {
+            L.r.pos--;
+            wasm_fail(&L.r, err, ERR_WASM_MALFORMED, "malformed value type");
+            goto fail;
+        }
+    }
+    L.local_count = (uint32_t)total;
+    L.local_types = xmalloc(total + 1);
+    L.local_slot = xmalloc((total + 1) * sizeof(uint32_t));
+    uint32_t slot = 0, li = 0;
+    for (uint32_t i = 0; i < L.ftype->param_count; i++, li++) {
+        L.local_types[li] = (uint8_t)L.ftype->params[i];
+        L.local_slot[li] = slot;
+        slot += wasm_slots(L.ftype->params[i]);
+    }
+    uint32_t param_slots = slot;
+    {
+        struct wasm_reader g = L.r;
+        g.pos = groups_start;
+        for (uint32_t i = 0; i < groups; i++) {
+            uint32_t n;
+            uint8_t t;
+            wasm_read_u32(&g, &n, NULL);
+            wasm_read_u8(&g, &t, NULL);
+            for (uint32_t k = 0; k < n; k++, li++) {
+                L.local_types[li] = t;
+                L.local_slot[li] = slot;
+                slot += wasm_slots((enum wasm_valtype)t);
+            }
+        }
+    }
+    code->local_slots = slot - param_slots;
+    code->frame_slots = slot;
+    if (!lower_body(&L, err))
+        goto fail;
+    if ((uint64_t)code->frame_slots + L.v.max_slots + 4 > WASM_MAX_FUNC_SLOTS) {
+        wasm_fail(&L.r, err, ERR_WASM_INVALID, "function too large");
+        goto fail;
+    }
+    code->max_slots = code->frame_slots + L.v.max_slots + 2;
+    /* Branch targets: indices to addresses. */
+    for (size_t i = 0; i < L.target_count; i++)
+        L.cells[L.targets[i]].target = L.cells + L.cells[L.targets[i]].u64;
+    code->cells = L.cells;
+    code->cell_count = L.count;
+    L.cells = NULL;
+    ok = true;
+fail:
+    free(L.cells);
+    free(L.targets);
+    free(L.local_types);
+    free(L.local_slot);
+    wasm_val_release(&L.v);
+    return ok;
+}

@@ -1,0 +1,129 @@
+/* validate.c: the operand (type) stack and control stack of the spec's
+ * validation algorithm (appendix "Validation Algorithm"). lower.c drives them
+ * while it reads a function body, and also tracks slot heights here so that
+ * branches can be lowered to fixed stack moves. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/xalloc.h"
+#include "wasm/wasm_int.h"
+
+void
+wasm_val_init(struct wasm_validator *v)
+{
+    memset(v, 0, sizeof(*v));
+}
+
+void
+wasm_val_release(struct wasm_validator *v)
+{
+    free(v->vals);
+    free(v->ctrls);
+    memset(v, 0, sizeof(*v));
+}
+
+void
+wasm_val_push(struct wasm_validator *v, uint8_t t)
+{
+    if (v->val_count == v->val_cap) {
+        v->val_cap = v->val_cap ? v->val_cap * 2 : 64;
+        v->vals = xrealloc(v->vals, v->val_cap);
+    }
+    v->vals[v->val_count++] = t;
+    v->slots += t == WASM_V128 ? 2 : 1;
+    if (v->slots > v->max_slots)
+        v->max_slots = v->slots;
+}
+
+bool
+wasm_val_pop_any(struct wasm_validator *v, uint8_t *out)
+{
+    struct wasm_ctrl *c = &v->ctrls[v->ctrl_count - 1];
+    if (v->val_count == c->height) {
+        if (c->unreachable) {
+            *out = WASM_TYPE_UNKNOWN;
+            return true;
+        }
+        return false;
+    }
+    uint8_t t = v->vals[--v->val_count];
+    v->slots -= t == WASM_V128 ? 2 : 1;
+    *out = t;
+    return true;
+}
+
+bool
+wasm_val_pop(struct wasm_validator *v, uint8_t expect, uint8_t *out)
+{
+    uint8_t t;
+    if (!wasm_val_pop_any(v, &t))
+        return false;
+    if (out)
+        *out = t;
+    if (t == WASM_TYPE_UNKNOWN || expect == WASM_TYPE_UNKNOWN)
+        return true;
+    return t == expect;
+}
+
+bool
+wasm_val_pop_types(struct wasm_validator *v, const enum wasm_valtype *types, uint32_t count)
+{
+    for (uint32_t i = count; i-- > 0;)
+        if (!wasm_val_pop(v, (uint8_t)types[i], NULL))
+            return false;
+    return true;
+}
+
+void
+wasm_val_push_types(struct wasm_validator *v, const enum wasm_valtype *types, uint32_t count)
+{
+    for (uint32_t i = 0; i < count; i++)
+        wasm_val_push(v, (uint8_t)types[i]);
+}
+
+struct wasm_ctrl *
+wasm_ctrl_push(struct wasm_validator *v, uint8_t opcode, const enum wasm_valtype *params,
+               uint32_t param_count, const enum wasm_valtype *results, uint32_t result_count)
+{
+    if (v->ctrl_count == v->ctrl_cap) {
+        v->ctrl_cap = v->ctrl_cap ? v->ctrl_cap * 2 : 16;
+        v->ctrls = xrealloc(v->ctrls, v->ctrl_cap * sizeof(*v->ctrls));
+    }
+    struct wasm_ctrl *c = &v->ctrls[v->ctrl_count++];
+    memset(c, 0, sizeof(*c));
+    c->opcode = opcode;
+    c->params = params;
+    c->param_count = param_count;
+    c->results = results;
+    c->result_count = result_count;
+    c->label_types = opcode == 0x03 ? params : results;
+    c->label_count = opcode == 0x03 ? param_count : result_count;
+    for (uint32_t i = 0; i < c->label_count; i++)
+        c->label_slots += wasm_slots(c->label_types[i]);
+    c->height = v->val_count;
+    c->slots = v->slots;
+    wasm_val_push_types(v, params, param_count);
+    return c;
+}
+
+bool
+wasm_ctrl_pop(struct wasm_validator *v, struct wasm_ctrl *out)
+{
+    struct wasm_ctrl *c = &v->ctrls[v->ctrl_count - 1];
+    if (!wasm_val_pop_types(v, c->results, c->result_count))
+        return false;
+    if (v->val_count != c->height)
+        return false;
+    *out = *c;
+    v->ctrl_count--;
+    return true;
+}
+
+void
+wasm_val_unreachable(struct wasm_validator *v)
+{
+    struct wasm_ctrl *c = &v->ctrls[v->ctrl_count - 1];
+    v->val_count = c->height;
+    v->slots = c->slots;
+    c->unreachable = true;
+}
