@@ -49,6 +49,7 @@
 #define LANG_MAX_IMPORT_DEPTH   32  /* chain of imports */
 #define LANG_MAX_DIAGS          20  /* diagnostics kept per run; the rest are counted */
 #define LANG_MAX_FILE_SIZE      (16u << 20) /* bytes of one .perch file */
+#define LANG_MAX_EXPANDED_STMTS 200000 /* statements one body may expand to */
 
 /* ---- words -------------------------------------------------------------- */
 
@@ -471,6 +472,9 @@ const char *lang_type_name(enum lang_type type);  /* "string", "int", "float", "
 bool lang_type_from_name(const char *name, enum lang_type *out_type);
 const char *lang_block_name(enum lang_block_kind kind); /* "parallel" ... */
 const char *lang_cmp_op_name(enum lang_cmp_op op);       /* "==" ... */
+
+/* Print the tree in a stable indented text form (tests, debugging). */
+void lang_program_dump(const struct lang_program *prog, FILE *out);
 
 /* ---- static checks ------------------------------------------------------ */
 

@@ -1,0 +1,96 @@
+/*
+ * ast.c: read-only queries over a loaded program, and the names of enum
+ * values as scripts spell them.
+ */
+#include <string.h>
+
+#include "lang/lang_int.h"
+
+const struct lang_command *
+lang_find_command(const struct lang_program *prog, const char *name)
+{
+    for (size_t i = 0; i < prog->command_count; i++)
+        if (strcmp(prog->commands[i].name, name) == 0)
+            return &prog->commands[i];
+    return NULL;
+}
+
+const struct lang_binding *
+lang_find_binding(const struct lang_program *prog, const char *name)
+{
+    for (size_t i = 0; i < prog->binding_count; i++)
+        if (strcmp(prog->bindings[i].name, name) == 0)
+            return &prog->bindings[i];
+    return NULL;
+}
+
+const struct lang_template *
+lang_find_template(const struct lang_program *prog, const char *name)
+{
+    for (size_t i = 0; i < prog->template_count; i++)
+        if (strcmp(prog->templates[i].name, name) == 0)
+            return &prog->templates[i];
+    return NULL;
+}
+
+const struct lang_arg *
+lang_command_find_arg(const struct lang_command *cmd, const char *name)
+{
+    for (size_t i = 0; i < cmd->arg_count; i++)
+        if (strcmp(cmd->args[i].name, name) == 0)
+            return &cmd->args[i];
+    return NULL;
+}
+
+const struct lang_bundle_item *
+lang_find_bundle_alias(const struct lang_program *prog, const char *alias)
+{
+    for (size_t i = 0; i < prog->bundle_count; i++)
+        if (prog->bundle[i].alias && strcmp(prog->bundle[i].alias, alias) == 0)
+            return &prog->bundle[i];
+    return NULL;
+}
+
+static const char *const type_names[] = { "string", "int", "float", "bool" };
+
+const char *
+lang_type_name(enum lang_type type)
+{
+    if ((size_t)type < sizeof(type_names) / sizeof(type_names[0]))
+        return type_names[type];
+    return "string";
+}
+
+bool
+lang_type_from_name(const char *name, enum lang_type *out_type)
+{
+    for (size_t i = 0; i < sizeof(type_names) / sizeof(type_names[0]); i++) {
+        if (strcmp(type_names[i], name) == 0) {
+            *out_type = (enum lang_type)i;
+            return true;
+        }
+    }
+    if (strcmp(name, "integer") == 0 || strcmp(name, "number") == 0) {
+        *out_type = strcmp(name, "number") == 0 ? LANG_TYPE_FLOAT : LANG_TYPE_INT;
+        return true;
+    }
+    if (strcmp(name, "boolean") == 0) {
+        *out_type = LANG_TYPE_BOOL;
+        return true;
+    }
+    return false;
+}
+
+const char *
+lang_cmp_op_name(enum lang_cmp_op op)
+{
+    switch (op) {
+    case LANG_CMP_EQ: return "==";
+    case LANG_CMP_NE: return "!=";
+    case LANG_CMP_LT: return "<";
+    case LANG_CMP_LE: return "<=";
+    case LANG_CMP_GT: return ">";
+    case LANG_CMP_GE: return ">=";
+    }
+    return "?";
+}

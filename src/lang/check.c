@@ -1,0 +1,298 @@
+/*
+ * check.c: static checks over a loaded program (what `perch --check` adds to
+ * the parser's own errors). Nothing is executed and nothing is resolved
+ * against the host: names that the host environment may still provide give
+ * warnings, not errors.
+ */
+#include <string.h>
+
+#include "lang/lang_int.h"
+
+static const char *const auto_vars[] = {
+    "script_dir", "script_path", "cwd",      "os",  "arch",     "home",     "temp_dir",
+    "cache_dir",  "cpu_count",   "pid",      "user", "hostname", "exe_path", "exe_dir",
+    "err",
+};
+
+static const char *const wasm_decls[] = {
+    "wasm_arg",   "wasm_env",    "wasm_mount_read", "wasm_mount_write",
+    "wasm_clock", "wasm_random", "wasm_allow_host",
+};
+
+struct checker {
+    const struct lang_program *prog;
+    lang_is_known_fn *is_op;
+    void *user;
+    struct lang_diags *diags;
+    size_t errors;
+    VEC(const char *) known; /* variable names of the command being checked */
+};
+
+static void
+report(struct checker *ck, enum lang_severity sev, const struct src_loc *loc, uint32_t span,
+       const char *fmt, ...) PRINTF_LIKE(5, 6);
+
+static void
+report(struct checker *ck, enum lang_severity sev, const struct src_loc *loc, uint32_t span,
+       const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    lang_diag_vsrc(ck->diags, sev,
+                   lang_source_for(ck->prog->sources, ck->prog->source_count, loc->file), loc,
+                   span, fmt, ap);
+    va_end(ap);
+    if (sev == LANG_SEV_ERROR)
+        ck->errors++;
+}
+
+static bool
+in_list(const char *const *list, size_t count, const char *name)
+{
+    for (size_t i = 0; i < count; i++)
+        if (strcmp(list[i], name) == 0)
+            return true;
+    return false;
+}
+
+#define IN_ARRAY(arr, name) in_list((arr), sizeof(arr) / sizeof((arr)[0]), (name))
+
+static bool
+is_wasm_decl(const char *name)
+{
+    return IN_ARRAY(wasm_decls, name);
+}
+
+static bool
+is_declared_bin(const struct lang_program *prog, const char *name)
+{
+    for (size_t i = 0; i < prog->require_count; i++)
+        if (prog->requires[i].kind == LANG_REQ_BIN && strcmp(prog->requires[i].value.text, name) == 0)
+            return true;
+    return false;
+}
+
+static bool
+has_upper(const char *s)
+{
+    for (; *s && *s != '.'; s++)
+        if (*s >= 'A' && *s <= 'Z')
+            return true;
+    return false;
+}
+
+/* Is the first segment of dotted 'name' a variable that can exist? */
+static bool
+var_known(struct checker *ck, const char *name)
+{
+    size_t seg = strcspn(name, ".");
+    for (size_t i = 0; i < ck->known.count; i++)
+        if (strlen(ck->known.items[i]) == seg && strncmp(ck->known.items[i], name, seg) == 0)
+            return true;
+    for (size_t i = 0; i < sizeof(auto_vars) / sizeof(auto_vars[0]); i++)
+        if (strlen(auto_vars[i]) == seg && strncmp(auto_vars[i], name, seg) == 0)
+            return true;
+    for (size_t i = 0; i < ck->prog->binding_count; i++)
+        if (strlen(ck->prog->bindings[i].name) == seg
+            && strncmp(ck->prog->bindings[i].name, name, seg) == 0)
+            return true;
+    return false;
+}
+
+static void
+check_var(struct checker *ck, const char *name, const struct src_loc *loc, uint32_t span)
+{
+    /* Upper-case names are usually host environment variables. */
+    if (!var_known(ck, name) && !has_upper(name))
+        report(ck, LANG_SEV_WARNING, loc, span,
+               "unknown variable '%s' (not an argument, capture, binding or auto variable)",
+               name);
+}
+
+static void
+check_word(struct checker *ck, const struct lang_word *w)
+{
+    for (size_t i = 0; i < w->part_count; i++) {
+        const struct lang_part *part = &w->parts[i];
+        uint32_t span = part->source ? (uint32_t)strlen(part->source) + 3 : 1;
+        if (part->kind == LANG_PART_VAR) {
+            check_var(ck, part->text, &part->loc, span);
+        } else if (part->kind == LANG_PART_CALL) {
+            if (ck->is_op && !ck->is_op(ck->user, part->text))
+                report(ck, LANG_SEV_ERROR, &part->loc, span, "unknown function '%s' in '${%s}'",
+                       part->text, part->source);
+            for (size_t j = 0; j < part->arg_count; j++)
+                if (!part->args[j].is_literal)
+                    check_var(ck, part->args[j].text, &part->loc, span);
+        }
+    }
+}
+
+static void
+check_words(struct checker *ck, const struct lang_word *words, size_t count)
+{
+    for (size_t i = 0; i < count; i++)
+        check_word(ck, &words[i]);
+}
+
+static void
+check_cond(struct checker *ck, const struct lang_cond *c)
+{
+    if (!c)
+        return;
+    switch (c->kind) {
+    case LANG_COND_TRUTHY:
+    case LANG_COND_COMPARE:
+        if (c->lhs.quote == LANG_QUOTE_BARE && !c->lhs.has_interp)
+            check_var(ck, c->lhs.text, &c->lhs.loc, (uint32_t)c->lhs.len);
+        else
+            check_word(ck, &c->lhs);
+        if (c->kind == LANG_COND_COMPARE)
+            check_word(ck, &c->rhs);
+        break;
+    case LANG_COND_CALL:
+        if (ck->is_op && !ck->is_op(ck->user, c->name))
+            report(ck, LANG_SEV_ERROR, &c->loc, (uint32_t)strlen(c->name), "unknown predicate '%s'",
+                   c->name);
+        check_words(ck, c->args, c->arg_count);
+        break;
+    case LANG_COND_NOT:
+    case LANG_COND_AND:
+    case LANG_COND_OR:
+        check_cond(ck, c->sub);
+        check_cond(ck, c->sub2);
+        break;
+    }
+}
+
+/* Names a body can bind: captures, assignments, loop items, with_env keys. */
+static void
+collect_known(struct checker *ck, const struct lang_body *body)
+{
+    for (size_t i = 0; i < body->count; i++) {
+        const struct lang_stmt *st = &body->stmts[i];
+        if (st->target)
+            vec_push(&ck->known, st->target);
+        if (st->kind == LANG_STMT_FOR_EACH && st->arg_count == 2)
+            vec_push(&ck->known, st->args[1].text);
+        collect_known(ck, &st->body);
+        for (size_t j = 0; j < st->clause_count; j++)
+            collect_known(ck, &st->clauses[j].body);
+    }
+}
+
+static bool
+is_plain_count(const struct lang_word *w)
+{
+    if (w->has_interp)
+        return true; /* decided at run time */
+    if (!*w->text)
+        return false;
+    for (const char *s = w->text; *s; s++)
+        if (*s < '0' || *s > '9')
+            return false;
+    return true;
+}
+
+static void check_body(struct checker *ck, const struct lang_body *body, bool in_wasm);
+
+static void
+check_call(struct checker *ck, const struct lang_stmt *st, bool in_wasm)
+{
+    uint32_t span = (uint32_t)strlen(st->name);
+    if (is_wasm_decl(st->name)) {
+        if (!in_wasm)
+            report(ck, LANG_SEV_ERROR, &st->loc, span, "'%s' belongs inside a 'wasm_run' block",
+                   st->name);
+        if (st->target)
+            report(ck, LANG_SEV_ERROR, &st->loc, span, "'%s' has no value to capture",
+                   st->name);
+    } else if (in_wasm) {
+        report(ck, LANG_SEV_ERROR, &st->loc, span,
+               "'%s' cannot appear in a 'wasm_run' block (only wasm_arg, wasm_env, "
+               "wasm_mount_read, wasm_mount_write, wasm_clock, wasm_random, wasm_allow_host)",
+               st->name);
+    } else if (ck->is_op && !ck->is_op(ck->user, st->name)
+               && !lang_find_command(ck->prog, st->name)
+               && !is_declared_bin(ck->prog, st->name)) {
+        report(ck, LANG_SEV_ERROR, &st->loc, span, "unknown op or command '%s'", st->name);
+    }
+    check_words(ck, st->args, st->arg_count);
+}
+
+static void
+check_stmt(struct checker *ck, const struct lang_stmt *st, bool in_wasm)
+{
+    switch (st->kind) {
+    case LANG_STMT_CALL:
+        for (const struct lang_stmt *s = st; s; s = s->next)
+            check_call(ck, s, in_wasm);
+        return;
+    case LANG_STMT_ASSIGN:
+        if (in_wasm)
+            report(ck, LANG_SEV_ERROR, &st->loc, 1,
+                   "assignments cannot appear in a 'wasm_run' block");
+        check_words(ck, st->args, st->arg_count);
+        return;
+    default:
+        break;
+    }
+    if (in_wasm)
+        report(ck, LANG_SEV_ERROR, &st->loc, (uint32_t)strlen(st->name),
+               "'%s' cannot appear in a 'wasm_run' block", st->name);
+    check_words(ck, st->args, st->arg_count);
+    if (st->kind == LANG_STMT_BLOCK
+        && (st->block == LANG_BLOCK_PARALLEL || st->block == LANG_BLOCK_RETRY)
+        && st->arg_count == 1 && !is_plain_count(&st->args[0]))
+        report(ck, LANG_SEV_ERROR, &st->args[0].loc, (uint32_t)st->args[0].len,
+               "'%s' takes a whole number, not '%s'", st->name, st->args[0].text);
+    check_body(ck, &st->body, st->kind == LANG_STMT_BLOCK && st->block == LANG_BLOCK_WASM_RUN);
+    for (size_t i = 0; i < st->clause_count; i++) {
+        check_cond(ck, st->clauses[i].cond);
+        check_words(ck, st->clauses[i].args, st->clauses[i].arg_count);
+        check_body(ck, &st->clauses[i].body, false);
+    }
+}
+
+static void
+check_body(struct checker *ck, const struct lang_body *body, bool in_wasm)
+{
+    for (size_t i = 0; i < body->count; i++)
+        check_stmt(ck, &body->stmts[i], in_wasm);
+}
+
+bool
+lang_check(const struct lang_program *prog, lang_is_known_fn *is_op, void *user,
+           struct lang_diags *diags)
+{
+    struct checker ck = { 0 };
+    ck.prog = prog;
+    ck.is_op = is_op;
+    ck.user = user;
+    ck.diags = diags;
+    for (size_t i = 0; i < prog->command_count; i++) {
+        const struct lang_command *cmd = &prog->commands[i];
+        ck.known.count = 0;
+        for (size_t j = 0; j < cmd->arg_count; j++)
+            vec_push(&ck.known, cmd->args[j].name);
+        for (size_t j = 0; j < cmd->env_count; j++)
+            vec_push(&ck.known, cmd->env[j].key);
+        collect_known(&ck, &cmd->body);
+        if (cmd->dir)
+            check_word(&ck, cmd->dir);
+        for (size_t j = 0; j < cmd->env_count; j++)
+            check_word(&ck, &cmd->env[j].value);
+        check_body(&ck, &cmd->body, false);
+    }
+    for (size_t i = 0; i < prog->catch_count; i++) {
+        ck.known.count = 0;
+        collect_known(&ck, &prog->catches[i].body);
+        check_body(&ck, &prog->catches[i].body, false);
+    }
+    for (size_t i = 0; i < prog->hook_count; i++) {
+        ck.known.count = 0;
+        check_stmt(&ck, &prog->hooks[i].stmt, false);
+    }
+    vec_release(&ck.known);
+    return ck.errors == 0;
+}
