@@ -28,6 +28,16 @@ wasm_valtype_name(enum wasm_valtype t)
 }
 
 bool
+wasm_opcode_exists(uint8_t op)
+{
+    if (op <= 0x05 || (op >= 0x0b && op <= 0x11) || (op >= 0x1a && op <= 0x1c) ||
+        (op >= 0x20 && op <= 0x26) || (op >= 0x28 && op <= 0xc4) || (op >= 0xd0 && op <= 0xd2) ||
+        op == 0xfc || op == 0xfd)
+        return true;
+    return false;
+}
+
+bool
 wasm_type_equal(const struct wasm_type *a, const struct wasm_type *b)
 {
     if (a == b)
@@ -224,6 +234,8 @@ read_const_expr(struct wasm_module *mod, struct wasm_reader *r, enum wasm_valtyp
     case 0x0b:
         return wasm_fail_at(r, at, err, ERR_WASM_INVALID, "type mismatch");
     default:
+        if (!wasm_opcode_exists(op))
+            return wasm_fail_at(r, at, err, ERR_WASM_MALFORMED, "illegal opcode");
         return wasm_fail_at(r, at, err, ERR_WASM_INVALID, "constant expression required");
     }
     at = r->pos;
@@ -233,6 +245,8 @@ read_const_expr(struct wasm_module *mod, struct wasm_reader *r, enum wasm_valtyp
         if (op == 0x41 || op == 0x42 || op == 0x43 || op == 0x44 || op == 0xd0 || op == 0xd2 ||
             op == 0x23)
             return wasm_fail_at(r, at, err, ERR_WASM_INVALID, "type mismatch");
+        if (!wasm_opcode_exists(op))
+            return wasm_fail_at(r, at, err, ERR_WASM_MALFORMED, "illegal opcode");
         return wasm_fail_at(r, at, err, ERR_WASM_INVALID, "constant expression required");
     }
     if (got != type)
@@ -334,6 +348,8 @@ read_imports(struct wasm_module *mod, struct wasm_reader *r, struct err *err)
             struct wasm_mem_type m;
             if (!read_mem_type(r, &m, err))
                 return false;
+            if (mod->import_mem_count > 0)
+                return wasm_fail_at(r, at, err, ERR_WASM_INVALID, "multiple memories");
             imp->type.kind = WASM_EXTERN_MEMORY;
             imp->type.u.memory.min = m.min;
             imp->type.u.memory.max = m.max;
@@ -399,7 +415,7 @@ read_elem_items(struct wasm_module *mod, struct wasm_reader *r, struct wasm_elem
     e->count = n;
     for (uint32_t i = 0; i < n; i++) {
         if (exprs) {
-            if (!read_const_expr(mod, r, e->type, mod->global_count, &e->items[i], err))
+            if (!read_const_expr(mod, r, e->type, mod->import_global_count, &e->items[i], err))
                 return false;
         } else {
             const uint8_t *at = r->pos;
@@ -445,7 +461,7 @@ read_elems(struct wasm_module *mod, struct wasm_reader *r, struct err *err)
             if (e->table_idx >= mod->table_count)
                 return wasm_fail_at(r, at, err, ERR_WASM_INVALID, "unknown table %u",
                                     e->table_idx);
-            if (!read_const_expr(mod, r, WASM_I32, mod->global_count, &e->offset, err))
+            if (!read_const_expr(mod, r, WASM_I32, mod->import_global_count, &e->offset, err))
                 return false;
         }
         if (flags & 3) {
@@ -498,7 +514,7 @@ read_datas(struct wasm_module *mod, struct wasm_reader *r, struct err *err)
             if (d->mem_idx >= mod->mem_count)
                 return wasm_fail_at(r, at, err, ERR_WASM_INVALID, "unknown memory %u",
                                     d->mem_idx);
-            if (!read_const_expr(mod, r, WASM_I32, mod->global_count, &d->offset, err))
+            if (!read_const_expr(mod, r, WASM_I32, mod->import_global_count, &d->offset, err))
                 return false;
         }
         uint32_t len;
@@ -588,7 +604,7 @@ read_code(struct wasm_module *mod, struct wasm_reader *r, struct err *err)
         c->body = r->pos;
         c->body_len = size;
         r->pos += size;
-        if (!wasm_lower_func(mod, i, err))
+        if (!wasm_lower_func(mod, i, r->end, err))
             return false;
     }
     return true;
@@ -695,7 +711,7 @@ wasm_decode(struct wasm_module *mod, struct err *err)
 
     int last_rank = 0;
     bool spaces = false;
-    bool has_code = false;
+    bool has_code = false, has_data = false;
     while (r.pos < r.end) {
         r.section = NULL;
         const uint8_t *sec_start = r.pos;
@@ -829,6 +845,7 @@ wasm_decode(struct wasm_module *mod, struct err *err)
             ok = read_code(mod, &s, err);
             break;
         case 11:
+            has_data = true;
             ok = read_datas(mod, &s, err);
             break;
         case 12:
@@ -847,6 +864,15 @@ wasm_decode(struct wasm_module *mod, struct err *err)
     start_funcs(mod);
     if (!has_code && mod->func_count != mod->import_func_count)
         return MALFORMED(&r, "function and code section have inconsistent lengths");
+    if (mod->needs_data_count) {
+        struct wasm_reader at = r;
+        at.section = "code";
+        if (has_data)
+            return wasm_fail_at(&at, mod->needs_data_count, err, ERR_WASM_MALFORMED,
+                                "data count section required");
+        return wasm_fail_at(&at, mod->needs_data_count, err, ERR_WASM_INVALID,
+                            "unknown data segment");
+    }
     if (mod->has_data_count && mod->data_count == 0 && mod->data_count_decl != 0)
         return MALFORMED(&r, "data count and data section have inconsistent lengths");
     return true;

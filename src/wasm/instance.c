@@ -399,6 +399,7 @@ wasm_instance_new(const struct wasm_module *cmod, const struct wasm_linker *link
 {
     struct wasm_module *mod = wasm_module_ref((struct wasm_module *)cmod);
     struct wasm_instance *inst = xcalloc(1, sizeof(*inst));
+    bool linked = false;
     inst->mod = mod;
     inst->limits = mod->limits;
     if (opts && opts->limits) {
@@ -432,6 +433,7 @@ wasm_instance_new(const struct wasm_module *cmod, const struct wasm_linker *link
 
     if (!link_imports(inst, linker, err))
         goto fail;
+    linked = true;
     for (uint32_t i = 0; i < defined; i++) {
         struct wasm_func_inst *f = &inst->own_funcs[i];
         uint32_t idx = mod->import_func_count + i;
@@ -465,6 +467,15 @@ wasm_instance_new(const struct wasm_module *cmod, const struct wasm_linker *link
         goto fail;
     return inst;
 fail:
+    if (linked && mod->import_table_count > 0) {
+        /* Elements or the start function may have stored references to
+         * this instance's functions in an imported table: the functions
+         * must live as long as that table does. */
+        struct wasm_table *tab = inst->tables[0];
+        tab->keep = xrealloc(tab->keep, (tab->keep_count + 1) * sizeof(*tab->keep));
+        tab->keep[tab->keep_count++] = inst;
+        return NULL;
+    }
     wasm_instance_free(inst);
     return NULL;
 }
@@ -475,8 +486,13 @@ wasm_instance_free(struct wasm_instance *inst)
     if (!inst)
         return;
     const struct wasm_module *mod = inst->mod;
-    for (uint32_t i = 0; i < mod->table_count - mod->import_table_count; i++)
-        free(inst->own_tables[i].elems);
+    for (uint32_t i = 0; i < mod->table_count - mod->import_table_count; i++) {
+        struct wasm_table *tab = &inst->own_tables[i];
+        for (size_t k = 0; k < tab->keep_count; k++)
+            wasm_instance_free(tab->keep[k]);
+        free(tab->keep);
+        free(tab->elems);
+    }
     for (uint32_t i = 0; i < mod->mem_count - mod->import_mem_count; i++)
         memory_release(&inst->own_mems[i]);
     free(inst->funcs);

@@ -1013,10 +1013,10 @@ dispatch:
     OP(F32_NEG)
     sp[-1] = U32(sp[-1]) ^ 0x80000000u;
     NEXT();
-    FUN32(F32_CEIL, ceilf(a))
-    FUN32(F32_FLOOR, floorf(a))
-    FUN32(F32_TRUNC, truncf(a))
-    FUN32(F32_NEAREST, nearbyintf(a))
+    FUN32(F32_CEIL, isnan(a) ? a + a : ceilf(a))
+    FUN32(F32_FLOOR, isnan(a) ? a + a : floorf(a))
+    FUN32(F32_TRUNC, isnan(a) ? a + a : truncf(a))
+    FUN32(F32_NEAREST, isnan(a) ? a + a : nearbyintf(a))
     FUN32(F32_SQRT, sqrtf(a))
     FBIN32(F32_ADD, a + b)
     FBIN32(F32_SUB, a - b)
@@ -1034,10 +1034,10 @@ dispatch:
     OP(F64_NEG)
     sp[-1] ^= 0x8000000000000000ull;
     NEXT();
-    FUN64(F64_CEIL, ceil(a))
-    FUN64(F64_FLOOR, floor(a))
-    FUN64(F64_TRUNC, trunc(a))
-    FUN64(F64_NEAREST, nearbyint(a))
+    FUN64(F64_CEIL, isnan(a) ? a + a : ceil(a))
+    FUN64(F64_FLOOR, isnan(a) ? a + a : floor(a))
+    FUN64(F64_TRUNC, isnan(a) ? a + a : trunc(a))
+    FUN64(F64_NEAREST, isnan(a) ? a + a : nearbyint(a))
     FUN64(F64_SQRT, sqrt(a))
     FBIN64(F64_ADD, a + b)
     FBIN64(F64_SUB, a - b)

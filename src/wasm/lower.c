@@ -25,6 +25,7 @@ struct lower {
     uint32_t *local_slot;
     uint32_t local_count;
     const uint8_t *op_start; /* where the current instruction began */
+    const uint8_t *section_end;
     /* Peephole state: the last emitted operation and where it starts. */
     size_t last_pos;
     int last_op;
@@ -291,9 +292,10 @@ lower_fc(struct lower *L, struct err *err)
             return false;
         if (!need_memory(L, err))
             return false;
-        if (!mod->has_data_count)
-            return FAIL_MALFORMED(L, "data count section required");
-        if (a >= mod->data_count_decl)
+        if (!mod->has_data_count) {
+            if (!mod->needs_data_count)
+                mod->needs_data_count = L->op_start;
+        } else if (a >= mod->data_count_decl)
             return FAIL_INVALID(L, "unknown data segment %u", a);
         if (!pop_expect(L, WASM_I32, err) || !pop_expect(L, WASM_I32, err) ||
             !pop_expect(L, WASM_I32, err))
@@ -306,9 +308,10 @@ lower_fc(struct lower *L, struct err *err)
     case 9: /* data.drop */
         if (!wasm_read_u32(&L->r, &a, err))
             return false;
-        if (!mod->has_data_count)
-            return FAIL_MALFORMED(L, "data count section required");
-        if (a >= mod->data_count_decl)
+        if (!mod->has_data_count) {
+            if (!mod->needs_data_count)
+                mod->needs_data_count = L->op_start;
+        } else if (a >= mod->data_count_decl)
             return FAIL_INVALID(L, "unknown data segment %u", a);
         if (live) {
             emit_op(L, WASM_OP_DATA_DROP);
@@ -425,7 +428,9 @@ lower_body(struct lower *L, struct err *err)
         L->op_start = r->pos;
         uint8_t op;
         if (r->pos >= r->end)
-            return wasm_fail(r, err, ERR_WASM_MALFORMED, "END opcode expected");
+            return wasm_fail(r, err, ERR_WASM_MALFORMED,
+                             r->end == L->section_end ? "unexpected end of section or function"
+                                                      : "END opcode expected");
         op = *r->pos++;
         bool live = !dead(L);
         uint32_t idx;
@@ -905,7 +910,8 @@ lower_simd(struct lower *L, struct err *err)
 
 /* Read the local declarations, then lower the body. */
 bool
-wasm_lower_func(struct wasm_module *mod, uint32_t code_idx, struct err *err)
+wasm_lower_func(struct wasm_module *mod, uint32_t code_idx, const uint8_t *section_end,
+                struct err *err)
 {
     struct wasm_code *code = &mod->codes[code_idx];
     struct lower L;
@@ -918,6 +924,7 @@ wasm_lower_func(struct wasm_module *mod, uint32_t code_idx, struct err *err)
                                 (int64_t)(mod->import_func_count + code_idx) };
     L.ops = wasm_interp_ops();
     L.last_op = -1;
+    L.section_end = section_end;
     wasm_val_init(&L.v);
     bool ok = false;
 

@@ -181,6 +181,7 @@ struct wasm_module {
     uint32_t data_count;
     bool has_data_count;
     uint32_t data_count_decl;
+    const uint8_t *needs_data_count; /* first memory.init/data.drop without a data count section */
     struct wasm_code *codes; /* func_count - import_func_count */
     uint8_t *declared_refs;  /* per function: may be named by ref.func */
     char **func_names;       /* from the name section; NULL entries when absent */
@@ -195,10 +196,12 @@ wasm_slots(enum wasm_valtype t)
 {
     return t == WASM_V128 ? 2 : 1;
 }
+bool wasm_opcode_exists(uint8_t op);
 bool wasm_type_equal(const struct wasm_type *a, const struct wasm_type *b);
 
 /* lower.c: validate and lower one function body (module fully decoded up to the code). */
-bool wasm_lower_func(struct wasm_module *mod, uint32_t code_idx, struct err *err);
+bool wasm_lower_func(struct wasm_module *mod, uint32_t code_idx, const uint8_t *section_end,
+                     struct err *err);
 
 /* ---- validation stacks (validate.c) ------------------------------------------ */
 
@@ -278,6 +281,10 @@ struct wasm_table {
     uint32_t decl_max;  /* the declared maximum, for import matching */
     bool has_max;
     enum wasm_valtype type;
+    /* Instances whose instantiation failed after their functions may have
+     * been stored here; freed with the table's owner. */
+    struct wasm_instance **keep;
+    size_t keep_count;
 };
 
 struct wasm_global {
