@@ -225,7 +225,7 @@ run_program(struct cli_opts *o, const char *path, int argc, char **argv)
     }
     struct exec_args args = { 0 };
     struct err err = { 0 };
-    if (!exec_args_parse(cmd, argc - 1, argv + 1, &args, &err) ||
+    if (!exec_args_parse(cmd, argc - 1, (const char *const *)argv + 1, &args, &err) ||
         !exec_args_check(cmd, &args, &err)) {
         fprintf(stderr, "perch: %s\nrun 'perch %s --help' for its arguments\n", err.msg,
                 cmd->name);

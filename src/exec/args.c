@@ -118,7 +118,7 @@ looks_like_number(const char *s)
 }
 
 bool
-exec_args_parse(const struct lang_command *cmd, int argc, char *const *argv,
+exec_args_parse(const struct lang_command *cmd, int argc, const char *const *argv,
                 struct exec_args *out, struct err *err)
 {
     const struct lang_arg **order = xcalloc(cmd->arg_count + 1, sizeof(*order));

@@ -1081,7 +1081,7 @@ exec_call_command(struct exec_state *st, const struct lang_command *cmd, int arg
                   char *const *argv, struct sbuf *capture, struct err *err)
 {
     struct exec_args args = { 0 };
-    bool ok = exec_args_parse(cmd, argc, argv, &args, err) &&
+    bool ok = exec_args_parse(cmd, argc, (const char *const *)argv, &args, err) &&
               run_command_args(st, cmd, &args, capture, err);
     exec_args_release(&args);
     return ok;

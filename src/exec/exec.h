@@ -66,7 +66,7 @@ bool exec_args_set(struct exec_args *args, const struct lang_command *cmd, const
  * positionals joined by newlines. Fails with ERR_USAGE naming the arg.
  * (Types are checked later, by exec_run.)
  */
-bool exec_args_parse(const struct lang_command *cmd, int argc, char *const *argv,
+bool exec_args_parse(const struct lang_command *cmd, int argc, const char *const *argv,
                      struct exec_args *out, struct err *err);
 
 /* Check given arguments against 'cmd' before running: types, and required

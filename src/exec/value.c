@@ -323,8 +323,15 @@ exec_text_compare(const char *a, const char *b)
         int c = compare_parts(a, (size_t)(ae - a), b, (size_t)(be - b));
         if (c)
             return c < 0 ? -1 : 1;
-        if (*ae != *be)
+        if (*ae != *be) {
+            /* 1.0.0-rc1 < 1.0.0 < 1.0.0.1: a pre-release suffix sorts
+             * before the release, any other continuation after it. */
+            if (!*be)
+                return *ae == '-' ? -1 : 1;
+            if (!*ae)
+                return *be == '-' ? 1 : -1;
             return (unsigned char)*ae < (unsigned char)*be ? -1 : 1;
+        }
         a = *ae ? ae + 1 : ae;
         b = *be ? be + 1 : be;
     }
