@@ -66,12 +66,12 @@ describe(struct op_call *call, struct sbuf *d)
  * interruptions; an exit status, whatever it is, lands in *out_status.
  */
 static bool
-run_child(struct op_call *call, const char *program, char *const *argv, struct sbuf *capture,
+run_child(struct op_call *call, const char *program, const char *const *argv, struct sbuf *capture,
           int *out_status, struct err *err)
 {
     struct op_ctx *ctx = call->ctx;
     char **envp = child_env(ctx);
-    char *resolved = os_spawn_find_program(program, os_envp_get(envp, "PATH"), ctx->cwd, err);
+    char *resolved = os_spawn_find_program(program, os_envp_get((const char *const *)envp, "PATH"), ctx->cwd, err);
     if (!resolved) {
         op_envp_free(envp);
         err_prefix(err, "%s", ops_name(call));
@@ -81,7 +81,7 @@ run_child(struct op_call *call, const char *program, char *const *argv, struct s
     struct os_spawn spec = {
         .program = resolved,
         .argv = argv,
-        .envp = envp,
+        .envp = (const char *const *)envp,
         .cwd = ctx->cwd,
         .stdin_fd = ctx->stdin_fd,
         .deadline_ns = ctx->deadline_ns,
@@ -157,7 +157,7 @@ run_shell(struct op_call *call, struct sbuf *capture, int *out_status, struct er
     free(word);
     if (!allowed)
         return false;
-    char *argv[] = { (char *)"sh", (char *)"-c", (char *)cmd, NULL };
+    const char *argv[] = { "sh", "-c", cmd, NULL };
     return run_child(call, "/bin/sh", argv, capture, out_status, err);
 }
 
@@ -199,7 +199,7 @@ ops_do_exec(struct op_call *call, struct sbuf *out, struct err *err)
     const char *program = call->argv[0];
     if (!op_check(call->ctx, OP_CHECK_BIN, program, err))
         return false;
-    char **argv = xcalloc(call->argc + 1, sizeof(char *));
+    const char **argv = xcalloc(call->argc + 1, sizeof(char *));
     for (size_t i = 0; i < call->argc; i++)
         argv[i] = call->argv[i];
     int status = 0;

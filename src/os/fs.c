@@ -162,7 +162,8 @@ os_fs_read_file(const char *path, size_t max_len, struct sbuf *out, struct err *
         }
         if (n == 0)
             break;
-        sbuf_setlen(out, out->len + (size_t)n);
+        out->len += (size_t)n; /* sbuf_setlen only shrinks */
+        out->buf[out->len] = '\0';
         if (max_len && out->len - start > max_len) {
             close(fd);
             sbuf_setlen(out, start);

@@ -60,7 +60,7 @@ static const int reset_signals[] = { SIGPIPE, SIGINT,  SIGQUIT, SIGTERM, SIGHUP,
                                      SIGUSR1, SIGUSR2 };
 
 const char *
-os_envp_get(char *const *envp, const char *name)
+os_envp_get(const char *const *envp, const char *name)
 {
     if (!envp)
         return NULL;
@@ -160,8 +160,8 @@ start_posix_spawn(const struct os_spawn *spec, int in_fd, int out_fd, int err_fd
     if (rc == 0 && spec->cwd)
         rc = posix_spawn_file_actions_addchdir_np(&fa, spec->cwd);
     if (rc == 0)
-        rc = posix_spawn(out_pid, spec->program, &fa, &attr, spec->argv,
-                         spec->envp ? spec->envp : empty_env);
+        rc = posix_spawn(out_pid, spec->program, &fa, &attr, (char *const *)spec->argv,
+                         spec->envp ? (char *const *)spec->envp : empty_env);
     posix_spawnattr_destroy(&attr);
     posix_spawn_file_actions_destroy(&fa);
     return rc;
@@ -200,7 +200,8 @@ start_fork(const struct os_spawn *spec, int in_fd, int out_fd, int err_fd, pid_t
         if (!e && spec->cwd && chdir(spec->cwd) != 0)
             e = errno;
         if (!e) {
-            execve(spec->program, spec->argv, spec->envp ? spec->envp : empty_env);
+            execve(spec->program, (char *const *)spec->argv,
+                   spec->envp ? (char *const *)spec->envp : empty_env);
             e = errno;
         }
         ssize_t unused = write(report[1], &e, sizeof(e));

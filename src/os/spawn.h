@@ -29,8 +29,8 @@ typedef void os_spawn_output_fn(void *arg, int stream, const char *data, size_t 
 
 struct os_spawn {
     const char *program;   /* path to execute: absolute, or relative to 'cwd' */
-    char *const *argv;     /* NULL-terminated; argv[0] is what the program sees */
-    char *const *envp;     /* NULL-terminated "K=V"; NULL means an empty environment */
+    const char *const *argv; /* NULL-terminated; argv[0] is what the program sees */
+    const char *const *envp; /* NULL-terminated "K=V"; NULL means an empty environment */
     const char *cwd;       /* working directory of the child; NULL = the parent's */
     int stdin_fd;          /* becomes the child's fd 0; -1 = /dev/null */
     int64_t deadline_ns;   /* CLOCK_MONOTONIC; 0 = none */
@@ -67,6 +67,6 @@ char *os_spawn_find_program(const char *name, const char *path_env, const char *
                             struct err *err);
 
 /* Value of 'name' in an envp array, or NULL. */
-const char *os_envp_get(char *const *envp, const char *name);
+const char *os_envp_get(const char *const *envp, const char *name);
 
 #endif
