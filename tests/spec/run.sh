@@ -72,7 +72,11 @@ for sub in "$@"; do
     # Everything but the runner's closing total line (run.sh prints its own).
     grep -v -E '^[0-9]+ (passed|assertions)' "$tmp/out"
     if [ $rc -gt 1 ]; then
-      if [ $rc -eq 124 ] || [ $rc -eq 137 ]; then why="timed out after ${timeout_s}s"; else why="exit status $rc"; fi
+      case $rc in
+        2) why="the runner could not read it" ;;
+        124|137) why="timed out after ${timeout_s}s" ;;
+        *) if [ $rc -gt 128 ]; then why="killed by signal $((rc - 128))"; else why="exit status $rc"; fi ;;
+      esac
       echo "CRASH $sub/$name: $why"
       crashed="$crashed $name"; echo "$name" >>"$tmp/crashed"
       continue

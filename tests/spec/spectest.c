@@ -412,9 +412,10 @@ install_crash_handler(void)
 {
     static const int signals[] = { SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT };
     /* An alternate stack, so that a native stack overflow is reported too. */
+    static char alt_stack[1 << 16];
     stack_t ss = { 0 };
-    ss.ss_size = 1 << 16;
-    ss.ss_sp = xmalloc(ss.ss_size);
+    ss.ss_size = sizeof(alt_stack);
+    ss.ss_sp = alt_stack;
     sigaltstack(&ss, NULL);
     struct sigaction sa;
     memset(&sa, 0, sizeof(sa));
@@ -1007,6 +1008,12 @@ run_command(struct spec_file *f, json_t *cmd)
         fail(f, "command without a type");
         return;
     }
+    json_t *field = json_object_get(json_object_get(cmd, "action"), "field");
+    if (field && json_string_length(field) != strlen(json_string_value(field))) {
+        /* the engine's API takes NUL-terminated names; such an export cannot be named */
+        skip(f, "export name with a NUL byte");
+        return;
+    }
     if (strcmp(type, "module") == 0)
         cmd_module(f, cmd);
     else if (strcmp(type, "register") == 0)
@@ -1068,7 +1075,8 @@ run_file(struct runner *run, const char *path)
     crash_line = 0;
 
     json_error_t jerr;
-    json_t *root = json_load_file(path, 0, &jerr);
+    /* names.wast has export names with NUL bytes */
+    json_t *root = json_load_file(path, JSON_ALLOW_NUL, &jerr);
     json_t *commands = root ? json_object_get(root, "commands") : NULL;
     if (!json_is_array(commands)) {
         fprintf(stderr, "perch-spectest: %s: %s\n", path,
