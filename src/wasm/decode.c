@@ -88,7 +88,8 @@ read_limits(struct wasm_reader *r, uint32_t *min, uint32_t *max, bool *has_max, 
         return false;
     if (flags > 1) {
         r->pos--;
-        return MALFORMED(r, "integer too large");
+        return MALFORMED(r, (flags & 0x80) ? "integer representation too long"
+                                           : "integer too large");
     }
     if (!wasm_read_u32(r, min, err))
         return false;
@@ -258,7 +259,7 @@ static bool
 read_types(struct wasm_module *mod, struct wasm_reader *r, struct err *err)
 {
     uint32_t n;
-    if (!wasm_read_count(r, 3, &n, err))
+    if (!wasm_read_count(r, 1, &n, err))
         return false;
     mod->types = xcalloc(n ? n : 1, sizeof(*mod->types));
     mod->type_count = n;
@@ -305,7 +306,7 @@ static bool
 read_imports(struct wasm_module *mod, struct wasm_reader *r, struct err *err)
 {
     uint32_t n;
-    if (!wasm_read_count(r, 4, &n, err))
+    if (!wasm_read_count(r, 1, &n, err))
         return false;
     mod->imports = xcalloc(n ? n : 1, sizeof(*mod->imports));
     for (uint32_t i = 0; i < n; i++) {
@@ -521,8 +522,7 @@ read_datas(struct wasm_module *mod, struct wasm_reader *r, struct err *err)
         if (!wasm_read_u32(r, &len, err))
             return false;
         if (len > (size_t)(r->end - r->pos))
-            return MALFORMED(r, r->end == r->file_end ? "unexpected end"
-                                                      : "unexpected end of section or function");
+            return MALFORMED(r, "unexpected end of section or function");
         d->bytes = r->pos;
         d->len = len;
         r->pos += len;
@@ -534,7 +534,7 @@ static bool
 read_exports(struct wasm_module *mod, struct wasm_reader *r, struct err *err)
 {
     uint32_t n;
-    if (!wasm_read_count(r, 3, &n, err))
+    if (!wasm_read_count(r, 1, &n, err))
         return false;
     mod->exports = xcalloc(n ? n : 1, sizeof(*mod->exports));
     for (uint32_t i = 0; i < n; i++) {
@@ -597,8 +597,7 @@ read_code(struct wasm_module *mod, struct wasm_reader *r, struct err *err)
         if (!wasm_read_u32(r, &size, err))
             return false;
         if (size > (size_t)(r->end - r->pos))
-            return MALFORMED(r, r->end == r->file_end ? "unexpected end"
-                                                      : "unexpected end of section or function");
+            return MALFORMED(r, "unexpected end of section or function");
         struct wasm_code *c = &mod->codes[i];
         c->type_idx = mod->func_types[mod->import_func_count + i];
         c->body = r->pos;
@@ -776,7 +775,7 @@ wasm_decode(struct wasm_module *mod, struct err *err)
         }
         case 4: {
             uint32_t n;
-            if (!wasm_read_count(&s, 3, &n, err))
+            if (!wasm_read_count(&s, 1, &n, err))
                 return false;
             uint32_t base = mod->import_table_count;
             struct wasm_table_type *t =
@@ -805,7 +804,7 @@ wasm_decode(struct wasm_module *mod, struct err *err)
         }
         case 6: {
             uint32_t n;
-            if (!wasm_read_count(&s, 3, &n, err))
+            if (!wasm_read_count(&s, 1, &n, err))
                 return false;
             uint32_t base = mod->import_global_count;
             struct wasm_global_decl *g =

@@ -41,7 +41,7 @@ static bool
 fail_end(const struct wasm_reader *r, struct err *err)
 {
     return wasm_fail(r, err, ERR_WASM_MALFORMED,
-                     r->end == r->file_end ? "unexpected end" : "unexpected end of section or function");
+                     r->section ? "unexpected end of section or function" : "unexpected end");
 }
 
 bool
@@ -169,9 +169,7 @@ wasm_read_count(struct wasm_reader *r, uint32_t min_size, uint32_t *out, struct 
         return false;
     if (min_size && (uint64_t)n * min_size > (uint64_t)(r->end - r->pos)) {
         (void)at;
-        return wasm_fail(r, err, ERR_WASM_MALFORMED,
-                         r->end == r->file_end ? "unexpected end"
-                                               : "unexpected end of section or function");
+        return fail_end(r, err);
     }
     *out = n;
     return true;
