@@ -25,7 +25,8 @@ struct checker {
     void *user;
     struct lang_diags *diags;
     size_t errors;
-    VEC(const char *) known; /* variable names of the command being checked */
+    VEC(const char *) known;  /* variable names of the command being checked */
+    VEC(const char *) warned; /* unknown names already reported in it */
 };
 
 static void
@@ -103,8 +104,14 @@ static void
 check_var(struct checker *ck, const char *name, const struct src_loc *loc, uint32_t span)
 {
     /* Upper-case names are usually host environment variables. */
-    if (!var_known(ck, name) && !has_upper(name))
-        report(ck, LANG_SEV_WARNING, loc, span,
+    if (var_known(ck, name) || has_upper(name))
+        return;
+    size_t seg = strcspn(name, ".");
+    for (size_t i = 0; i < ck->warned.count; i++)
+        if (strlen(ck->warned.items[i]) == seg && strncmp(ck->warned.items[i], name, seg) == 0)
+            return;
+    vec_push(&ck->warned, name);
+    report(ck, LANG_SEV_WARNING, loc, span,
                "unknown variable '%s' (not an argument, capture, binding or auto variable)",
                name);
 }
@@ -273,6 +280,7 @@ lang_check(const struct lang_program *prog, lang_is_known_fn *is_op, void *user,
     for (size_t i = 0; i < prog->command_count; i++) {
         const struct lang_command *cmd = &prog->commands[i];
         ck.known.count = 0;
+        ck.warned.count = 0;
         for (size_t j = 0; j < cmd->arg_count; j++)
             vec_push(&ck.known, cmd->args[j].name);
         for (size_t j = 0; j < cmd->env_count; j++)
@@ -286,6 +294,7 @@ lang_check(const struct lang_program *prog, lang_is_known_fn *is_op, void *user,
     }
     for (size_t i = 0; i < prog->catch_count; i++) {
         ck.known.count = 0;
+        ck.warned.count = 0;
         collect_known(&ck, &prog->catches[i].body);
         check_body(&ck, &prog->catches[i].body, false);
     }
@@ -294,5 +303,6 @@ lang_check(const struct lang_program *prog, lang_is_known_fn *is_op, void *user,
         check_stmt(&ck, &prog->hooks[i].stmt, false);
     }
     vec_release(&ck.known);
+    vec_release(&ck.warned);
     return ck.errors == 0;
 }

@@ -42,6 +42,7 @@ struct parser {
     size_t errors;
     bool warn_indent;
     uint32_t indent_unit; /* first non-zero indentation seen at depth 1 */
+    int nesting;          /* blocks open inside the current body */
     int indent_warnings;
 };
 
@@ -816,11 +817,12 @@ parse_stmt(struct parser *p, struct lang_stmt *out, int depth)
     bool is_opener = opens_body_block(w);
     if (is_opener) {
         out->loc = ht->word.loc;
-        if (depth >= LANG_MAX_DEPTH) {
+        if (p->nesting >= LANG_MAX_DEPTH) {
             ERROR_TOK(p, h, "blocks nested too deeply (at most %d levels)", LANG_MAX_DEPTH);
             skip_block(p);
             return false;
         }
+        p->nesting++;
         if (h && (strcmp(w, "if") == 0 || strcmp(w, "for_each") == 0 || strcmp(w, "match") == 0
                   || strcmp(w, "try") == 0)) {
             ERROR_TOK(p, h, "cannot capture the value of '%s'", w);
@@ -864,6 +866,7 @@ parse_stmt(struct parser *p, struct lang_stmt *out, int depth)
             if (!expect_end(p, w, &open_loc, depth))
                 ok = false;
         }
+        p->nesting--;
         return ok;
     }
     if (ht->op != TOK_OP_NONE) {

@@ -1,0 +1,773 @@
+/* test_lang_parse.c: every construct of the .perch language parses into the
+ * tree the interpreter expects; the user guide's files load cleanly; bad
+ * input gets several located diagnostics, never a crash. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "lang/lang.h"
+
+static const char every_construct[] =
+    "#!/usr/bin/env perch\n"
+    "name \"demo\"\n"
+    "about 'Every construct'\n"
+    "version \"1.2.3\"\n"
+    "\n"
+    "VERBOSE = true\n"
+    "count = 3\n"
+    "ratio = 0.5\n"
+    "OUT = \"${script_dir}/out\"\n"
+    "mode = release\n"
+    "\n"
+    "requires\n"
+    "    bin \"git\" hash \"sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\"\n"
+    "    bin docker\n"
+    "    env \"HOME\" \"PATH\"\n"
+    "    host \"example.com\"\n"
+    "    read \"./data\"\n"
+    "    write \"./out\"\n"
+    "    os linux darwin\n"
+    "    arch amd64\n"
+    "end\n"
+    "\n"
+    "bundle\n"
+    "    include \"wasm/tool.wasm\" as tool\n"
+    "    include \"README.md\"\n"
+    "end\n"
+    "\n"
+    "hooks\n"
+    "    before print \"starting\"\n"
+    "    on_error print \"failed: ${err.message}\"\n"
+    "end\n"
+    "\n"
+    "command build\n"
+    "    description \"Build it\"\n"
+    "    arg target\n"
+    "        type string\n"
+    "        index 0\n"
+    "        description \"What to build\"\n"
+    "    end\n"
+    "    arg jobs\n"
+    "        type int\n"
+    "        default 4\n"
+    "    end\n"
+    "    arg extra\n"
+    "        rest\n"
+    "    end\n"
+    "    arg dry\n"
+    "        type bool\n"
+    "        optional\n"
+    "    end\n"
+    "    private\n"
+    "    proxy_args\n"
+    "    require_os linux\n"
+    "    require_arch amd64 arm64\n"
+    "    dir \"${script_dir}/src\"\n"
+    "    env CC \"clang\"\n"
+    "    do\n"
+    "        x = 0\n"
+    "        out = \"${target}/x\"\n"
+    "        files = glob \"*.c\"\n"
+    "        if x == \"0\"\n"
+    "            print \"zero\"\n"
+    "        elif not exists \"${out}\"\n"
+    "            print \"missing\"\n"
+    "        elif VERBOSE and count >= 2 or not dry\n"
+    "            print \"combo\"\n"
+    "        else\n"
+    "            fail \"no\"\n"
+    "        end\n"
+    "        for_each \"${files}\" f\n"
+    "            print \"${f}\"\n"
+    "        end\n"
+    "        match \"${target}\"\n"
+    "            case \"a\" \"b\"\n"
+    "                print \"ab\"\n"
+    "            else\n"
+    "                print \"other\"\n"
+    "        end\n"
+    "        try\n"
+    "            shell \"make\"\n"
+    "        rescue timeout shell_failed\n"
+    "            print \"${err.kind}\"\n"
+    "        finally\n"
+    "            print \"done\"\n"
+    "        end\n"
+    "        os \"linux\"\n"
+    "            print \"on linux\"\n"
+    "        end\n"
+    "        arch \"arm64\"\n"
+    "            print \"on arm\"\n"
+    "        end\n"
+    "        parallel 4\n"
+    "            print \"a\"\n"
+    "            print \"b\"\n"
+    "        end\n"
+    "        timeout \"30s\"\n"
+    "            sleep \"1s\"\n"
+    "        end\n"
+    "        retry 5\n"
+    "            http_get \"https://example.com\"\n"
+    "        end\n"
+    "        cache \"key-${target}\" \"7d\"\n"
+    "            y = shell_output \"date\"\n"
+    "        end\n"
+    "        sandbox \"no_shell,no_network\"\n"
+    "            print \"safe\"\n"
+    "        end\n"
+    "        with_env \"A=1,B=2\"\n"
+    "            print \"${A}\"\n"
+    "        end\n"
+    "        with_cwd \"/tmp\"\n"
+    "            print \"${cwd}\"\n"
+    "        end\n"
+    "        res = wasm_run \"${script_dir}/m.wasm\"\n"
+    "            wasm_arg \"--flag\"\n"
+    "            wasm_env \"K1,K2\"\n"
+    "            wasm_mount_read \"./in\"\n"
+    "            wasm_mount_write \"./out\" at \"/guest/out\"\n"
+    "            wasm_clock\n"
+    "            wasm_random\n"
+    "            wasm_allow_host \"api.example.com\"\n"
+    "        end\n"
+    "        pipe\n"
+    "            exec \"ls\"\n"
+    "            exec \"wc\" \"-l\"\n"
+    "        end\n"
+    "        mkdir ./out && print \"ok\" || print \"bad\"\n"
+    "    end\n"
+    "end\n"
+    "\n"
+    "command test_it\n"
+    "    test\n"
+    "    test_allow_shell\n"
+    "    test_allow_network\n"
+    "    test_allow_subprocess\n"
+    "    test_allow_write\n"
+    "    test_keep_cwd\n"
+    "    test_timeout 60\n"
+    "    do\n"
+    "        assert_eq \"1\" \"1\"\n"
+    "    end\n"
+    "end\n"
+    "\n"
+    "command implicit\n"
+    "    print \"no do block\"\n"
+    "end\n"
+    "\n"
+    "catch timeout\n"
+    "    print \"timed out: ${err.message}\"\n"
+    "end\n";
+
+static const char every_construct_dump[] =
+    "name demo\n"
+    "about Every construct\n"
+    "version 1.2.3\n"
+    "binding VERBOSE bool exported bare:true\n"
+    "binding count int bare:3\n"
+    "binding ratio float bare:0.5\n"
+    "binding OUT string exported \"${script_dir}/out\"\n"
+    "binding mode string bare:release\n"
+    "requires\n"
+    "  bin \"git\" hash sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\n"
+    "  bin bare:docker\n"
+    "  env \"HOME\"\n"
+    "  env \"PATH\"\n"
+    "  host \"example.com\"\n"
+    "  read \"./data\"\n"
+    "  write \"./out\"\n"
+    "  os bare:linux\n"
+    "  os bare:darwin\n"
+    "  arch bare:amd64\n"
+    "include wasm/tool.wasm as tool\n"
+    "include README.md\n"
+    "hook before\n"
+    "  call print [\"starting\"]\n"
+    "hook on_error\n"
+    "  call print [\"failed: ${err.message}\"]\n"
+    "command build private proxy_args os=linux arch=amd64 arch=arm64\n"
+    "  description Build it\n"
+    "  arg target string index=0\n"
+    "  arg jobs int index=-1 optional default=bare:4\n"
+    "  arg extra string index=-1 rest\n"
+    "  arg dry bool index=-1 optional\n"
+    "  dir \"${script_dir}/src\"\n"
+    "  env CC \"clang\"\n"
+    "  x = assign = [bare:0]\n"
+    "  out = assign = [\"${target}/x\"]\n"
+    "  files = call glob [\"*.c\"]\n"
+    "  if if []\n"
+    "  if (bare:x == \"0\")\n"
+    "    call print [\"zero\"]\n"
+    "  elif (not (call exists [\"${out}\"]))\n"
+    "    call print [\"missing\"]\n"
+    "  elif (or (and (truthy bare:VERBOSE) (bare:count >= bare:2)) (not (truthy bare:dry)))\n"
+    "    call print [\"combo\"]\n"
+    "  else\n"
+    "    call fail [\"no\"]\n"
+    "  for_each for_each [\"${files}\" bare:f]\n"
+    "    call print [\"${f}\"]\n"
+    "  match match [\"${target}\"]\n"
+    "  case [\"a\" \"b\"]\n"
+    "    call print [\"ab\"]\n"
+    "  else\n"
+    "    call print [\"other\"]\n"
+    "  try try []\n"
+    "    call shell [\"make\"]\n"
+    "  rescue [bare:timeout bare:shell_failed]\n"
+    "    call print [\"${err.kind}\"]\n"
+    "  finally\n"
+    "    call print [\"done\"]\n"
+    "  block os [\"linux\"]\n"
+    "    call print [\"on linux\"]\n"
+    "  block arch [\"arm64\"]\n"
+    "    call print [\"on arm\"]\n"
+    "  block parallel [bare:4]\n"
+    "    call print [\"a\"]\n"
+    "    call print [\"b\"]\n"
+    "  block timeout [\"30s\"]\n"
+    "    call sleep [\"1s\"]\n"
+    "  block retry [bare:5]\n"
+    "    call http_get [\"https://example.com\"]\n"
+    "  block cache [\"key-${target}\" \"7d\"]\n"
+    "    y = call shell_output [\"date\"]\n"
+    "  block sandbox [\"no_shell,no_network\"]\n"
+    "    call print [\"safe\"]\n"
+    "  block with_env [\"A=1,B=2\"]\n"
+    "    call print [\"${A}\"]\n"
+    "  block with_cwd [\"/tmp\"]\n"
+    "    call print [\"${cwd}\"]\n"
+    "  res = block wasm_run [\"${script_dir}/m.wasm\"]\n"
+    "    call wasm_arg [\"--flag\"]\n"
+    "    call wasm_env [\"K1,K2\"]\n"
+    "    call wasm_mount_read [\"./in\"]\n"
+    "    call wasm_mount_write [\"./out\" bare:at \"/guest/out\"]\n"
+    "    call wasm_clock []\n"
+    "    call wasm_random []\n"
+    "    call wasm_allow_host [\"api.example.com\"]\n"
+    "  block pipe []\n"
+    "    call exec [\"ls\"]\n"
+    "    call exec [\"wc\" \"-l\"]\n"
+    "  call mkdir [bare:./out] && print [\"ok\"] || print [\"bad\"]\n"
+    "command test_it test allow_shell allow_network allow_subprocess allow_write keep_cwd timeout=60\n"
+    "  call assert_eq [\"1\" \"1\"]\n"
+    "command implicit\n"
+    "  call print [\"no do block\"]\n"
+    "catch [bare:timeout]\n"
+    "  call print [\"timed out: ${err.message}\"]\n";
+
+static struct lang_program *
+load(const char *text, struct lang_diags *diags)
+{
+    lang_diags_init(diags);
+    return lang_load_string("t.perch", text, strlen(text), diags);
+}
+
+/* The dump of a program, as a heap string. */
+static char *
+dump(const struct lang_program *prog)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    assert_non_null(f);
+    lang_program_dump(prog, f);
+    fclose(f);
+    return buf;
+}
+
+/* Printed diagnostics, as a heap string. */
+static char *
+printed(const struct lang_diags *diags)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    assert_non_null(f);
+    lang_diags_print(diags, f);
+    fclose(f);
+    return buf;
+}
+
+static void
+test_lang_parse_every_construct(void **state)
+{
+    (void)state;
+    struct lang_diags d;
+    struct lang_program *p = load(every_construct, &d);
+    if (!p)
+        lang_diags_print(&d, stderr);
+    assert_non_null(p);
+    assert_int_equal(d.error_count, 0);
+    char *text = dump(p);
+    if (strcmp(text, every_construct_dump) != 0)
+        fprintf(stderr, "got:\n%s", text);
+    assert_string_equal(text, every_construct_dump);
+    free(text);
+    lang_program_free(p);
+    lang_diags_release(&d);
+}
+
+static void
+test_lang_parse_tree_fields(void **state)
+{
+    (void)state;
+    struct lang_diags d;
+    struct lang_program *p = load(every_construct, &d);
+    assert_non_null(p);
+    assert_string_equal(p->name, "demo");
+    assert_string_equal(p->version, "1.2.3");
+    /* Bindings: typed, UPPER_CASE exported. */
+    const struct lang_binding *b = lang_find_binding(p, "VERBOSE");
+    assert_non_null(b);
+    assert_int_equal(b->type, LANG_TYPE_BOOL);
+    assert_true(b->is_exported);
+    assert_int_equal(lang_find_binding(p, "count")->type, LANG_TYPE_INT);
+    assert_false(lang_find_binding(p, "count")->is_exported);
+    assert_int_equal(lang_find_binding(p, "ratio")->type, LANG_TYPE_FLOAT);
+    assert_true(lang_find_binding(p, "OUT")->value.has_interp);
+    /* requires */
+    assert_true(p->has_requires);
+    assert_int_equal(p->requires[0].kind, LANG_REQ_BIN);
+    assert_string_equal(p->requires[0].value.text, "git");
+    assert_non_null(p->requires[0].hash);
+    assert_null(p->requires[1].hash);
+    /* bundle */
+    const struct lang_bundle_item *bi = lang_find_bundle_alias(p, "tool");
+    assert_non_null(bi);
+    assert_string_equal(bi->path, "wasm/tool.wasm");
+    assert_null(lang_find_bundle_alias(p, "README.md"));
+    /* command config */
+    const struct lang_command *c = lang_find_command(p, "build");
+    assert_non_null(c);
+    assert_string_equal(c->description, "Build it");
+    assert_int_equal(c->arg_count, 4);
+    const struct lang_arg *a = lang_command_find_arg(c, "jobs");
+    assert_int_equal(a->type, LANG_TYPE_INT);
+    assert_true(a->is_optional);
+    assert_string_equal(a->default_value->text, "4");
+    assert_int_equal(lang_command_find_arg(c, "target")->index, 0);
+    assert_true(lang_command_find_arg(c, "extra")->is_rest);
+    assert_true(c->is_private);
+    assert_true(c->proxy_args);
+    assert_int_equal(c->require_arch_count, 2);
+    assert_string_equal(c->env[0].key, "CC");
+    assert_string_equal(c->env[0].value.text, "clang");
+    /* statements: literal assignment, capture, blocks */
+    assert_int_equal(c->body.stmts[0].kind, LANG_STMT_ASSIGN);
+    assert_string_equal(c->body.stmts[0].target, "x");
+    assert_int_equal(c->body.stmts[2].kind, LANG_STMT_CALL);
+    assert_string_equal(c->body.stmts[2].target, "files");
+    assert_string_equal(c->body.stmts[2].name, "glob");
+    const struct lang_stmt *ifs = &c->body.stmts[3];
+    assert_int_equal(ifs->kind, LANG_STMT_IF);
+    assert_int_equal(ifs->clause_count, 4);
+    assert_int_equal(ifs->clauses[0].cond->kind, LANG_COND_COMPARE);
+    assert_int_equal(ifs->clauses[0].cond->op, LANG_CMP_EQ);
+    assert_int_equal(ifs->clauses[0].cond->lhs.quote, LANG_QUOTE_BARE);
+    assert_int_equal(ifs->clauses[1].cond->kind, LANG_COND_NOT);
+    assert_int_equal(ifs->clauses[1].cond->sub->kind, LANG_COND_CALL);
+    assert_string_equal(ifs->clauses[1].cond->sub->name, "exists");
+    assert_int_equal(ifs->clauses[3].kind, LANG_CLAUSE_ELSE);
+    assert_null(ifs->clauses[3].cond);
+    /* wasm_run capture with its declarations as calls */
+    const struct lang_stmt *wr = NULL;
+    for (size_t i = 0; i < c->body.count; i++)
+        if (c->body.stmts[i].block == LANG_BLOCK_WASM_RUN)
+            wr = &c->body.stmts[i];
+    assert_non_null(wr);
+    assert_int_equal(wr->kind, LANG_STMT_BLOCK);
+    assert_string_equal(wr->target, "res");
+    assert_int_equal(wr->body.count, 7);
+    assert_string_equal(wr->body.stmts[3].name, "wasm_mount_write");
+    assert_int_equal(wr->body.stmts[3].arg_count, 3);
+    /* chain */
+    const struct lang_stmt *last = &c->body.stmts[c->body.count - 1];
+    assert_int_equal(last->chain, LANG_CHAIN_AND);
+    assert_string_equal(last->next->name, "print");
+    assert_int_equal(last->next->chain, LANG_CHAIN_OR);
+    assert_null(last->next->next->next);
+    /* test modifiers */
+    const struct lang_command *t = lang_find_command(p, "test_it");
+    assert_true(t->is_test && t->test_allow_shell && t->test_allow_network
+                && t->test_allow_subprocess && t->test_allow_write && t->test_keep_cwd);
+    assert_string_equal(t->test_timeout, "60");
+    /* every node is located */
+    assert_int_equal(c->loc.line, 33);
+    assert_int_equal(c->loc.col, 1);
+    assert_string_equal(c->loc.file, "t.perch");
+    assert_int_equal(ifs->loc.line, 61);
+    assert_int_equal(ifs->loc.col, 9);
+    lang_program_free(p);
+    lang_diags_release(&d);
+}
+
+/* The .perch files of the user guide (kept as fuzz seeds) all load. */
+static void
+test_lang_parse_user_guide_files(void **state)
+{
+    (void)state;
+    static const char *const files[] = {
+        "guide_docs_ci.perch", "guide_schema_ci.perch", "guide_agent_ops.perch",
+        "guide_pipeline.perch", "guide_lint.perch",
+    };
+    char dir[1024];
+    snprintf(dir, sizeof(dir), "%s", __FILE__);
+    char *slash = strrchr(dir, '/');
+    assert_non_null(slash);
+    *slash = '\0';
+    for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+        char path[1200];
+        snprintf(path, sizeof(path), "%s/../fuzz/corpus/fuzz_lang_parse/%s", dir, files[i]);
+        struct lang_diags d;
+        lang_diags_init(&d);
+        struct lang_program *p = lang_load_file(path, &d);
+        if (!p)
+            lang_diags_print(&d, stderr);
+        assert_non_null(p);
+        assert_true(p->command_count >= 1);
+        assert_true(lang_check(p, NULL, NULL, &d));
+        assert_int_equal(d.warning_count, 0);
+        lang_program_free(p);
+        lang_diags_release(&d);
+    }
+}
+
+static void
+test_lang_parse_guide_parallel_for_each_shape(void **state)
+{
+    (void)state;
+    const char *text = "command validate_all\n"
+                       "    do\n"
+                       "        files = glob \"${script_dir}/posts/*.md\"\n"
+                       "        parallel\n"
+                       "            for_each \"${files}\" file\n"
+                       "                wasm_run \"${script_dir}/frontmatter.wasm\"\n"
+                       "                    wasm_arg \"/ro/posts/${file}\"\n"
+                       "                end\n"
+                       "            end\n"
+                       "        end\n"
+                       "    end\n"
+                       "end\n";
+    struct lang_diags d;
+    struct lang_program *p = load(text, &d);
+    assert_non_null(p);
+    const struct lang_stmt *par = &p->commands[0].body.stmts[1];
+    assert_int_equal(par->block, LANG_BLOCK_PARALLEL);
+    assert_int_equal(par->body.count, 1);
+    const struct lang_stmt *fe = &par->body.stmts[0];
+    assert_int_equal(fe->kind, LANG_STMT_FOR_EACH);
+    assert_string_equal(fe->args[1].text, "file");
+    assert_int_equal(fe->body.stmts[0].block, LANG_BLOCK_WASM_RUN);
+    lang_program_free(p);
+    lang_diags_release(&d);
+}
+
+static void
+test_lang_parse_errors_recover_and_report_several(void **state)
+{
+    (void)state;
+    const char *text = "name \"bad\"\n"                  /* 1 */
+                       "command one\n"                   /* 2 */
+                       "    do\n"                        /* 3 */
+                       "        if\n"                    /* 4: missing condition */
+                       "            print \"x\"\n"       /* 5 */
+                       "        end\n"                   /* 6 */
+                       "        for_each \"${x}\"\n"     /* 7: needs 2 arguments */
+                       "        end\n"                   /* 8 */
+                       "        else\n"                  /* 9: else without if */
+                       "        \"quoted\" start\n"      /* 10 */
+                       "    end\n"                       /* 11 */
+                       "end\n"                           /* 12 */
+                       "bogus line\n"                    /* 13 */
+                       "command two\n"                   /* 14 */
+                       "    arg a\n"                     /* 15 */
+                       "        type strnig\n"           /* 16 */
+                       "    end\n"                       /* 17 */
+                       "    do\n"                        /* 18 */
+                       "        print \"fine\"\n"        /* 19 */
+                       "    end\n"                       /* 20 */
+                       "end\n"                           /* 21 */
+                       "command three\n"                 /* 22 */
+                       "    do\n"                        /* 23 */
+                       "        print \"never closed\"\n"; /* 24 */
+    struct lang_diags d;
+    struct lang_program *p = load(text, &d);
+    assert_null(p);
+    static const struct {
+        unsigned line, col;
+        const char *msg;
+    } want[] = {
+        { 4, 11, "missing condition" },
+        { 7, 9, "'for_each' needs 2 arguments" },
+        { 9, 9, "'else' without a matching 'if'" },
+        { 10, 9, "a statement must start with a name" },
+        { 13, 1, "unexpected 'bogus' at top level" },
+        { 16, 14, "unknown type 'strnig'" },
+        { 23, 5, "missing 'end' for 'do' opened here" },
+        { 22, 1, "missing 'end' for 'command' opened here" },
+    };
+    assert_int_equal(d.error_count, sizeof(want) / sizeof(want[0]));
+    for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+        assert_int_equal(d.items[i].loc.line, want[i].line);
+        assert_int_equal(d.items[i].loc.col, want[i].col);
+        if (!strstr(d.items[i].message, want[i].msg))
+            fail_msg("diag %zu: '%s' does not contain '%s'", i, d.items[i].message, want[i].msg);
+    }
+    lang_diags_release(&d);
+}
+
+static void
+test_lang_parse_diagnostic_format_with_caret(void **state)
+{
+    (void)state;
+    const char *text = "command c\n    do\n        timeout\n        end\n    end\nend\n";
+    struct lang_diags d;
+    struct lang_program *p = load(text, &d);
+    assert_null(p);
+    char *out = printed(&d);
+    assert_string_equal(out, "t.perch:3:9: error: 'timeout' needs 1 argument\n"
+                             "            timeout\n"
+                             "            ^~~~~~~\n");
+    free(out);
+    struct err e = { 0 };
+    assert_false(lang_diags_to_err(&d, &e));
+    assert_int_equal(e.kind, ERR_PARSE);
+    assert_int_equal(e.loc.line, 3);
+    assert_non_null(strstr(e.msg, "t.perch:3:9: 'timeout' needs 1 argument"));
+    lang_diags_release(&d);
+}
+
+static void
+test_lang_parse_diagnostics_are_capped(void **state)
+{
+    (void)state;
+    char text[4096] = "";
+    for (int i = 0; i < 30; i++)
+        strcat(text, "oops\n");
+    struct lang_diags d;
+    struct lang_program *p = load(text, &d);
+    assert_null(p);
+    assert_int_equal(d.error_count, 30);
+    assert_int_equal(d.count, LANG_MAX_DIAGS);
+    assert_int_equal(d.dropped, 30 - LANG_MAX_DIAGS);
+    char *out = printed(&d);
+    assert_non_null(strstr(out, "... and 10 more diagnostics not shown\n"));
+    free(out);
+    lang_diags_release(&d);
+}
+
+static void
+test_lang_parse_nesting_is_capped(void **state)
+{
+    (void)state;
+    /* 10,000 nested blocks: one error, no deep recursion, no crash. */
+    size_t n = 10000;
+    size_t cap = n * 16 + 64;
+    char *text = malloc(cap);
+    assert_non_null(text);
+    strcpy(text, "command c\ndo\n");
+    size_t len = strlen(text);
+    for (size_t i = 0; i < n; i++)
+        len += (size_t)sprintf(text + len, "retry 2\n");
+    for (size_t i = 0; i < n; i++)
+        len += (size_t)sprintf(text + len, "end\n");
+    len += (size_t)sprintf(text + len, "end\nend\n");
+    struct lang_diags d;
+    lang_diags_init(&d);
+    struct lang_program *p = lang_load_string("deep.perch", text, len, &d);
+    assert_null(p);
+    assert_int_equal(d.error_count, 1);
+    assert_non_null(strstr(d.items[0].message, "nested too deeply"));
+    assert_int_equal(d.items[0].loc.line, 2 + LANG_MAX_DEPTH + 1);
+    lang_diags_release(&d);
+    free(text);
+}
+
+static void
+test_lang_parse_condition_forms(void **state)
+{
+    (void)state;
+    const char *text = "command c\n"
+                       "    do\n"
+                       "        if flag\n"
+                       "            print 1\n"
+                       "        elif \"${v}\" != \"x\"\n"
+                       "            print 2\n"
+                       "        elif n <= 3\n"
+                       "            print 3\n"
+                       "        elif not not is_dir \"d\"\n"
+                       "            print 4\n"
+                       "        end\n"
+                       "    end\n"
+                       "end\n";
+    struct lang_diags d;
+    struct lang_program *p = load(text, &d);
+    assert_non_null(p);
+    const struct lang_stmt *s = &p->commands[0].body.stmts[0];
+    assert_int_equal(s->clauses[0].cond->kind, LANG_COND_TRUTHY);
+    assert_string_equal(s->clauses[0].cond->lhs.text, "flag");
+    const struct lang_cond *c1 = s->clauses[1].cond;
+    assert_int_equal(c1->kind, LANG_COND_COMPARE);
+    assert_int_equal(c1->op, LANG_CMP_NE);
+    assert_int_equal(c1->lhs.quote, LANG_QUOTE_DOUBLE);
+    assert_true(c1->lhs.has_interp);
+    assert_int_equal(s->clauses[2].cond->op, LANG_CMP_LE);
+    assert_string_equal(s->clauses[2].cond->rhs.text, "3");
+    const struct lang_cond *c3 = s->clauses[3].cond;
+    assert_int_equal(c3->kind, LANG_COND_NOT);
+    assert_int_equal(c3->sub->kind, LANG_COND_NOT);
+    assert_int_equal(c3->sub->sub->kind, LANG_COND_CALL);
+    assert_string_equal(c3->sub->sub->name, "is_dir");
+    lang_program_free(p);
+    lang_diags_release(&d);
+}
+
+static void
+test_lang_parse_rejects_misplaced_constructs(void **state)
+{
+    (void)state;
+    const char *text = "command c\n"
+                       "    do\n"
+                       "        x = if y\n"              /* 3: cannot capture if */
+                       "        end\n"
+                       "        try\n"
+                       "        finally\n"
+                       "        rescue\n"                /* 7: rescue after finally */
+                       "        end\n"
+                       "        if a\n"
+                       "        else\n"
+                       "        elif b\n"                /* 11: elif after else */
+                       "        end\n"
+                       "        print 1 &&\n"            /* 13: missing statement */
+                       "        n = 1 2\n"               /* 14: one value */
+                       "    end\n"
+                       "end\n"
+                       "command c\n"                     /* 17: duplicate name */
+                       "    print 1\n"
+                       "end\n";
+    struct lang_diags d;
+    struct lang_program *p = load(text, &d);
+    assert_null(p);
+    static const unsigned lines[] = { 3, 7, 11, 13, 14, 17 };
+    assert_int_equal(d.error_count, sizeof(lines) / sizeof(lines[0]));
+    for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++)
+        assert_int_equal(d.items[i].loc.line, lines[i]);
+    assert_non_null(strstr(d.items[5].message, "duplicate name 'c'"));
+    lang_diags_release(&d);
+}
+
+static bool
+known_op(void *user, const char *name)
+{
+    (void)user;
+    static const char *const ops[] = { "print", "glob", "sha256_file", "exists" };
+    for (size_t i = 0; i < sizeof(ops) / sizeof(ops[0]); i++)
+        if (strcmp(ops[i], name) == 0)
+            return true;
+    return false;
+}
+
+static void
+test_lang_parse_check_reports_unknown_names(void **state)
+{
+    (void)state;
+    const char *text = "requires\n"
+                       "    bin \"git\"\n"
+                       "end\n"
+                       "command helper\n"
+                       "    print \"h\"\n"
+                       "end\n"
+                       "command c\n"
+                       "    arg a\n"
+                       "    end\n"
+                       "    do\n"
+                       "        helper\n"
+                       "        git \"status\"\n"
+                       "        mkdri \"x\"\n"                       /* 13: unknown op */
+                       "        wasm_arg \"y\"\n"                    /* 14: outside wasm_run */
+                       "        print \"${a} ${nope} ${nope} ${HOME} ${bad_fn(a)}\"\n" /* 15 */
+                       "        wasm_run \"m.wasm\"\n"
+                       "            print \"inside\"\n"             /* 17: not a decl */
+                       "        end\n"
+                       "        parallel many\n"                    /* 19: not a number */
+                       "        end\n"
+                       "    end\n"
+                       "end\n";
+    struct lang_diags d;
+    struct lang_program *p = load(text, &d);
+    assert_non_null(p);
+    assert_false(lang_check(p, known_op, NULL, &d));
+    char *out = printed(&d);
+    assert_non_null(strstr(out, "t.perch:13:9: error: unknown op or command 'mkdri'"));
+    assert_non_null(strstr(out, "t.perch:14:9: error: 'wasm_arg' belongs inside a 'wasm_run' block"));
+    assert_non_null(strstr(out, "t.perch:15:21: warning: unknown variable 'nope'"));
+    assert_non_null(strstr(out, "t.perch:15:45: error: unknown function 'bad_fn'"));
+    assert_non_null(strstr(out, "t.perch:17:13: error: 'print' cannot appear in a 'wasm_run' block"));
+    assert_non_null(strstr(out, "t.perch:19:18: error: 'parallel' takes a whole number"));
+    assert_null(strstr(out, "'helper'"));
+    assert_null(strstr(out, "'git'"));
+    assert_null(strstr(out, "variable 'HOME'"));
+    assert_int_equal(d.warning_count, 1); /* 'nope' once */
+    assert_int_equal(d.error_count, 5);
+    free(out);
+    lang_program_free(p);
+    lang_diags_release(&d);
+}
+
+static void
+test_lang_parse_indentation_warnings(void **state)
+{
+    (void)state;
+    const char *text = "command c\n"
+                       "    do\n"
+                       "      print \"a\"\n"
+                       "        print \"b\"\n"
+                       "\t  print \"c\"\n"
+                       "    end\n"
+                       "end\n";
+    struct lang_load_opts opts = { 0 };
+    opts.warn_indent = true;
+    struct lang_diags d;
+    lang_diags_init(&d);
+    struct lang_program *p = lang_load_string_opts("t.perch", text, strlen(text), &opts, &d);
+    assert_non_null(p); /* warnings do not fail the load */
+    assert_int_equal(d.warning_count, 2);
+    assert_int_equal(d.items[0].loc.line, 3);
+    assert_non_null(strstr(d.items[0].message, "expected 8 columns, found 6"));
+    assert_int_equal(d.items[1].loc.line, 5);
+    assert_non_null(strstr(d.items[1].message, "mixes tabs and spaces"));
+    lang_program_free(p);
+    lang_diags_release(&d);
+    /* Without the option, no warnings at all. */
+    p = load(text, &d);
+    assert_non_null(p);
+    assert_int_equal(d.warning_count, 0);
+    lang_program_free(p);
+    lang_diags_release(&d);
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_lang_parse_every_construct),
+        cmocka_unit_test(test_lang_parse_tree_fields),
+        cmocka_unit_test(test_lang_parse_user_guide_files),
+        cmocka_unit_test(test_lang_parse_guide_parallel_for_each_shape),
+        cmocka_unit_test(test_lang_parse_errors_recover_and_report_several),
+        cmocka_unit_test(test_lang_parse_diagnostic_format_with_caret),
+        cmocka_unit_test(test_lang_parse_diagnostics_are_capped),
+        cmocka_unit_test(test_lang_parse_nesting_is_capped),
+        cmocka_unit_test(test_lang_parse_condition_forms),
+        cmocka_unit_test(test_lang_parse_rejects_misplaced_constructs),
+        cmocka_unit_test(test_lang_parse_check_reports_unknown_names),
+        cmocka_unit_test(test_lang_parse_indentation_warnings),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
