@@ -725,13 +725,42 @@ run_action(struct spec_file *f, json_t *action, union wasm_val **out_results,
     const char *field = json_string_value(json_object_get(action, "field"));
     if (!type || !field)
         return err_set(err, ERR_JSON, "action without type or field");
+    bool is_get = strcmp(type, "get") == 0;
+    if (!is_get && strcmp(type, "invoke") != 0)
+        return err_set(err, ERR_JSON, "unknown action type '%s'", type);
+    if (module)
+        sbuf_addf(desc, "%s ", module);
+    sbuf_addf(desc, "%s \"%s\"", type, field);
+
+    /* the arguments first, so that every failure below is described in full */
+    json_t *args_json = json_object_get(action, "args");
+    size_t arg_count = is_get ? 0 : json_array_size(args_json);
+    union wasm_val *args = xcalloc(arg_count ? arg_count : 1, sizeof(*args));
+    if (!is_get)
+        sbuf_addc(desc, '(');
+    for (size_t i = 0; i < arg_count; i++) {
+        struct spec_val sv;
+        if (!parse_value(json_array_get(args_json, i), false, &sv, err)) {
+            free(args);
+            return false;
+        }
+        args[i] = sv.val;
+        if (i)
+            sbuf_adds(desc, ", ");
+        format_value(desc, sv.type, &sv.val, &sv);
+    }
+    if (!is_get)
+        sbuf_addc(desc, ')');
+
     struct wasm_instance *inst = lookup(f, module);
-    if (!inst)
+    if (!inst) {
+        free(args);
         return err_set(err, ERR_NOT_FOUND, "module %s is not available",
                        module ? module : "(current)");
+    }
 
-    if (strcmp(type, "get") == 0) {
-        sbuf_addf(desc, "get \"%s\"", field);
+    if (is_get) {
+        free(args);
         union wasm_val *val = xcalloc(1, sizeof(*val));
         enum wasm_valtype *vt = xcalloc(1, sizeof(*vt));
         if (!wasm_instance_global_get(inst, field, val, vt, err)) {
@@ -746,26 +775,8 @@ run_action(struct spec_file *f, json_t *action, union wasm_val **out_results,
         *out_setup = false;
         return true;
     }
-    if (strcmp(type, "invoke") != 0)
-        return err_set(err, ERR_JSON, "unknown action type '%s'", type);
 
-    json_t *args_json = json_object_get(action, "args");
-    size_t arg_count = json_array_size(args_json);
     struct wasm_functype ft;
-    sbuf_addf(desc, "invoke \"%s\"(", field);
-    union wasm_val *args = xcalloc(arg_count ? arg_count : 1, sizeof(*args));
-    for (size_t i = 0; i < arg_count; i++) {
-        struct spec_val sv;
-        if (!parse_value(json_array_get(args_json, i), false, &sv, err)) {
-            free(args);
-            return false;
-        }
-        args[i] = sv.val;
-        if (i)
-            sbuf_adds(desc, ", ");
-        format_value(desc, sv.type, &sv.val, &sv);
-    }
-    sbuf_addc(desc, ')');
     if (!wasm_instance_func_type(inst, field, &ft)) {
         free(args);
         return err_set(err, ERR_NOT_FOUND, "no exported function \"%s\"", field);
