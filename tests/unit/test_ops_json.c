@@ -1,0 +1,121 @@
+/* test_ops_json.c: json_get paths (keys, indexes, negative indexes,
+ * quoted keys), value forms, errors naming the path, json_parse and
+ * json_stringify. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "test_ops_fake.h"
+
+static struct fake f;
+static struct sbuf out = SBUF_INIT;
+
+#define EXPECT(want, ...)                                                                          \
+    do {                                                                                           \
+        struct err err_ = { 0 };                                                                   \
+        if (!fake_run(&f, &out, &err_, __VA_ARGS__, NULL))                                         \
+            fail_msg("op failed: %s", err_.msg);                                                   \
+        assert_string_equal(out.buf, want);                                                        \
+    } while (0)
+
+#define EXPECT_FAIL(want_kind, fragment, ...)                                                           \
+    do {                                                                                           \
+        struct err err_ = { 0 };                                                                   \
+        assert_false(fake_run(&f, &out, &err_, __VA_ARGS__, NULL));                                \
+        assert_int_equal(err_.kind, want_kind);                                                         \
+        if (!strstr(err_.msg, fragment))                                                           \
+            fail_msg("message \"%s\" lacks \"%s\"", err_.msg, fragment);                           \
+    } while (0)
+
+static const char *doc =
+    "{\"name\":\"perch\",\"version\":3,\"ok\":true,\"none\":null,"
+    "\"a\":{\"b\":[{\"c\":\"deep\"},{\"c\":\"second\",\"n\":1.5}]},"
+    "\"tags\":[\"x\",\"y\",\"z\"],\"dotted.key\":{\"v\":\"dots\"},\"unicode\":\"h\\u00e9\"}";
+
+static int
+setup(void **state)
+{
+    (void)state;
+    fake_init(&f);
+    return 0;
+}
+
+static int
+teardown(void **state)
+{
+    (void)state;
+    fake_release(&f);
+    sbuf_release(&out);
+    return 0;
+}
+
+static void
+test_ops_json_get_paths(void **state)
+{
+    (void)state;
+    EXPECT("perch", "json_get", doc, "name");
+    EXPECT("perch", "json_get", doc, ".name");
+    EXPECT("perch", "json_get", doc, "$.name");
+    EXPECT("deep", "json_get", doc, "a.b[0].c");
+    EXPECT("second", "json_get", doc, "a.b[1].c");
+    EXPECT("1.5", "json_get", doc, "a.b[1].n");
+    EXPECT("z", "json_get", doc, "tags[-1]");
+    EXPECT("x", "json_get", doc, "tags[0]");
+    EXPECT("dots", "json_get", doc, "[\"dotted.key\"].v");
+    EXPECT("h\xc3\xa9", "json_get", doc, "unicode");
+    EXPECT("2", "json_get", "[1,2,3]", "[1]");
+}
+
+static void
+test_ops_json_get_value_forms(void **state)
+{
+    (void)state;
+    EXPECT("3", "json_get", doc, "version");
+    EXPECT("true", "json_get", doc, "ok");
+    EXPECT("null", "json_get", doc, "none");
+    EXPECT("[\"x\",\"y\",\"z\"]", "json_get", doc, "tags");
+    EXPECT("{\"c\":\"deep\"}", "json_get", doc, "a.b[0]");
+    EXPECT("{\"k\":1}", "json_get", "{\"k\": 1}", "");
+}
+
+static void
+test_ops_json_get_errors_name_the_path(void **state)
+{
+    (void)state;
+    EXPECT_FAIL(ERR_NOT_FOUND, "no key \"missing\" in path 'a.missing'", "json_get", doc,
+                "a.missing");
+    EXPECT_FAIL(ERR_NOT_FOUND, "out of range (array has 3)", "json_get", doc, "tags[7]");
+    EXPECT_FAIL(ERR_NOT_FOUND, "is not an array", "json_get", doc, "name[0]");
+    EXPECT_FAIL(ERR_NOT_FOUND, "is not an object", "json_get", doc, "tags.x");
+    EXPECT_FAIL(ERR_USAGE, "bad index", "json_get", doc, "tags[x]");
+    EXPECT_FAIL(ERR_USAGE, "empty key", "json_get", doc, "a..b");
+    EXPECT_FAIL(ERR_JSON, "invalid JSON at line 1", "json_get", "{not json", "a");
+}
+
+static void
+test_ops_json_parse_and_stringify(void **state)
+{
+    (void)state;
+    EXPECT("{\"a\":[1,2],\"b\":\"x\"}", "json_parse", "{ \"a\" : [1, 2],\n \"b\": \"x\" }");
+    EXPECT("42", "json_parse", "42");
+    EXPECT_FAIL(ERR_JSON, "json_parse: invalid JSON at line 2", "json_parse", "{\n\"a\": }");
+    EXPECT("\"say \\\"hi\\\"\\n\"", "json_stringify", "say \"hi\"\n");
+    EXPECT("{\"name\":\"perch\",\"n\":\"3\"}", "json_stringify", "name", "perch", "n", "3");
+    EXPECT_FAIL(ERR_USAGE, "pairs", "json_stringify", "a", "b", "c");
+    EXPECT_FAIL(ERR_JSON, "UTF-8", "json_stringify", "\xff\xfe");
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_ops_json_get_paths),
+        cmocka_unit_test(test_ops_json_get_value_forms),
+        cmocka_unit_test(test_ops_json_get_errors_name_the_path),
+        cmocka_unit_test(test_ops_json_parse_and_stringify),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
