@@ -73,12 +73,20 @@ exec_autos_fill(struct exec_state *st, struct exec_scope *autos)
     const struct lang_program *prog = st->prog;
     char buf[PATH_MAX];
 
-    /* script_dir / script_path, absolute. */
-    char *dir = os_path_abs(st->cwd, prog->dir && *prog->dir ? prog->dir : ".");
-    char *path = os_path_abs(st->cwd, prog->path ? prog->path : ".");
+    /* script_dir / script_path, absolute. The program's paths are relative
+     * to the process's cwd (where it was loaded), not to this run's cwd. */
+    char pcwd[PATH_MAX];
+    if (!getcwd(pcwd, sizeof(pcwd)))
+        snprintf(pcwd, sizeof(pcwd), "/");
+    char *dir = os_path_abs(pcwd, prog->dir && *prog->dir ? prog->dir : ".");
+    char *path = os_path_abs(pcwd, prog->path ? prog->path : ".");
     if (realpath(dir, buf)) {
         free(dir);
         dir = xstrdup(buf);
+    }
+    if (realpath(path, buf)) {
+        free(path);
+        path = xstrdup(buf);
     }
     set(autos, "script_dir", dir);
     set(autos, "script_path", path);
