@@ -201,13 +201,18 @@ fake_path(const struct fake *f, const char *rel)
     return xasprintf("%s/%s", f->dir, rel);
 }
 
-/* Write a file below the fake cwd (test set-up; aborts on failure). */
+/* Write a file below the fake cwd, creating its directory (test set-up;
+ * aborts on failure). */
 static inline void
 fake_write(const struct fake *f, const char *rel, const char *content)
 {
     char *p = fake_path(f, rel);
     struct err err = { 0 };
-    if (!os_fs_write_atomic(p, content, strlen(content), &err)) {
+    char *slash = strrchr(p, '/');
+    *slash = '\0';
+    bool made = os_fs_mkdir_p(p, 0755, &err);
+    *slash = '/';
+    if (!made || !os_fs_write_atomic(p, content, strlen(content), &err)) {
         fprintf(stderr, "set-up: %s\n", err.msg);
         abort();
     }
