@@ -1239,6 +1239,15 @@ dispatch:
     pc += 2;
     NEXT();
 
+    OP(SIMD)
+    {
+        int t = wasm_simd_exec(pc[0].u32[0], pc + 1, &sp, mb, ms);
+        pc += 3;
+        if (t)
+            TRAP((enum wasm_trap)t);
+        NEXT();
+    }
+
 #if !WASM_THREADED_DISPATCH
     default:
         BUG("bad internal operation");

@@ -905,7 +905,125 @@ lower_body(struct lower *L, struct err *err)
 static bool
 lower_simd(struct lower *L, struct err *err)
 {
-    return FAIL_MALFORMED(L, "illegal opcode");
+    struct wasm_validator *v = &L->v;
+    uint32_t sub;
+    if (!wasm_read_u32(&L->r, &sub, err))
+        return false;
+    struct wasm_simd_sig sig;
+    if (!wasm_simd_sig(sub, &sig))
+        return FAIL_MALFORMED(L, "illegal opcode");
+    bool live = !dead(L);
+    uint64_t imm0 = 0, imm1 = 0;
+    uint8_t lane;
+    switch (sig.kind) {
+    case WASM_SIMD_LOAD:
+    case WASM_SIMD_STORE:
+    case WASM_SIMD_LOAD_LANE:
+    case WASM_SIMD_STORE_LANE: {
+        uint32_t offset;
+        if (!read_memarg(L, sig.align, &offset, err))
+            return false;
+        imm0 = offset;
+        if (sig.kind == WASM_SIMD_LOAD_LANE || sig.kind == WASM_SIMD_STORE_LANE) {
+            if (!wasm_read_u8(&L->r, &lane, err))
+                return false;
+            if (lane >= sig.lanes)
+                return FAIL_INVALID(L, "invalid lane index");
+            imm1 = lane;
+            if (!pop_expect(L, WASM_V128, err))
+                return false;
+        }
+        if (sig.kind == WASM_SIMD_STORE && !pop_expect(L, WASM_V128, err))
+            return false;
+        if (!pop_expect(L, WASM_I32, err))
+            return false;
+        if (sig.kind == WASM_SIMD_LOAD || sig.kind == WASM_SIMD_LOAD_LANE)
+            wasm_val_push(v, WASM_V128);
+        if (live && sub == 0) {
+            emit_op(L, WASM_OP_V128_LOAD);
+            emit_cell(L, imm0);
+            return true;
+        }
+        if (live && sub == 11) {
+            emit_op(L, WASM_OP_V128_STORE);
+            emit_cell(L, imm0);
+            return true;
+        }
+        break;
+    }
+    case WASM_SIMD_CONST: {
+        uint64_t bytes[2];
+        if (!wasm_read_fixed(&L->r, bytes, 16, err))
+            return false;
+        wasm_val_push(v, WASM_V128);
+        if (live) {
+            emit_op(L, WASM_OP_CONST2);
+            emit_cell(L, bytes[0]);
+            emit_cell(L, bytes[1]);
+        }
+        return true;
+    }
+    case WASM_SIMD_SHUFFLE: {
+        uint8_t lanes[16];
+        if (!wasm_read_fixed(&L->r, lanes, 16, err))
+            return false;
+        for (int i = 0; i < 16; i++)
+            if (lanes[i] >= 32)
+                return FAIL_INVALID(L, "invalid lane index");
+        memcpy(&imm0, lanes, 8);
+        memcpy(&imm1, lanes + 8, 8);
+        if (!pop_expect(L, WASM_V128, err) || !pop_expect(L, WASM_V128, err))
+            return false;
+        wasm_val_push(v, WASM_V128);
+        break;
+    }
+    case WASM_SIMD_SPLAT:
+        if (!pop_expect(L, sig.scalar, err))
+            return false;
+        wasm_val_push(v, WASM_V128);
+        break;
+    case WASM_SIMD_EXTRACT:
+    case WASM_SIMD_REPLACE:
+        if (!wasm_read_u8(&L->r, &lane, err))
+            return false;
+        if (lane >= sig.lanes)
+            return FAIL_INVALID(L, "invalid lane index");
+        imm1 = lane;
+        if (sig.kind == WASM_SIMD_REPLACE && !pop_expect(L, sig.scalar, err))
+            return false;
+        if (!pop_expect(L, WASM_V128, err))
+            return false;
+        wasm_val_push(v, sig.kind == WASM_SIMD_REPLACE ? WASM_V128 : sig.scalar);
+        break;
+    case WASM_SIMD_UNARY:
+    case WASM_SIMD_TEST:
+        if (!pop_expect(L, WASM_V128, err))
+            return false;
+        wasm_val_push(v, sig.kind == WASM_SIMD_TEST ? WASM_I32 : WASM_V128);
+        break;
+    case WASM_SIMD_BINARY:
+    case WASM_SIMD_SHIFT:
+        if (!pop_expect(L, sig.kind == WASM_SIMD_SHIFT ? WASM_I32 : WASM_V128, err) ||
+            !pop_expect(L, WASM_V128, err))
+            return false;
+        wasm_val_push(v, WASM_V128);
+        break;
+    case WASM_SIMD_TERNARY:
+        if (!pop_expect(L, WASM_V128, err) || !pop_expect(L, WASM_V128, err) ||
+            !pop_expect(L, WASM_V128, err))
+            return false;
+        wasm_val_push(v, WASM_V128);
+        break;
+    case WASM_SIMD_NONE:
+        return FAIL_MALFORMED(L, "illegal opcode");
+    }
+    if (live) {
+        emit_op(L, WASM_OP_SIMD);
+        emit_cell(L, sub);
+        emit_cell(L, imm0);
+        emit_cell(L, imm1);
+    }
+    return true;
 }
 
 /* Read the local declarations, then lower the body. */

@@ -369,7 +369,7 @@ struct wasm_call {
     X(DATA_DROP) X(V128_LOAD) X(V128_STORE) X(I32_ADD_LL) X(I32_ADD_LC) X(LOCAL_GET_GET)          \
     X(I32_LT_U_BR_IF) X(I32_NE_BR_IF) X(I32_EQZ_BR_IF) X(LOCAL_SET_GET) X(I32_LOAD_L)            \
     X(I32_SUB_LC) X(I32_AND_LC) X(I32_SHL_LC) X(I32_SHR_U_LC) X(I64_ADD_LC) X(I32_LT_S_BR_IF)     \
-    X(I32_EQ_BR_IF) X(LOCAL_TEE_SET)
+    X(I32_EQ_BR_IF) X(LOCAL_TEE_SET) X(SIMD)
 
 enum wasm_op {
 #define WASM_OP_ENUM(name) WASM_OP_##name,
@@ -378,6 +378,39 @@ enum wasm_op {
 #undef WASM_OP_ENUM
             WASM_OP_COUNT
 };
+
+/* simd.c */
+enum wasm_simd_kind {
+    WASM_SIMD_NONE,
+    WASM_SIMD_LOAD,       /* memarg; [i32] -> [v128] */
+    WASM_SIMD_STORE,      /* memarg; [i32 v128] -> [] */
+    WASM_SIMD_CONST,      /* 16 bytes */
+    WASM_SIMD_SHUFFLE,    /* 16 lane indices; [v128 v128] -> [v128] */
+    WASM_SIMD_SPLAT,      /* [scalar] -> [v128] */
+    WASM_SIMD_EXTRACT,    /* lane; [v128] -> [scalar] */
+    WASM_SIMD_REPLACE,    /* lane; [v128 scalar] -> [v128] */
+    WASM_SIMD_LOAD_LANE,  /* memarg lane; [i32 v128] -> [v128] */
+    WASM_SIMD_STORE_LANE, /* memarg lane; [i32 v128] -> [] */
+    WASM_SIMD_UNARY,      /* [v128] -> [v128] */
+    WASM_SIMD_BINARY,     /* [v128 v128] -> [v128] */
+    WASM_SIMD_TERNARY,    /* [v128 v128 v128] -> [v128] */
+    WASM_SIMD_TEST,       /* [v128] -> [i32] */
+    WASM_SIMD_SHIFT,      /* [v128 i32] -> [v128] */
+};
+
+struct wasm_simd_sig {
+    enum wasm_simd_kind kind;
+    uint8_t align;  /* natural alignment (log2) of memory operations */
+    uint8_t lanes;  /* lane count for lane immediates */
+    uint8_t scalar; /* scalar type of splat, extract, replace */
+};
+
+/* False when 'sub' is not a SIMD instruction. */
+bool wasm_simd_sig(uint32_t sub, struct wasm_simd_sig *out);
+/* Run SIMD instruction 'sub' (immediates at imm[0], imm[1]) on the stack at
+ * *psp; returns 0 or an enum wasm_trap. */
+int wasm_simd_exec(uint32_t sub, const union wasm_cell *imm, uint64_t **psp, uint8_t *mb,
+                   uint64_t ms);
 
 /* interp.c: the table of operation addresses (threaded) or NULL (switch). */
 const void *const *wasm_interp_ops(void);
