@@ -285,9 +285,9 @@ load_path(struct loader *ld, const char *path, struct loaded *from, const struct
     if (!text) {
         struct src_loc none = { resolved, 0, 0 };
         if (from)
-            load_error(ld, from_src, at, 6, "cannot import '%s': %s", resolved, err.msg);
+            load_error(ld, from_src, at, 6, "%s", err.msg);
         else
-            load_error(ld, NULL, &none, 1, "cannot load '%s': %s", resolved, err.msg);
+            load_error(ld, NULL, &none, 1, "%s", err.msg);
         free(key);
         free(resolved);
         return NULL;
