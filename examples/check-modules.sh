@@ -320,6 +320,70 @@ run $js "$C" /ro/cases/draft4.json /ro/cases/five.json
 want 1 "" "/ro/cases/one.json: at '': no value is allowed here (the schema is false)"
 run $js "$C" /ro/cases/false-schema.json /ro/cases/one.json
 
+# ---- 03-agent-ops ---------------------------------------------------------
+ee=03-agent-ops/wasm/extract-emails
+want 0 "Ada.Lovelace@example.com
+grace.hopper+meetup@navy.example.org
+alan@bletchley.example.co.uk
+k.johnson@nasa.example.gov
+kj_1918@mail.example.net
+events@example.com" ""
+run $ee "ro:03-agent-ops/uploads" /ro/uploads/signup-form.txt
+printf 'x@y a@b.c .@x.io a..b@x.io -@x.io q@x-.io p@-x.io m@x.i9 o@x.io@y.io ok@x.io, OK@X.IO last@end.dev.' >"$T/cases/emails.txt"
+want 0 "-@x.io
+ok@x.io
+last@end.dev" ""
+run $ee "ro:$T/cases" /ro/cases/emails.txt
+: >"$T/cases/none.txt"
+want 0 "" ""
+run $ee "ro:$T/cases" /ro/cases/none.txt
+want 2 "" "/ro/uploads/nope.txt: cannot open: No such file or directory"
+run $ee "ro:03-agent-ops/uploads" /ro/uploads/nope.txt
+want 2 "" "usage: extract-emails FILE${nl}Prints each email address found in FILE once, in order."
+run $ee ""
+
+na=03-agent-ops/wasm/normalize-address
+naddr() { want 0 "$2" ""; run $na "" "$1"; }
+naddr "123 Main St, NYC" "123 Main Street, New York, NY"
+naddr "  123   main st.,   nyc " "123 Main Street, New York, NY"
+naddr "456 N. Elm ave apt 5b, springfield, illinois 62701" "456 North Elm Avenue Apt 5B, Springfield, IL 62701"
+naddr "1 st marks pl, new york, ny, 10003" "1 Saint Marks Place, New York, NY 10003"
+naddr "PO Box 12, Austin, tx 78701, usa" "PO Box 12, Austin, TX 78701, USA"
+naddr "350 5TH AVE STE 3400, NEW YORK CITY, NY 10118" "350 5th Avenue Suite 3400, New York, NY 10118"
+naddr "1600 pennsylvania ave nw, washington dc 20500" "1600 Pennsylvania Avenue Northwest, Washington, DC 20500"
+naddr "500 w madison st ste 1000, chicago, il 60661-4544" "500 West Madison Street Suite 1000, Chicago, IL 60661-4544"
+naddr "9 o'brien ct #4, boston, massachusetts" "9 O'Brien Court #4, Boston, MA"
+want 0 "123 Main Street, New York, NY" ""
+run $na "" 123 main st, nyc
+want 2 "" "usage: normalize-address ADDRESS...
+Prints a US-style postal address in a normal form, e.g.
+  normalize-address \"123 main st., nyc\"  ->  123 Main Street, New York, NY"
+run $na "" " , "
+
+ci=03-agent-ops/wasm/classify-intent
+M="ro:03-agent-ops/models"
+if [ "$mode" = native ]; then CLASSIFY_MODEL=$T/ro/models/intents.txt; export CLASSIFY_MODEL; fi
+cintent() { want 0 "$2" ""; run $ci "$M" "$1"; }
+cintent "cancel my subscription" cancel_subscription
+cintent "I want my money back, I was charged twice" request_refund
+cintent "forgot my password and I'm locked out" reset_password
+cintent "the app crashes, it's not working" report_bug
+cintent "How much is the enterprise plan?" sales_inquiry
+cintent "Please update my card before the next invoice" update_billing
+cintent "hello there" unknown
+want 0 "cancel_subscription" ""
+run $ci "$M" cancel my subscription
+unset CLASSIFY_MODEL
+if [ "$mode" = node ]; then
+    want 2 "" "classify-intent: cannot open model /ro/models/intents.txt: No such file or directory (mount the models directory: wasm_mount_read \"\${script_dir}/models\")"
+    mkdir -p "$T/empty/models"
+    run $ci "ro:$T/empty/models" "cancel"
+    printf 'cancel_subscription 3 cancel\nbroken line\n' >"$T/cases/intents.txt"
+    want 2 "" "/ro/models/intents.txt:2: expected 'LABEL WEIGHT PHRASE...' with WEIGHT 1..1000"
+    mkdir -p "$T/models" && cp "$T/cases/intents.txt" "$T/models/"
+    run $ci "ro:$T/models" "cancel"
+fi
+
 # @@MORE@@
 
 echo "check-modules ($mode): $pass passed, $fail failed"
