@@ -22,8 +22,8 @@
 #include "base/xalloc.h"
 #include "wasi/wasi_int.h"
 
-#define WAIT_SLICE_MS 50
-#define VIRTUAL_TICK_NS 1000u
+#define WAIT_SLICE_MS              50
+#define VIRTUAL_TICK_NS            1000u
 #define VIRTUAL_MONOTONIC_START_NS 1000000000u
 
 bool
@@ -55,18 +55,32 @@ wasi_clock_now(struct wasi_ctx *ctx, uint32_t clock_id, uint64_t *out_ns)
         return false;
     if (ctx->cfg->real_clock) {
         switch (clock_id) {
-        case WASI_CLOCK_REALTIME: *out_ns = host_clock_ns(CLOCK_REALTIME); break;
-        case WASI_CLOCK_MONOTONIC: *out_ns = host_clock_ns(CLOCK_MONOTONIC); break;
-        case WASI_CLOCK_PROCESS_CPUTIME: *out_ns = host_clock_ns(CLOCK_PROCESS_CPUTIME_ID); break;
-        default: *out_ns = host_clock_ns(CLOCK_THREAD_CPUTIME_ID); break;
+        case WASI_CLOCK_REALTIME:
+            *out_ns = host_clock_ns(CLOCK_REALTIME);
+            break;
+        case WASI_CLOCK_MONOTONIC:
+            *out_ns = host_clock_ns(CLOCK_MONOTONIC);
+            break;
+        case WASI_CLOCK_PROCESS_CPUTIME:
+            *out_ns = host_clock_ns(CLOCK_PROCESS_CPUTIME_ID);
+            break;
+        default:
+            *out_ns = host_clock_ns(CLOCK_THREAD_CPUTIME_ID);
+            break;
         }
         return true;
     }
     wasi_clock_advance(ctx, VIRTUAL_TICK_NS);
     switch (clock_id) {
-    case WASI_CLOCK_REALTIME: *out_ns = WASI_DETERMINISTIC_EPOCH_NS + ctx->virtual_ns; break;
-    case WASI_CLOCK_MONOTONIC: *out_ns = VIRTUAL_MONOTONIC_START_NS + ctx->virtual_ns; break;
-    default: *out_ns = ctx->virtual_ns; break;
+    case WASI_CLOCK_REALTIME:
+        *out_ns = WASI_DETERMINISTIC_EPOCH_NS + ctx->virtual_ns;
+        break;
+    case WASI_CLOCK_MONOTONIC:
+        *out_ns = VIRTUAL_MONOTONIC_START_NS + ctx->virtual_ns;
+        break;
+    default:
+        *out_ns = ctx->virtual_ns;
+        break;
     }
     return true;
 }
@@ -82,8 +96,8 @@ h_clock_res_get(struct wasm_call *call, const union wasm_val *args, union wasm_v
         return wasi_ret(results, WASI_EINVAL);
     uint64_t res = VIRTUAL_TICK_NS;
     if (ctx->cfg->real_clock) {
-        static const clockid_t ids[] = { CLOCK_REALTIME, CLOCK_MONOTONIC,
-                                         CLOCK_PROCESS_CPUTIME_ID, CLOCK_THREAD_CPUTIME_ID };
+        static const clockid_t ids[] = { CLOCK_REALTIME, CLOCK_MONOTONIC, CLOCK_PROCESS_CPUTIME_ID,
+                                         CLOCK_THREAD_CPUTIME_ID };
         struct timespec ts;
         if (clock_getres(ids[args[0].i32], &ts) == 0)
             res = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
@@ -112,9 +126,9 @@ h_clock_time_get(struct wasm_call *call, const union wasm_val *args, union wasm_
 /* One subscription, decoded. */
 struct sub {
     uint64_t userdata;
-    uint8_t type;         /* WASI_EVENTTYPE_* */
-    uint16_t error;       /* set when the subscription is invalid: reported at once */
-    uint64_t timeout_ns;  /* clock: relative time left */
+    uint8_t type;        /* WASI_EVENTTYPE_* */
+    uint16_t error;      /* set when the subscription is invalid: reported at once */
+    uint64_t timeout_ns; /* clock: relative time left */
     uint32_t fd;
     bool is_ready;
     uint64_t nbytes;
@@ -245,8 +259,8 @@ h_poll_oneoff(struct wasm_call *call, const union wasm_val *args, union wasm_val
     if (n == 0 || n > WASI_MAX_SUBSCRIPTIONS)
         return wasi_ret(results, WASI_EINVAL);
     const uint8_t *in = wasi_mem(call, in_ptr, (uint64_t)n * 48);
-    if (!in || !wasi_mem(call, out_ptr, (uint64_t)n * 32) ||
-        !wasm_call_mem_check(call, args[3].i32, 4))
+    if (!in || !wasi_mem(call, out_ptr, (uint64_t)n * 32)
+        || !wasm_call_mem_check(call, args[3].i32, 4))
         return wasi_ret(results, WASI_EFAULT);
     struct sub *subs = try_calloc(n, sizeof(*subs));
     if (!subs)
@@ -284,8 +298,7 @@ h_poll_oneoff(struct wasm_call *call, const union wasm_val *args, union wasm_val
             rc = WASI_EINTR;
         else if (r > 0) {
             for (uint32_t i = 0; i < n; i++)
-                if (!subs[i].error && subs[i].type == WASI_EVENTTYPE_FD_READ &&
-                    !subs[i].is_ready) {
+                if (!subs[i].error && subs[i].type == WASI_EVENTTYPE_FD_READ && !subs[i].is_ready) {
                     subs[i].is_ready = true;
                     subs[i].nbytes = 1;
                 }
@@ -313,9 +326,9 @@ h_poll_oneoff(struct wasm_call *call, const union wasm_val *args, union wasm_val
     uint32_t count = 0;
     for (uint32_t i = 0; i < n; i++) {
         struct sub *s = &subs[i];
-        bool fires = s->error || s->is_ready ||
-                     (s->type == WASI_EVENTTYPE_CLOCK &&
-                      (s->timeout_ns == 0 || (fire_clocks && s->timeout_ns <= min_timeout)));
+        bool fires = s->error || s->is_ready
+                     || (s->type == WASI_EVENTTYPE_CLOCK
+                         && (s->timeout_ns == 0 || (fire_clocks && s->timeout_ns <= min_timeout)));
         if (!fires)
             continue;
         uint8_t *ev = out + (size_t)count * 32;

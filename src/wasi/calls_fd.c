@@ -233,8 +233,8 @@ h_fd_read(struct wasm_call *call, const union wasm_val *args, union wasm_val *re
 
 /* fd_pread(fd, iovs, iovs_len, offset) -> (errno, size) */
 static bool
-h_fd_pread(struct wasm_call *call, const union wasm_val *args, union wasm_val *results,
-           void *user, struct err *err)
+h_fd_pread(struct wasm_call *call, const union wasm_val *args, union wasm_val *results, void *user,
+           struct err *err)
 {
     (void)err;
     return do_read(call, args, results, user, true);
@@ -242,8 +242,8 @@ h_fd_pread(struct wasm_call *call, const union wasm_val *args, union wasm_val *r
 
 /* fd_write(fd, iovs, iovs_len) -> (errno, size) */
 static bool
-h_fd_write(struct wasm_call *call, const union wasm_val *args, union wasm_val *results,
-           void *user, struct err *err)
+h_fd_write(struct wasm_call *call, const union wasm_val *args, union wasm_val *results, void *user,
+           struct err *err)
 {
     (void)err;
     return do_write(call, args, results, user, false);
@@ -251,8 +251,8 @@ h_fd_write(struct wasm_call *call, const union wasm_val *args, union wasm_val *r
 
 /* fd_pwrite(fd, iovs, iovs_len, offset) -> (errno, size) */
 static bool
-h_fd_pwrite(struct wasm_call *call, const union wasm_val *args, union wasm_val *results,
-            void *user, struct err *err)
+h_fd_pwrite(struct wasm_call *call, const union wasm_val *args, union wasm_val *results, void *user,
+            struct err *err)
 {
     (void)err;
     return do_write(call, args, results, user, true);
@@ -260,8 +260,8 @@ h_fd_pwrite(struct wasm_call *call, const union wasm_val *args, union wasm_val *
 
 /* fd_advise(fd, offset, len, advice) -> errno: validated, then ignored (a hint). */
 static bool
-h_fd_advise(struct wasm_call *call, const union wasm_val *args, union wasm_val *results,
-            void *user, struct err *err)
+h_fd_advise(struct wasm_call *call, const union wasm_val *args, union wasm_val *results, void *user,
+            struct err *err)
 {
     (void)call;
     (void)err;
@@ -306,8 +306,8 @@ h_fd_allocate(struct wasm_call *call, const union wasm_val *args, union wasm_val
 
 /* fd_close(fd) -> errno */
 static bool
-h_fd_close(struct wasm_call *call, const union wasm_val *args, union wasm_val *results,
-           void *user, struct err *err)
+h_fd_close(struct wasm_call *call, const union wasm_val *args, union wasm_val *results, void *user,
+           struct err *err)
 {
     (void)call;
     (void)err;
@@ -378,8 +378,8 @@ h_fd_fdstat_get(struct wasm_call *call, const union wasm_val *args, union wasm_v
 
 /* fd_fdstat_set_flags(fd, flags) -> errno */
 static bool
-h_fd_fdstat_set_flags(struct wasm_call *call, const union wasm_val *args,
-                      union wasm_val *results, void *user, struct err *err)
+h_fd_fdstat_set_flags(struct wasm_call *call, const union wasm_val *args, union wasm_val *results,
+                      void *user, struct err *err)
 {
     (void)call;
     (void)err;
@@ -410,8 +410,8 @@ h_fd_fdstat_set_flags(struct wasm_call *call, const union wasm_val *args,
 
 /* fd_fdstat_set_rights(fd, base, inheriting) -> errno: rights only ever shrink. */
 static bool
-h_fd_fdstat_set_rights(struct wasm_call *call, const union wasm_val *args,
-                       union wasm_val *results, void *user, struct err *err)
+h_fd_fdstat_set_rights(struct wasm_call *call, const union wasm_val *args, union wasm_val *results,
+                       void *user, struct err *err)
 {
     (void)call;
     (void)err;
@@ -456,8 +456,8 @@ h_fd_filestat_get(struct wasm_call *call, const union wasm_val *args, union wasm
 
 /* fd_filestat_set_size(fd, size) -> errno */
 static bool
-h_fd_filestat_set_size(struct wasm_call *call, const union wasm_val *args,
-                       union wasm_val *results, void *user, struct err *err)
+h_fd_filestat_set_size(struct wasm_call *call, const union wasm_val *args, union wasm_val *results,
+                       void *user, struct err *err)
 {
     (void)call;
     (void)err;
@@ -507,8 +507,8 @@ wasi_times_decode(uint64_t atim, uint64_t mtim, uint32_t flags, struct timespec 
 
 /* fd_filestat_set_times(fd, atim, mtim, fst_flags) -> errno */
 static bool
-h_fd_filestat_set_times(struct wasm_call *call, const union wasm_val *args,
-                        union wasm_val *results, void *user, struct err *err)
+h_fd_filestat_set_times(struct wasm_call *call, const union wasm_val *args, union wasm_val *results,
+                        void *user, struct err *err)
 {
     (void)call;
     (void)err;
@@ -550,8 +550,8 @@ h_fd_prestat_get(struct wasm_call *call, const union wasm_val *args, union wasm_
 
 /* fd_prestat_dir_name(fd, path, path_len) -> errno */
 static bool
-h_fd_prestat_dir_name(struct wasm_call *call, const union wasm_val *args,
-                      union wasm_val *results, void *user, struct err *err)
+h_fd_prestat_dir_name(struct wasm_call *call, const union wasm_val *args, union wasm_val *results,
+                      void *user, struct err *err)
 {
     (void)err;
     struct wasi_fd *e = wasi_fdtable_get(wasi_ctx_of(user), args[0].i32);
@@ -572,12 +572,18 @@ static uint8_t
 dirent_type(int dir_fd, const struct dirent *d)
 {
     switch (d->d_type) {
-    case DT_REG: return WASI_FILETYPE_REGULAR_FILE;
-    case DT_DIR: return WASI_FILETYPE_DIRECTORY;
-    case DT_LNK: return WASI_FILETYPE_SYMBOLIC_LINK;
-    case DT_CHR: return WASI_FILETYPE_CHARACTER_DEVICE;
-    case DT_BLK: return WASI_FILETYPE_BLOCK_DEVICE;
-    case DT_SOCK: return WASI_FILETYPE_SOCKET_STREAM;
+    case DT_REG:
+        return WASI_FILETYPE_REGULAR_FILE;
+    case DT_DIR:
+        return WASI_FILETYPE_DIRECTORY;
+    case DT_LNK:
+        return WASI_FILETYPE_SYMBOLIC_LINK;
+    case DT_CHR:
+        return WASI_FILETYPE_CHARACTER_DEVICE;
+    case DT_BLK:
+        return WASI_FILETYPE_BLOCK_DEVICE;
+    case DT_SOCK:
+        return WASI_FILETYPE_SOCKET_STREAM;
     default: {
         struct stat st;
         if (fstatat(dir_fd, d->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0)
@@ -687,8 +693,8 @@ h_fd_renumber(struct wasm_call *call, const union wasm_val *args, union wasm_val
 
 /* fd_seek(fd, offset, whence) -> (errno, filesize) */
 static bool
-h_fd_seek(struct wasm_call *call, const union wasm_val *args, union wasm_val *results,
-          void *user, struct err *err)
+h_fd_seek(struct wasm_call *call, const union wasm_val *args, union wasm_val *results, void *user,
+          struct err *err)
 {
     (void)err;
     struct wasi_fd *e;
@@ -699,16 +705,23 @@ h_fd_seek(struct wasm_call *call, const union wasm_val *args, union wasm_val *re
     uint32_t whence = args[2].i32;
     if (e->kind != WASI_FD_FILE)
         return wasi_ret(results, e->kind == WASI_FD_DIR ? WASI_EBADF : WASI_ESPIPE);
-    uint64_t need = (whence == WASI_WHENCE_CUR && offset == 0) ? WASI_RIGHT_FD_TELL
-                                                                : WASI_RIGHT_FD_SEEK;
+    uint64_t need =
+        (whence == WASI_WHENCE_CUR && offset == 0) ? WASI_RIGHT_FD_TELL : WASI_RIGHT_FD_SEEK;
     if (!(e->rights_base & (need | WASI_RIGHT_FD_SEEK)))
         return wasi_ret(results, WASI_ENOTCAPABLE);
     int host_whence;
     switch (whence) {
-    case WASI_WHENCE_SET: host_whence = SEEK_SET; break;
-    case WASI_WHENCE_CUR: host_whence = SEEK_CUR; break;
-    case WASI_WHENCE_END: host_whence = SEEK_END; break;
-    default: return wasi_ret(results, WASI_EINVAL);
+    case WASI_WHENCE_SET:
+        host_whence = SEEK_SET;
+        break;
+    case WASI_WHENCE_CUR:
+        host_whence = SEEK_CUR;
+        break;
+    case WASI_WHENCE_END:
+        host_whence = SEEK_END;
+        break;
+    default:
+        return wasi_ret(results, WASI_EINVAL);
     }
     if (!wasm_call_mem_check(call, args[3].i32, 8))
         return wasi_ret(results, WASI_EFAULT);
@@ -721,8 +734,8 @@ h_fd_seek(struct wasm_call *call, const union wasm_val *args, union wasm_val *re
 
 /* fd_tell(fd) -> (errno, filesize) */
 static bool
-h_fd_tell(struct wasm_call *call, const union wasm_val *args, union wasm_val *results,
-          void *user, struct err *err)
+h_fd_tell(struct wasm_call *call, const union wasm_val *args, union wasm_val *results, void *user,
+          struct err *err)
 {
     (void)err;
     struct wasi_fd *e;

@@ -61,27 +61,29 @@ is_self_path(const char *path)
  *           fdflags) -> (errno, fd)
  */
 static bool
-h_path_open(struct wasm_call *call, const union wasm_val *args, union wasm_val *results,
-            void *user, struct err *err)
+h_path_open(struct wasm_call *call, const union wasm_val *args, union wasm_val *results, void *user,
+            struct err *err)
 {
     (void)err;
     struct wasi_ctx *ctx = wasi_ctx_of(user);
     uint32_t dirflags = args[1].i32, oflags = args[4].i32, fdflags = args[7].i32;
     uint64_t want_base = args[5].i64, want_inh = args[6].i64;
     uint32_t out_ptr = args[8].i32;
-    uint64_t need = WASI_RIGHT_PATH_OPEN | ((oflags & WASI_OFLAG_CREAT) ? WASI_RIGHT_PATH_CREATE_FILE : 0);
+    uint64_t need =
+        WASI_RIGHT_PATH_OPEN | ((oflags & WASI_OFLAG_CREAT) ? WASI_RIGHT_PATH_CREATE_FILE : 0);
     struct wasi_fd *dir;
     char *path;
-    uint16_t rc = get_dir_path(call, user, args[0].i32, need, args[2].i32, args[3].i32, &dir, &path);
+    uint16_t rc =
+        get_dir_path(call, user, args[0].i32, need, args[2].i32, args[3].i32, &dir, &path);
     if (rc)
         return wasi_ret(results, rc);
     if (oflags & ~0xfu || fdflags & ~(uint32_t)WASI_FDFLAGS_ALL) {
         free(path);
         return wasi_ret(results, WASI_EINVAL);
     }
-    bool wants_write = (want_base & WASI_RIGHTS_FILE_WRITE) ||
-                       (oflags & (WASI_OFLAG_CREAT | WASI_OFLAG_TRUNC)) ||
-                       (fdflags & WASI_FDFLAG_APPEND);
+    bool wants_write = (want_base & WASI_RIGHTS_FILE_WRITE)
+                       || (oflags & (WASI_OFLAG_CREAT | WASI_OFLAG_TRUNC))
+                       || (fdflags & WASI_FDFLAG_APPEND);
     bool wants_read = want_base & (WASI_RIGHT_FD_READ | WASI_RIGHT_FD_READDIR);
     if (wants_write && !dir->is_writable) {
         free(path);
@@ -124,7 +126,8 @@ h_path_open(struct wasm_call *call, const union wasm_val *args, union wasm_val *
         else if ((oflags & WASI_OFLAG_CREAT) && (oflags & WASI_OFLAG_EXCL))
             rc = WASI_EEXIST;
         else {
-            host_fd = open(dir->file_mount_path, (flags & ~(O_CREAT | O_EXCL)) | O_CLOEXEC | O_NOFOLLOW);
+            host_fd =
+                open(dir->file_mount_path, (flags & ~(O_CREAT | O_EXCL)) | O_CLOEXEC | O_NOFOLLOW);
             if (host_fd < 0)
                 rc = wasi_errno_from_host(errno);
         }
@@ -159,7 +162,8 @@ h_path_open(struct wasm_call *call, const union wasm_val *args, union wasm_val *
     e->filetype = wasi_filetype_from_mode(st.st_mode);
     e->fdflags = (uint16_t)fdflags;
     e->is_writable = dir->is_writable;
-    uint64_t allowed = dir->rights_inheriting & (is_dir ? WASI_RIGHTS_DIRECTORY : WASI_RIGHTS_REGULAR);
+    uint64_t allowed =
+        dir->rights_inheriting & (is_dir ? WASI_RIGHTS_DIRECTORY : WASI_RIGHTS_REGULAR);
     e->rights_base = want_base & allowed;
     e->rights_inheriting = want_inh & dir->rights_inheriting;
     if (!e->is_writable)
@@ -170,8 +174,8 @@ h_path_open(struct wasm_call *call, const union wasm_val *args, union wasm_val *
 
 /* path_create_directory(fd, path) -> errno */
 static bool
-h_path_create_directory(struct wasm_call *call, const union wasm_val *args,
-                        union wasm_val *results, void *user, struct err *err)
+h_path_create_directory(struct wasm_call *call, const union wasm_val *args, union wasm_val *results,
+                        void *user, struct err *err)
 {
     (void)err;
     struct wasi_fd *dir;
@@ -210,8 +214,9 @@ stat_path(struct wasi_fd *dir, const char *path, bool follow, struct stat *st)
     }
     if (follow) {
         int fd;
-        uint16_t rc = wasi_path_open(dir->host_fd, path, OS_O_PATH | O_RDONLY | O_NONBLOCK | O_NOCTTY,
-                                     0, true, WASI_RESOLVE_AUTO, &fd);
+        /* openat2 refuses O_PATH combined with other access flags. */
+        int flags = OS_O_PATH ? OS_O_PATH : (O_RDONLY | O_NONBLOCK | O_NOCTTY);
+        uint16_t rc = wasi_path_open(dir->host_fd, path, flags, 0, true, WASI_RESOLVE_AUTO, &fd);
         if (rc)
             return rc;
         rc = fstat(fd, st) == 0 ? WASI_ESUCCESS : wasi_errno_from_host(errno);
@@ -309,8 +314,8 @@ h_path_filestat_set_times(struct wasm_call *call, const union wasm_val *args,
 
 /* path_link(old_fd, old_flags, old_path, new_fd, new_path) -> errno */
 static bool
-h_path_link(struct wasm_call *call, const union wasm_val *args, union wasm_val *results,
-            void *user, struct err *err)
+h_path_link(struct wasm_call *call, const union wasm_val *args, union wasm_val *results, void *user,
+            struct err *err)
 {
     (void)err;
     struct wasi_fd *old_dir, *new_dir;
@@ -396,14 +401,14 @@ h_path_readlink(struct wasm_call *call, const union wasm_val *args, union wasm_v
 
 /* Shared by path_remove_directory and path_unlink_file. */
 static bool
-do_remove(struct wasm_call *call, const union wasm_val *args, union wasm_val *results,
-          void *user, bool is_dir)
+do_remove(struct wasm_call *call, const union wasm_val *args, union wasm_val *results, void *user,
+          bool is_dir)
 {
     struct wasi_fd *dir;
     char *path;
     uint64_t right = is_dir ? WASI_RIGHT_PATH_REMOVE_DIRECTORY : WASI_RIGHT_PATH_UNLINK_FILE;
-    uint16_t rc = get_dir_path(call, user, args[0].i32, right, args[1].i32, args[2].i32, &dir,
-                               &path);
+    uint16_t rc =
+        get_dir_path(call, user, args[0].i32, right, args[1].i32, args[2].i32, &dir, &path);
     if (rc)
         return wasi_ret(results, rc);
     if (!dir->is_writable) {
@@ -440,8 +445,8 @@ do_remove(struct wasm_call *call, const union wasm_val *args, union wasm_val *re
 
 /* path_remove_directory(fd, path) -> errno */
 static bool
-h_path_remove_directory(struct wasm_call *call, const union wasm_val *args,
-                        union wasm_val *results, void *user, struct err *err)
+h_path_remove_directory(struct wasm_call *call, const union wasm_val *args, union wasm_val *results,
+                        void *user, struct err *err)
 {
     (void)err;
     return do_remove(call, args, results, user, true);
@@ -464,8 +469,8 @@ h_path_rename(struct wasm_call *call, const union wasm_val *args, union wasm_val
     (void)err;
     struct wasi_fd *old_dir, *new_dir;
     char *old_path, *new_path;
-    uint16_t rc = get_dir_path(call, user, args[0].i32, WASI_RIGHT_PATH_RENAME_SOURCE,
-                               args[1].i32, args[2].i32, &old_dir, &old_path);
+    uint16_t rc = get_dir_path(call, user, args[0].i32, WASI_RIGHT_PATH_RENAME_SOURCE, args[1].i32,
+                               args[2].i32, &old_dir, &old_path);
     if (rc)
         return wasi_ret(results, rc);
     rc = get_dir_path(call, user, args[3].i32, WASI_RIGHT_PATH_RENAME_TARGET, args[4].i32,

@@ -57,8 +57,8 @@ put_sizes(struct wasm_call *call, const char *const *strs, size_t count, uint32_
 
 /* args_get(argv: ptr<ptr<u8>>, argv_buf: ptr<u8>) -> errno */
 static bool
-h_args_get(struct wasm_call *call, const union wasm_val *args, union wasm_val *results,
-           void *user, struct err *err)
+h_args_get(struct wasm_call *call, const union wasm_val *args, union wasm_val *results, void *user,
+           struct err *err)
 {
     (void)err;
     const struct wasi_config *cfg = wasi_ctx_of(user)->cfg;
@@ -95,8 +95,8 @@ h_environ_sizes_get(struct wasm_call *call, const union wasm_val *args, union wa
 
 /* proc_exit(rval: exitcode): never returns to the guest. */
 static bool
-h_proc_exit(struct wasm_call *call, const union wasm_val *args, union wasm_val *results,
-            void *user, struct err *err)
+h_proc_exit(struct wasm_call *call, const union wasm_val *args, union wasm_val *results, void *user,
+            struct err *err)
 {
     (void)call;
     (void)results;
@@ -185,16 +185,16 @@ h_sock_accept(struct wasm_call *call, const union wasm_val *args, union wasm_val
 }
 
 static bool
-h_sock_recv(struct wasm_call *call, const union wasm_val *args, union wasm_val *results,
-            void *user, struct err *err)
+h_sock_recv(struct wasm_call *call, const union wasm_val *args, union wasm_val *results, void *user,
+            struct err *err)
 {
     (void)err;
     return wasi_ret(results, sock_errno(call, user, args[0].i32));
 }
 
 static bool
-h_sock_send(struct wasm_call *call, const union wasm_val *args, union wasm_val *results,
-            void *user, struct err *err)
+h_sock_send(struct wasm_call *call, const union wasm_val *args, union wasm_val *results, void *user,
+            struct err *err)
 {
     (void)err;
     return wasi_ret(results, sock_errno(call, user, args[0].i32));

@@ -127,8 +127,8 @@ wasi_fdtable_add_mounts(struct wasi_ctx *ctx, struct err *err)
         }
         bool is_dir = S_ISDIR(st.st_mode);
         if (!is_dir && !S_ISREG(st.st_mode))
-            return err_set(err, ERR_USAGE,
-                           "cannot mount '%s': not a directory or a regular file", m->host_path);
+            return err_set(err, ERR_USAGE, "cannot mount '%s': not a directory or a regular file",
+                           m->host_path);
         int fd = open(m->host_path, O_RDONLY | O_CLOEXEC | (is_dir ? O_DIRECTORY : O_NONBLOCK));
         if (fd < 0)
             return err_errno(err, errno, "cannot mount '%s'", m->host_path);
@@ -153,10 +153,10 @@ wasi_fdtable_add_mounts(struct wasi_ctx *ctx, struct err *err)
         e->kind = is_dir ? WASI_FD_DIR : WASI_FD_FILE;
         e->host_fd = fd;
         e->filetype = is_dir ? WASI_FILETYPE_DIRECTORY : WASI_FILETYPE_REGULAR_FILE;
-        e->rights_base = is_dir ? WASI_RIGHTS_DIRECTORY
-                                : (WASI_RIGHTS_REGULAR | WASI_RIGHT_PATH_OPEN |
-                                   WASI_RIGHT_PATH_FILESTAT_GET |
-                                   WASI_RIGHT_PATH_FILESTAT_SET_TIMES);
+        e->rights_base =
+            is_dir ? WASI_RIGHTS_DIRECTORY
+                   : (WASI_RIGHTS_REGULAR | WASI_RIGHT_PATH_OPEN | WASI_RIGHT_PATH_CREATE_FILE
+                      | WASI_RIGHT_PATH_FILESTAT_GET | WASI_RIGHT_PATH_FILESTAT_SET_TIMES);
         e->rights_inheriting = WASI_RIGHTS_REGULAR | WASI_RIGHTS_DIRECTORY;
         if (!m->is_writable)
             e->rights_base &= ~WASI_RIGHTS_FILE_WRITE;
@@ -171,58 +171,108 @@ uint16_t
 wasi_errno_from_host(int e)
 {
     switch (e) {
-    case 0: return WASI_ESUCCESS;
-    case E2BIG: return WASI_E2BIG;
-    case EACCES: return WASI_EACCES;
-    case EADDRINUSE: return WASI_EADDRINUSE;
-    case EADDRNOTAVAIL: return WASI_EADDRNOTAVAIL;
-    case EAFNOSUPPORT: return WASI_EAFNOSUPPORT;
-    case EAGAIN: return WASI_EAGAIN;
-    case EALREADY: return WASI_EALREADY;
-    case EBADF: return WASI_EBADF;
-    case EBUSY: return WASI_EBUSY;
-    case ECANCELED: return WASI_ECANCELED;
-    case ECHILD: return WASI_ECHILD;
-    case EDEADLK: return WASI_EDEADLK;
-    case EDOM: return WASI_EDOM;
-    case EDQUOT: return WASI_EDQUOT;
-    case EEXIST: return WASI_EEXIST;
-    case EFAULT: return WASI_EFAULT;
-    case EFBIG: return WASI_EFBIG;
-    case EILSEQ: return WASI_EILSEQ;
-    case EINTR: return WASI_EINTR;
-    case EINVAL: return WASI_EINVAL;
-    case EIO: return WASI_EIO;
-    case EISDIR: return WASI_EISDIR;
-    case ELOOP: return WASI_ELOOP;
-    case EMFILE: return WASI_EMFILE;
-    case EMLINK: return WASI_EMLINK;
-    case ENAMETOOLONG: return WASI_ENAMETOOLONG;
-    case ENFILE: return WASI_ENFILE;
-    case ENODEV: return WASI_ENODEV;
-    case ENOENT: return WASI_ENOENT;
-    case ENOMEM: return WASI_ENOMEM;
-    case ENOSPC: return WASI_ENOSPC;
-    case ENOSYS: return WASI_ENOSYS;
-    case ENOTDIR: return WASI_ENOTDIR;
-    case ENOTEMPTY: return WASI_ENOTEMPTY;
-    case ENOTSUP: return WASI_ENOTSUP;
+    case 0:
+        return WASI_ESUCCESS;
+    case E2BIG:
+        return WASI_E2BIG;
+    case EACCES:
+        return WASI_EACCES;
+    case EADDRINUSE:
+        return WASI_EADDRINUSE;
+    case EADDRNOTAVAIL:
+        return WASI_EADDRNOTAVAIL;
+    case EAFNOSUPPORT:
+        return WASI_EAFNOSUPPORT;
+    case EAGAIN:
+        return WASI_EAGAIN;
+    case EALREADY:
+        return WASI_EALREADY;
+    case EBADF:
+        return WASI_EBADF;
+    case EBUSY:
+        return WASI_EBUSY;
+    case ECANCELED:
+        return WASI_ECANCELED;
+    case ECHILD:
+        return WASI_ECHILD;
+    case EDEADLK:
+        return WASI_EDEADLK;
+    case EDOM:
+        return WASI_EDOM;
+    case EDQUOT:
+        return WASI_EDQUOT;
+    case EEXIST:
+        return WASI_EEXIST;
+    case EFAULT:
+        return WASI_EFAULT;
+    case EFBIG:
+        return WASI_EFBIG;
+    case EILSEQ:
+        return WASI_EILSEQ;
+    case EINTR:
+        return WASI_EINTR;
+    case EINVAL:
+        return WASI_EINVAL;
+    case EIO:
+        return WASI_EIO;
+    case EISDIR:
+        return WASI_EISDIR;
+    case ELOOP:
+        return WASI_ELOOP;
+    case EMFILE:
+        return WASI_EMFILE;
+    case EMLINK:
+        return WASI_EMLINK;
+    case ENAMETOOLONG:
+        return WASI_ENAMETOOLONG;
+    case ENFILE:
+        return WASI_ENFILE;
+    case ENODEV:
+        return WASI_ENODEV;
+    case ENOENT:
+        return WASI_ENOENT;
+    case ENOMEM:
+        return WASI_ENOMEM;
+    case ENOSPC:
+        return WASI_ENOSPC;
+    case ENOSYS:
+        return WASI_ENOSYS;
+    case ENOTDIR:
+        return WASI_ENOTDIR;
+    case ENOTEMPTY:
+        return WASI_ENOTEMPTY;
+    case ENOTSUP:
+        return WASI_ENOTSUP;
 #if defined(EOPNOTSUPP) && EOPNOTSUPP != ENOTSUP
-    case EOPNOTSUPP: return WASI_ENOTSUP;
+    case EOPNOTSUPP:
+        return WASI_ENOTSUP;
 #endif
-    case ENOTTY: return WASI_ENOTTY;
-    case ENXIO: return WASI_ENXIO;
-    case EOVERFLOW: return WASI_EOVERFLOW;
-    case EPERM: return WASI_EPERM;
-    case EPIPE: return WASI_EPIPE;
-    case ERANGE: return WASI_ERANGE;
-    case EROFS: return WASI_EROFS;
-    case ESPIPE: return WASI_ESPIPE;
-    case ESRCH: return WASI_ESRCH;
-    case ETIMEDOUT: return WASI_ETIMEDOUT;
-    case ETXTBSY: return WASI_ETXTBSY;
-    case EXDEV: return WASI_EXDEV;
-    default: return WASI_EIO;
+    case ENOTTY:
+        return WASI_ENOTTY;
+    case ENXIO:
+        return WASI_ENXIO;
+    case EOVERFLOW:
+        return WASI_EOVERFLOW;
+    case EPERM:
+        return WASI_EPERM;
+    case EPIPE:
+        return WASI_EPIPE;
+    case ERANGE:
+        return WASI_ERANGE;
+    case EROFS:
+        return WASI_EROFS;
+    case ESPIPE:
+        return WASI_ESPIPE;
+    case ESRCH:
+        return WASI_ESRCH;
+    case ETIMEDOUT:
+        return WASI_ETIMEDOUT;
+    case ETXTBSY:
+        return WASI_ETXTBSY;
+    case EXDEV:
+        return WASI_EXDEV;
+    default:
+        return WASI_EIO;
     }
 }
 
@@ -230,13 +280,20 @@ uint8_t
 wasi_filetype_from_mode(unsigned mode)
 {
     switch (mode & S_IFMT) {
-    case S_IFREG: return WASI_FILETYPE_REGULAR_FILE;
-    case S_IFDIR: return WASI_FILETYPE_DIRECTORY;
-    case S_IFLNK: return WASI_FILETYPE_SYMBOLIC_LINK;
-    case S_IFCHR: return WASI_FILETYPE_CHARACTER_DEVICE;
-    case S_IFBLK: return WASI_FILETYPE_BLOCK_DEVICE;
-    case S_IFSOCK: return WASI_FILETYPE_SOCKET_STREAM;
-    default: return WASI_FILETYPE_UNKNOWN;
+    case S_IFREG:
+        return WASI_FILETYPE_REGULAR_FILE;
+    case S_IFDIR:
+        return WASI_FILETYPE_DIRECTORY;
+    case S_IFLNK:
+        return WASI_FILETYPE_SYMBOLIC_LINK;
+    case S_IFCHR:
+        return WASI_FILETYPE_CHARACTER_DEVICE;
+    case S_IFBLK:
+        return WASI_FILETYPE_BLOCK_DEVICE;
+    case S_IFSOCK:
+        return WASI_FILETYPE_SOCKET_STREAM;
+    default:
+        return WASI_FILETYPE_UNKNOWN;
     }
 }
 

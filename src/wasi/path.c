@@ -280,8 +280,7 @@ wasi_path_open(int root_fd, const char *path, int flags, unsigned mode, bool fol
 }
 
 uint16_t
-wasi_path_parent(int root_fd, const char *path, enum wasi_resolve_mode how,
-                 struct wasi_parent *out)
+wasi_path_parent(int root_fd, const char *path, enum wasi_resolve_mode how, struct wasi_parent *out)
 {
     out->dir_fd = -1;
     out->name = NULL;
@@ -300,8 +299,8 @@ wasi_path_parent(int root_fd, const char *path, enum wasi_resolve_mode how,
         start--;
     const char *last = path + start;
     size_t last_len = len - start;
-    bool is_dot = (last_len == 1 && last[0] == '.') ||
-                  (last_len == 2 && last[0] == '.' && last[1] == '.');
+    bool is_dot =
+        (last_len == 1 && last[0] == '.') || (last_len == 2 && last[0] == '.' && last[1] == '.');
     char *dir_path;
     if (is_dot) {
         dir_path = xstrndup(path, len); /* resolve the whole path as the directory */

@@ -76,8 +76,8 @@ wasi_check_imports(const struct wasm_module *mod, struct err *err)
             continue;
         if (strcmp(imp.module, WASI_MODULE_NAME) != 0) {
             if (strncmp(imp.module, "wasi:", 5) == 0)
-                return err_set(err, ERR_WASM_UNLINKABLE, "unknown import '%s.%s': %s",
-                               imp.module, imp.name, WASI_P2_HINT);
+                return err_set(err, ERR_WASM_UNLINKABLE, "unknown import '%s.%s': %s", imp.module,
+                               imp.name, WASI_P2_HINT);
             return err_set(err, ERR_WASM_UNLINKABLE,
                            "unknown import '%s.%s' (only " WASI_MODULE_NAME
                            " functions are provided)",
@@ -106,8 +106,7 @@ link_all(struct wasm_linker *linker, struct wasi_ctx *ctx, struct err *err)
             enum wasm_valtype params[16], results[16];
             struct wasm_functype type;
             func_type(f, params, results, &type);
-            if (!wasm_linker_define_func(linker, WASI_MODULE_NAME, f->name, &type, f->fn, ctx,
-                                         err))
+            if (!wasm_linker_define_func(linker, WASI_MODULE_NAME, f->name, &type, f->fn, ctx, err))
                 return false;
         }
     }
@@ -122,8 +121,8 @@ wasi_run(const struct wasm_module *mod, const struct wasi_config *cfg, int *out_
     if (!wasi_check_imports(mod, err))
         return false;
     struct wasm_export_info start;
-    if (!wasm_module_find_export(mod, "_start", &start) || start.type.kind != WASM_EXTERN_FUNC ||
-        start.type.u.func.param_count != 0 || start.type.u.func.result_count != 0)
+    if (!wasm_module_find_export(mod, "_start", &start) || start.type.kind != WASM_EXTERN_FUNC
+        || start.type.u.func.param_count != 0 || start.type.u.func.result_count != 0)
         return err_set(err, ERR_WASM_UNLINKABLE,
                        "module has no '_start' function: it is not a WASI command "
                        "(a library/reactor module cannot be run)");

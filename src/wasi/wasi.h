@@ -107,8 +107,8 @@ bool wasi_check_imports(const struct wasm_module *mod, struct err *err);
 bool wasi_is_component(const uint8_t *bytes, size_t len);
 
 /* The hint appended to errors about Preview 2 binaries and imports. */
-#define WASI_P2_HINT                                                                               \
-    "this is a WASI Preview 2 (component) binary; rebuild it for WASI Preview 1 "                  \
-    "(e.g. GOOS=wasip1 GOARCH=wasm, or --target wasm32-wasip1)"
+#define WASI_P2_HINT                                                           \
+ "this is a WASI Preview 2 (component) binary; rebuild it for WASI Preview 1 " \
+ "(e.g. GOOS=wasip1 GOARCH=wasm, or --target wasm32-wasip1)"
 
 #endif

@@ -114,118 +114,117 @@ enum wasi_errno {
 };
 
 /* ---- rights (u64) ------------------------------------------------------ */
-#define WASI_RIGHT_FD_DATASYNC (UINT64_C(1) << 0)
-#define WASI_RIGHT_FD_READ (UINT64_C(1) << 1)
-#define WASI_RIGHT_FD_SEEK (UINT64_C(1) << 2)
-#define WASI_RIGHT_FD_FDSTAT_SET_FLAGS (UINT64_C(1) << 3)
-#define WASI_RIGHT_FD_SYNC (UINT64_C(1) << 4)
-#define WASI_RIGHT_FD_TELL (UINT64_C(1) << 5)
-#define WASI_RIGHT_FD_WRITE (UINT64_C(1) << 6)
-#define WASI_RIGHT_FD_ADVISE (UINT64_C(1) << 7)
-#define WASI_RIGHT_FD_ALLOCATE (UINT64_C(1) << 8)
-#define WASI_RIGHT_PATH_CREATE_DIRECTORY (UINT64_C(1) << 9)
-#define WASI_RIGHT_PATH_CREATE_FILE (UINT64_C(1) << 10)
-#define WASI_RIGHT_PATH_LINK_SOURCE (UINT64_C(1) << 11)
-#define WASI_RIGHT_PATH_LINK_TARGET (UINT64_C(1) << 12)
-#define WASI_RIGHT_PATH_OPEN (UINT64_C(1) << 13)
-#define WASI_RIGHT_FD_READDIR (UINT64_C(1) << 14)
-#define WASI_RIGHT_PATH_READLINK (UINT64_C(1) << 15)
-#define WASI_RIGHT_PATH_RENAME_SOURCE (UINT64_C(1) << 16)
-#define WASI_RIGHT_PATH_RENAME_TARGET (UINT64_C(1) << 17)
-#define WASI_RIGHT_PATH_FILESTAT_GET (UINT64_C(1) << 18)
-#define WASI_RIGHT_PATH_FILESTAT_SET_SIZE (UINT64_C(1) << 19)
+#define WASI_RIGHT_FD_DATASYNC             (UINT64_C(1) << 0)
+#define WASI_RIGHT_FD_READ                 (UINT64_C(1) << 1)
+#define WASI_RIGHT_FD_SEEK                 (UINT64_C(1) << 2)
+#define WASI_RIGHT_FD_FDSTAT_SET_FLAGS     (UINT64_C(1) << 3)
+#define WASI_RIGHT_FD_SYNC                 (UINT64_C(1) << 4)
+#define WASI_RIGHT_FD_TELL                 (UINT64_C(1) << 5)
+#define WASI_RIGHT_FD_WRITE                (UINT64_C(1) << 6)
+#define WASI_RIGHT_FD_ADVISE               (UINT64_C(1) << 7)
+#define WASI_RIGHT_FD_ALLOCATE             (UINT64_C(1) << 8)
+#define WASI_RIGHT_PATH_CREATE_DIRECTORY   (UINT64_C(1) << 9)
+#define WASI_RIGHT_PATH_CREATE_FILE        (UINT64_C(1) << 10)
+#define WASI_RIGHT_PATH_LINK_SOURCE        (UINT64_C(1) << 11)
+#define WASI_RIGHT_PATH_LINK_TARGET        (UINT64_C(1) << 12)
+#define WASI_RIGHT_PATH_OPEN               (UINT64_C(1) << 13)
+#define WASI_RIGHT_FD_READDIR              (UINT64_C(1) << 14)
+#define WASI_RIGHT_PATH_READLINK           (UINT64_C(1) << 15)
+#define WASI_RIGHT_PATH_RENAME_SOURCE      (UINT64_C(1) << 16)
+#define WASI_RIGHT_PATH_RENAME_TARGET      (UINT64_C(1) << 17)
+#define WASI_RIGHT_PATH_FILESTAT_GET       (UINT64_C(1) << 18)
+#define WASI_RIGHT_PATH_FILESTAT_SET_SIZE  (UINT64_C(1) << 19)
 #define WASI_RIGHT_PATH_FILESTAT_SET_TIMES (UINT64_C(1) << 20)
-#define WASI_RIGHT_FD_FILESTAT_GET (UINT64_C(1) << 21)
-#define WASI_RIGHT_FD_FILESTAT_SET_SIZE (UINT64_C(1) << 22)
-#define WASI_RIGHT_FD_FILESTAT_SET_TIMES (UINT64_C(1) << 23)
-#define WASI_RIGHT_PATH_SYMLINK (UINT64_C(1) << 24)
-#define WASI_RIGHT_PATH_REMOVE_DIRECTORY (UINT64_C(1) << 25)
-#define WASI_RIGHT_PATH_UNLINK_FILE (UINT64_C(1) << 26)
-#define WASI_RIGHT_POLL_FD_READWRITE (UINT64_C(1) << 27)
-#define WASI_RIGHT_SOCK_SHUTDOWN (UINT64_C(1) << 28)
-#define WASI_RIGHT_SOCK_ACCEPT (UINT64_C(1) << 29)
-#define WASI_RIGHTS_ALL ((UINT64_C(1) << 30) - 1)
+#define WASI_RIGHT_FD_FILESTAT_GET         (UINT64_C(1) << 21)
+#define WASI_RIGHT_FD_FILESTAT_SET_SIZE    (UINT64_C(1) << 22)
+#define WASI_RIGHT_FD_FILESTAT_SET_TIMES   (UINT64_C(1) << 23)
+#define WASI_RIGHT_PATH_SYMLINK            (UINT64_C(1) << 24)
+#define WASI_RIGHT_PATH_REMOVE_DIRECTORY   (UINT64_C(1) << 25)
+#define WASI_RIGHT_PATH_UNLINK_FILE        (UINT64_C(1) << 26)
+#define WASI_RIGHT_POLL_FD_READWRITE       (UINT64_C(1) << 27)
+#define WASI_RIGHT_SOCK_SHUTDOWN           (UINT64_C(1) << 28)
+#define WASI_RIGHT_SOCK_ACCEPT             (UINT64_C(1) << 29)
+#define WASI_RIGHTS_ALL                    ((UINT64_C(1) << 30) - 1)
 
 /* Rights that change a file's contents; refused on read-only mounts. */
-#define WASI_RIGHTS_FILE_WRITE                                                                     \
-    (WASI_RIGHT_FD_WRITE | WASI_RIGHT_FD_ALLOCATE | WASI_RIGHT_FD_FILESTAT_SET_SIZE)
+#define WASI_RIGHTS_FILE_WRITE \
+ (WASI_RIGHT_FD_WRITE | WASI_RIGHT_FD_ALLOCATE | WASI_RIGHT_FD_FILESTAT_SET_SIZE)
 /* What a regular file fd can ever do. */
 #define WASI_RIGHTS_REGULAR                                                                        \
-    (WASI_RIGHT_FD_DATASYNC | WASI_RIGHT_FD_READ | WASI_RIGHT_FD_SEEK |                            \
-     WASI_RIGHT_FD_FDSTAT_SET_FLAGS | WASI_RIGHT_FD_SYNC | WASI_RIGHT_FD_TELL |                    \
-     WASI_RIGHT_FD_WRITE | WASI_RIGHT_FD_ADVISE | WASI_RIGHT_FD_ALLOCATE |                         \
-     WASI_RIGHT_FD_FILESTAT_GET | WASI_RIGHT_FD_FILESTAT_SET_SIZE |                                \
-     WASI_RIGHT_FD_FILESTAT_SET_TIMES | WASI_RIGHT_POLL_FD_READWRITE)
+ (WASI_RIGHT_FD_DATASYNC | WASI_RIGHT_FD_READ | WASI_RIGHT_FD_SEEK                                 \
+  | WASI_RIGHT_FD_FDSTAT_SET_FLAGS | WASI_RIGHT_FD_SYNC | WASI_RIGHT_FD_TELL | WASI_RIGHT_FD_WRITE \
+  | WASI_RIGHT_FD_ADVISE | WASI_RIGHT_FD_ALLOCATE | WASI_RIGHT_FD_FILESTAT_GET                     \
+  | WASI_RIGHT_FD_FILESTAT_SET_SIZE | WASI_RIGHT_FD_FILESTAT_SET_TIMES                             \
+  | WASI_RIGHT_POLL_FD_READWRITE)
 /* What a directory fd can ever do. */
-#define WASI_RIGHTS_DIRECTORY                                                                      \
-    (WASI_RIGHT_FD_FDSTAT_SET_FLAGS | WASI_RIGHT_FD_SYNC | WASI_RIGHT_FD_ADVISE |                  \
-     WASI_RIGHT_PATH_CREATE_DIRECTORY | WASI_RIGHT_PATH_CREATE_FILE |                              \
-     WASI_RIGHT_PATH_LINK_SOURCE | WASI_RIGHT_PATH_LINK_TARGET | WASI_RIGHT_PATH_OPEN |            \
-     WASI_RIGHT_FD_READDIR | WASI_RIGHT_PATH_READLINK | WASI_RIGHT_PATH_RENAME_SOURCE |            \
-     WASI_RIGHT_PATH_RENAME_TARGET | WASI_RIGHT_PATH_FILESTAT_GET |                                \
-     WASI_RIGHT_PATH_FILESTAT_SET_SIZE | WASI_RIGHT_PATH_FILESTAT_SET_TIMES |                      \
-     WASI_RIGHT_FD_FILESTAT_GET | WASI_RIGHT_FD_FILESTAT_SET_TIMES | WASI_RIGHT_PATH_SYMLINK |     \
-     WASI_RIGHT_PATH_REMOVE_DIRECTORY | WASI_RIGHT_PATH_UNLINK_FILE |                              \
-     WASI_RIGHT_POLL_FD_READWRITE)
+#define WASI_RIGHTS_DIRECTORY                                                                     \
+ (WASI_RIGHT_FD_FDSTAT_SET_FLAGS | WASI_RIGHT_FD_SYNC | WASI_RIGHT_FD_ADVISE                      \
+  | WASI_RIGHT_PATH_CREATE_DIRECTORY | WASI_RIGHT_PATH_CREATE_FILE | WASI_RIGHT_PATH_LINK_SOURCE  \
+  | WASI_RIGHT_PATH_LINK_TARGET | WASI_RIGHT_PATH_OPEN | WASI_RIGHT_FD_READDIR                    \
+  | WASI_RIGHT_PATH_READLINK | WASI_RIGHT_PATH_RENAME_SOURCE | WASI_RIGHT_PATH_RENAME_TARGET      \
+  | WASI_RIGHT_PATH_FILESTAT_GET | WASI_RIGHT_PATH_FILESTAT_SET_SIZE                              \
+  | WASI_RIGHT_PATH_FILESTAT_SET_TIMES | WASI_RIGHT_FD_FILESTAT_GET                               \
+  | WASI_RIGHT_FD_FILESTAT_SET_TIMES | WASI_RIGHT_PATH_SYMLINK | WASI_RIGHT_PATH_REMOVE_DIRECTORY \
+  | WASI_RIGHT_PATH_UNLINK_FILE | WASI_RIGHT_POLL_FD_READWRITE)
 /* stdin / stdout / stderr. */
-#define WASI_RIGHTS_STDIO                                                                          \
-    (WASI_RIGHT_FD_READ | WASI_RIGHT_FD_WRITE | WASI_RIGHT_FD_FDSTAT_SET_FLAGS |                   \
-     WASI_RIGHT_FD_FILESTAT_GET | WASI_RIGHT_POLL_FD_READWRITE)
+#define WASI_RIGHTS_STDIO                                                   \
+ (WASI_RIGHT_FD_READ | WASI_RIGHT_FD_WRITE | WASI_RIGHT_FD_FDSTAT_SET_FLAGS \
+  | WASI_RIGHT_FD_FILESTAT_GET | WASI_RIGHT_POLL_FD_READWRITE)
 
 /* ---- flags and enums --------------------------------------------------- */
-#define WASI_FDFLAG_APPEND 0x1
-#define WASI_FDFLAG_DSYNC 0x2
+#define WASI_FDFLAG_APPEND   0x1
+#define WASI_FDFLAG_DSYNC    0x2
 #define WASI_FDFLAG_NONBLOCK 0x4
-#define WASI_FDFLAG_RSYNC 0x8
-#define WASI_FDFLAG_SYNC 0x10
-#define WASI_FDFLAGS_ALL 0x1f
+#define WASI_FDFLAG_RSYNC    0x8
+#define WASI_FDFLAG_SYNC     0x10
+#define WASI_FDFLAGS_ALL     0x1f
 
-#define WASI_OFLAG_CREAT 0x1
+#define WASI_OFLAG_CREAT     0x1
 #define WASI_OFLAG_DIRECTORY 0x2
-#define WASI_OFLAG_EXCL 0x4
-#define WASI_OFLAG_TRUNC 0x8
+#define WASI_OFLAG_EXCL      0x4
+#define WASI_OFLAG_TRUNC     0x8
 
 #define WASI_LOOKUP_SYMLINK_FOLLOW 0x1
 
-#define WASI_FSTFLAG_ATIM 0x1
+#define WASI_FSTFLAG_ATIM     0x1
 #define WASI_FSTFLAG_ATIM_NOW 0x2
-#define WASI_FSTFLAG_MTIM 0x4
+#define WASI_FSTFLAG_MTIM     0x4
 #define WASI_FSTFLAG_MTIM_NOW 0x8
 
 #define WASI_WHENCE_SET 0
 #define WASI_WHENCE_CUR 1
 #define WASI_WHENCE_END 2
 
-#define WASI_FILETYPE_UNKNOWN 0
-#define WASI_FILETYPE_BLOCK_DEVICE 1
+#define WASI_FILETYPE_UNKNOWN          0
+#define WASI_FILETYPE_BLOCK_DEVICE     1
 #define WASI_FILETYPE_CHARACTER_DEVICE 2
-#define WASI_FILETYPE_DIRECTORY 3
-#define WASI_FILETYPE_REGULAR_FILE 4
-#define WASI_FILETYPE_SOCKET_DGRAM 5
-#define WASI_FILETYPE_SOCKET_STREAM 6
-#define WASI_FILETYPE_SYMBOLIC_LINK 7
+#define WASI_FILETYPE_DIRECTORY        3
+#define WASI_FILETYPE_REGULAR_FILE     4
+#define WASI_FILETYPE_SOCKET_DGRAM     5
+#define WASI_FILETYPE_SOCKET_STREAM    6
+#define WASI_FILETYPE_SYMBOLIC_LINK    7
 
-#define WASI_CLOCK_REALTIME 0
-#define WASI_CLOCK_MONOTONIC 1
+#define WASI_CLOCK_REALTIME        0
+#define WASI_CLOCK_MONOTONIC       1
 #define WASI_CLOCK_PROCESS_CPUTIME 2
-#define WASI_CLOCK_THREAD_CPUTIME 3
+#define WASI_CLOCK_THREAD_CPUTIME  3
 
-#define WASI_EVENTTYPE_CLOCK 0
-#define WASI_EVENTTYPE_FD_READ 1
+#define WASI_EVENTTYPE_CLOCK    0
+#define WASI_EVENTTYPE_FD_READ  1
 #define WASI_EVENTTYPE_FD_WRITE 2
-#define WASI_SUBCLOCK_ABSTIME 0x1
-#define WASI_EVENTRW_HANGUP 0x1
+#define WASI_SUBCLOCK_ABSTIME   0x1
+#define WASI_EVENTRW_HANGUP     0x1
 
 #define WASI_PREOPENTYPE_DIR 0
 
 #define WASI_ADVICE_NOREUSE 5 /* the largest advice value */
 
 /* ---- limits ------------------------------------------------------------ */
-#define WASI_MAX_FDS 1024          /* open guest fds per instance */
-#define WASI_MAX_PATH 4096         /* bytes in one guest path */
-#define WASI_MAX_IOVS 1024         /* iovecs in one read/write call */
+#define WASI_MAX_FDS           1024 /* open guest fds per instance */
+#define WASI_MAX_PATH          4096 /* bytes in one guest path */
+#define WASI_MAX_IOVS          1024 /* iovecs in one read/write call */
 #define WASI_MAX_SUBSCRIPTIONS 4096 /* subscriptions in one poll_oneoff */
-#define WASI_MAX_SYMLINKS 40       /* symlinks followed in one resolution */
+#define WASI_MAX_SYMLINKS      40   /* symlinks followed in one resolution */
 
 /* ---- the fd table ------------------------------------------------------ */
 enum wasi_fd_kind {
@@ -240,12 +239,12 @@ enum wasi_fd_kind {
 /* One guest fd. Guest fd numbers are indices into wasi_ctx.fds. */
 struct wasi_fd {
     enum wasi_fd_kind kind;
-    int host_fd;          /* owned; -1 for stdio entries */
-    uint8_t filetype;     /* WASI_FILETYPE_* */
-    uint16_t fdflags;     /* WASI_FDFLAG_* as the guest last set them */
-    uint64_t rights_base; /* what this fd may do */
+    int host_fd;                /* owned; -1 for stdio entries */
+    uint8_t filetype;           /* WASI_FILETYPE_* */
+    uint16_t fdflags;           /* WASI_FDFLAG_* as the guest last set them */
+    uint64_t rights_base;       /* what this fd may do */
     uint64_t rights_inheriting; /* what fds opened through it may do */
-    bool is_writable;     /* false: inside a read-only mount */
+    bool is_writable;           /* false: inside a read-only mount */
     /* Preopen only: the guest path reported by fd_prestat_dir_name (owned). */
     char *preopen_name;
     /* Single-file mount only: host path of the file (owned); path "." means it. */
@@ -349,7 +348,7 @@ uint8_t wasi_filetype_from_mode(unsigned mode);
 /* One WASI function: its name, signature and host implementation. */
 struct wasi_func {
     const char *name;
-    const char *params; /* one char per param: 'i' i32, 'I' i64 */
+    const char *params;  /* one char per param: 'i' i32, 'I' i64 */
     const char *results; /* "" or "i" */
     wasm_host_fn *fn;
 };

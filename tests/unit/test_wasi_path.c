@@ -14,14 +14,13 @@
  *   T/root/loop          -> loop
  *   T/outside/secret.txt    "S"
  */
+#include <cmocka.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <cmocka.h>
-
-#include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -70,9 +69,12 @@ setup_common(void **state, enum wasi_resolve_mode how)
     struct {
         const char *target, *name;
     } links[] = {
-        { "sub/b.txt", "root/link_in" },     { "/etc", "root/link_abs" },
-        { "../outside", "root/link_up" },    { "../../outside", "root/sub/link_up2" },
-        { "../outside/created.txt", "root/dangling_out" }, { "loop", "root/loop" },
+        { "sub/b.txt", "root/link_in" },
+        { "/etc", "root/link_abs" },
+        { "../outside", "root/link_up" },
+        { "../../outside", "root/sub/link_up2" },
+        { "../outside/created.txt", "root/dangling_out" },
+        { "loop", "root/loop" },
     };
     for (size_t i = 0; i < sizeof(links) / sizeof(links[0]); i++) {
         snprintf(p, sizeof(p), "%s/%s", fx->tmp, links[i].name);
@@ -189,8 +191,8 @@ test_create_through_dangling_link_refused(void **state)
 {
     struct fixture *fx = *state;
     int fd = -1;
-    uint16_t rc = wasi_path_open(fx->root_fd, "dangling_out", O_WRONLY | O_CREAT, 0644, true,
-                                 fx->how, &fd);
+    uint16_t rc =
+        wasi_path_open(fx->root_fd, "dangling_out", O_WRONLY | O_CREAT, 0644, true, fx->how, &fd);
     assert_int_equal(rc, WASI_ENOTCAPABLE);
     char p[512];
     snprintf(p, sizeof(p), "%s/outside/created.txt", fx->tmp);
@@ -266,9 +268,9 @@ test_symlink_targets(void **state)
     assert_true(wasi_symlink_target_ok("l", "./a/./b/.."));
 }
 
-#define BOTH(fn)                                                                                   \
-    cmocka_unit_test_setup_teardown(fn, setup_auto, teardown),                                     \
-        cmocka_unit_test_setup_teardown(fn, setup_walk, teardown)
+#define BOTH(fn)                                            \
+ cmocka_unit_test_setup_teardown(fn, setup_auto, teardown), \
+     cmocka_unit_test_setup_teardown(fn, setup_walk, teardown)
 
 int
 main(void)
