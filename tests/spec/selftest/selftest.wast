@@ -70,6 +70,21 @@
 (assert_return (invoke $M "add" (i32.const 2) (i32.const 2)) (i32.const 4))
 (assert_return (invoke $Other "f") (i32.const 7))
 
+;; v128 results, lane by lane
+(module $V
+  (func (export "v") (result v128) (v128.const i32x4 1 2 3 4))
+  (func (export "vf") (result v128) (v128.const f32x4 nan 1.0 nan:0x600000 2.0))
+  (func (export "vid") (param v128) (result v128) (local.get 0)))
+(assert_return (invoke "v") (v128.const i32x4 1 2 3 4))
+(assert_return (invoke "v") (v128.const i32x4 1 2 3 5)) ;; FAIL
+(assert_return (invoke "v") (v128.const i64x2 0x0000000200000001 0x0000000400000003))
+(assert_return (invoke "v") (v128.const i8x16 1 0 0 0 2 0 0 0 3 0 0 0 4 0 0 0))
+(assert_return (invoke "v") (v128.const i16x8 1 0 2 0 3 0 4 1)) ;; FAIL
+(assert_return (invoke "vf") (v128.const f32x4 nan:canonical 1.0 nan:arithmetic 2.0))
+(assert_return (invoke "vf") (v128.const f32x4 nan:canonical 1.0 nan:canonical 2.0)) ;; FAIL
+(assert_return (invoke "vid" (v128.const f64x2 1.5 -0.0)) (v128.const f64x2 1.5 -0.0))
+(assert_return (invoke "vid" (v128.const f64x2 1.5 -0.0)) (v128.const f64x2 1.5 0.0)) ;; FAIL
+
 ;; the spectest module
 (module
   (import "spectest" "global_i32" (global $i32 i32))
