@@ -30,6 +30,7 @@ struct fake {
     int output_calls;
     bool has_deny;             /* deny checks of 'deny_what' */
     enum op_check deny_what;
+    const char *deny_subject;  /* when set, deny only this subject */
     char last_subject[512];    /* subject of the last check */
     int check_count;
     atomic_int interrupt;
@@ -87,7 +88,8 @@ fake_check(void *self, enum op_check what, const char *subject, struct err *err)
     struct fake *f = self;
     f->check_count++;
     snprintf(f->last_subject, sizeof(f->last_subject), "%s", subject);
-    if (f->has_deny && what == f->deny_what) {
+    if (f->has_deny && what == f->deny_what
+        && (!f->deny_subject || strcmp(f->deny_subject, subject) == 0)) {
         static const enum err_kind kinds[] = { ERR_BIN_NOT_DECLARED, ERR_ENV_NOT_DECLARED,
                                                ERR_HOST_NOT_DECLARED, ERR_READ_NOT_DECLARED,
                                                ERR_WRITE_NOT_DECLARED };
