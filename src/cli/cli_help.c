@@ -60,6 +60,7 @@ cli_print_program_help(FILE *out, const struct lang_program *prog)
             fprintf(out, ": %s", prog->about);
         fputs("\n\n", out);
     }
+    fputs("Usage: perch [FLAGS] COMMAND [ARGS]\n\n", out);
     size_t width = 8;
     for (size_t i = 0; i < prog->command_count; i++)
         if (is_listed(&prog->commands[i]) && strlen(prog->commands[i].name) > width)
@@ -76,7 +77,9 @@ cli_print_program_help(FILE *out, const struct lang_program *prog)
     if (!shown)
         fputs("  (none)\n", out);
     fputs("\nRun 'perch COMMAND --help' for a command's arguments, 'perch help' for the ops,\n"
-          "'perch test' for the tests. Global flags: perch --help with no file.\n",
+          "'perch test' to run the tests. Flags (before COMMAND): --check, --no-shell,\n"
+          "--no-network, --no-subprocess, --no-write, --env A,B, --max-runtime SECS,\n"
+          "--jobs N, --trace, --report, --audit FILE, -f FILE, --version.\n",
           out);
 }
 

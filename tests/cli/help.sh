@@ -1,0 +1,133 @@
+#!/bin/sh
+# help.sh: --help, COMMAND --help, --version, perch help [OP], did-you-mean.
+. "$(dirname "$0")/lib.sh"
+
+cat >"$T/commands.perch" <<'P'
+name "tool"
+about "Builds things"
+version "1.2.3"
+
+command build
+    description "Build the project"
+    arg target
+        type string
+        index 0
+        description "What to build"
+    end
+    arg jobs
+        type int
+        default 4
+        description "Parallel jobs"
+    end
+    arg release
+        type bool
+        description "Optimise"
+    end
+    do
+        print "building ${target} with ${jobs} jobs release=${release}"
+    end
+end
+
+command deploy
+    description "Ship it"
+    do
+        print "deploying"
+    end
+end
+
+command internal_step
+    private
+    do
+        print "secret"
+    end
+end
+
+command test_something
+    test
+    do
+        print "testing"
+    end
+end
+P
+
+run -f "$T/commands.perch" --help
+expect_status 0 "--help"
+expect_out "tool 1.2.3: Builds things"
+expect_out "Usage: perch [FLAGS] COMMAND [ARGS]"
+expect_out "build" "--help lists build"
+expect_out "Build the project" "--help shows descriptions"
+expect_out "deploy"
+expect_out "Ship it"
+expect_no_out "internal_step" "--help hides private commands"
+expect_no_out "test_something" "--help hides tests"
+expect_err_empty "--help"
+
+run -f "$T/commands.perch" build --help
+expect_status 0 "CMD --help"
+expect_out "Usage: perch build <target> [--jobs <int>] [--release]"
+expect_out "Build the project"
+expect_out "What to build"
+expect_out "default: 4"
+expect_out "Parallel jobs"
+expect_out "bool"
+
+run --version
+expect_status 0 "--version"
+expect_out "perch "
+
+run help
+expect_status 0 "perch help"
+expect_out "write_file"
+expect_out "sha256_file"
+
+run help sha256_file
+expect_status 0 "perch help OP"
+expect_out "sha256_file PATH"
+expect_out "returns: string"
+
+run help sha256_fil
+expect_status 2 "perch help unknown op"
+expect_err "did you mean 'sha256_file'?"
+
+run -f "$T/commands.perch" biuld
+expect_status 2 "unknown command"
+expect_err "unknown command 'biuld'; did you mean 'build'?"
+expect_out_empty "unknown command"
+
+run -f "$T/commands.perch" zzzzzzzz
+expect_status 2
+expect_no_err "did you mean" "no suggestion when nothing is close"
+
+run --completions bash
+expect_status 0 "bash completions"
+expect_out "complete -F _perch perch"
+run --completions zsh
+expect_status 0
+expect_out "#compdef perch"
+run --completions fish
+expect_status 0
+expect_out "complete -c perch"
+run --completions tcsh
+expect_status 2
+
+run -f "$T/commands.perch" --list-commands
+expect_out_exact "build
+deploy" "--list-commands: public commands only"
+
+# No file at all: usage, and a clear message for a command.
+E=$(mktemp -d "${TMPDIR:-/tmp}/perch-cli-empty-XXXXXX")
+run_in "$E" --help
+expect_status 0 "--help without a file"
+expect_out "Usage: perch"
+run_in "$E" build
+expect_status 2 "no commands.perch"
+expect_err "no commands.perch"
+rmdir "$E"
+
+# The nearest commands.perch upward is used.
+mkdir -p "$T/a/b/c"
+run_in "$T/a/b/c" deploy
+expect_status 0 "commands.perch found in a parent directory"
+expect_out_exact "deploying"
+
+finish

@@ -1,0 +1,42 @@
+#!/bin/sh
+# scripts.sh: a .perch path as the first argument, shebang scripts, -f.
+. "$(dirname "$0")/lib.sh"
+
+cat >"$T/tool.perch" <<P
+#!/usr/bin/env perch
+command hello
+    arg who
+        type string
+        index 0
+        default "you"
+    end
+    do
+        print "hello \${who} from \${script_dir}"
+    end
+end
+P
+real_t=$(cd "$T" && pwd -P)
+
+run "$T/tool.perch" hello bob
+expect_status 0 "script path as first argument"
+expect_out_exact "hello bob from $real_t"
+
+mkdir "$T/elsewhere"
+run_in "$T/elsewhere" ../tool.perch hello
+expect_status 0 "relative script path"
+expect_out_exact "hello you from $real_t"
+
+run -f "$T/tool.perch" hello
+expect_status 0 "-f"
+expect_out_exact "hello you from $real_t"
+
+# As an executable with a shebang, when perch is on PATH.
+mkdir "$T/bin"
+ln -s "$PERCH" "$T/bin/perch"
+chmod +x "$T/tool.perch"
+PATH="$T/bin:$PATH" "$T/tool.perch" hello shebang >"$T/out" 2>"$T/err"
+status=$?
+expect_status 0 "shebang"
+expect_out_exact "hello shebang from $real_t"
+
+finish
