@@ -370,6 +370,8 @@ glob_expand(const char *cwd, const char *pattern, size_t max_results, struct glo
         return false;
     /* Sort the new results and drop duplicates ('**' paths can overlap). */
     size_t n = out->count - start;
+    if (n == 0)
+        return true;
     char **items = out->items + start;
     if (n > 1)
         qsort(items, n, sizeof(char *), cmp_str);

@@ -601,8 +601,10 @@ os_fs_list_dir(const char *path, struct os_strlist *out, struct err *err)
     size_t start = out->count;
     if (!names_at(fd, path, out, err))
         return false;
-    struct os_strlist tail = { out->items + start, out->count - start, 0 };
-    os_strlist_sort(&tail);
+    if (out->count - start > 1) {
+        struct os_strlist tail = { out->items + start, out->count - start, 0 };
+        os_strlist_sort(&tail);
+    }
     return true;
 }
 
