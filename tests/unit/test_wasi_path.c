@@ -14,13 +14,17 @@
  *   T/root/loop          -> loop
  *   T/outside/secret.txt    "S"
  */
-#include <cmocka.h>
-#include <errno.h>
-#include <fcntl.h>
+/* cmocka needs these first */
+/* clang-format off */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <cmocka.h>
+/* clang-format on */
+
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

@@ -9,14 +9,18 @@
  *   wasi_driver run [--dir HOST::GUEST]... [--ro-dir HOST::GUEST]... [--env K=V]...
  *               MODULE [ARGS...]     run one module (used by wasi_diff.sh)
  */
-#include <cmocka.h>
-#include <errno.h>
-#include <fcntl.h>
-#include <pthread.h>
+/* cmocka needs these first */
+/* clang-format off */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <cmocka.h>
+/* clang-format on */
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
