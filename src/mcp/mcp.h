@@ -1,0 +1,69 @@
+/*
+ * src/mcp/mcp.h: perch-mcp's server, the Model Context Protocol over stdio.
+ *
+ * The server speaks newline-delimited JSON-RPC 2.0: one message a line on
+ * the input, one message a line on the output (nothing else is ever written
+ * there; logs go to 'log'). It exposes every public command of a loaded
+ * program as a tool (plus perch_list and perch_run), checks arguments
+ * against the generated schemas before anything runs, and runs each call on
+ * its own thread so that ping and notifications/cancelled are served while
+ * commands run.
+ *
+ * Typical use (main_mcp.c):
+ *
+ *     struct mcp_server *srv = mcp_server_new(&opts, &err);
+ *     mcp_serve(srv, STDIN_FILENO);   // until EOF
+ *     mcp_server_free(srv);           // interrupts and waits for runs
+ */
+#ifndef PERCH_MCP_MCP_H
+#define PERCH_MCP_MCP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#include "base/err.h"
+#include "exec/exec.h"
+
+/* Calls that may run at once; a call beyond this gets an isError result. */
+#define MCP_MAX_CALLS_DEFAULT 8
+/* Bytes of output (stdout then stderr) a tool result carries at most. */
+#define MCP_MAX_RESULT_BYTES ((size_t)1 << 20)
+/* Bytes of one input line; a longer message is refused (-32600). */
+#define MCP_MAX_LINE_BYTES ((size_t)16 << 20)
+/* Tools per tools/list page. */
+#define MCP_PAGE_SIZE 100
+
+struct mcp_server_opts {
+    const struct exec_app *app; /* borrowed; app->prog is the program served */
+    int out_fd;                 /* where protocol messages go (stdout) */
+    FILE *log;                  /* diagnostics (stderr); NULL = silent */
+    const char *audit_path;     /* --audit: NDJSON events appended; NULL = none */
+    int max_calls;              /* 0 = MCP_MAX_CALLS_DEFAULT */
+};
+
+struct mcp_server;
+
+/* Build the tool table from the program (no command runs). Fails only when
+ * the audit file cannot be opened. */
+struct mcp_server *mcp_server_new(const struct mcp_server_opts *opts, struct err *err);
+/* Interrupt every running call, wait for them, and free. Accepts NULL. */
+void mcp_server_free(struct mcp_server *srv);
+
+/* Handle one message ('line' without its newline; need not be
+ * NUL-terminated). Responses are written to out_fd, whole, under one lock;
+ * a tools/call starts a thread and returns at once. */
+void mcp_server_handle_line(struct mcp_server *srv, const char *line, size_t len);
+
+/* Read lines from 'in_fd' and handle them until EOF (or a read error), then
+ * interrupt running calls and wait for them. */
+void mcp_serve(struct mcp_server *srv, int in_fd);
+
+/* Interrupt every running call and wait for them to finish (each still
+ * sends its response: an error of kind cancelled unless it had finished). */
+void mcp_server_shutdown(struct mcp_server *srv);
+
+/* The protocol versions we speak, oldest first, NULL-terminated. */
+extern const char *const mcp_protocol_versions[];
+
+#endif
