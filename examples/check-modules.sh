@@ -384,6 +384,53 @@ if [ "$mode" = node ]; then
     run $ci "ro:$T/models" "cancel"
 fi
 
+# ---- 04-pipeline ----------------------------------------------------------
+W="ro:$T/work rw:$T/work"
+for stem in eu-signups us-signups legacy-export; do
+    rm -f "$T/work"/*
+    cp "$here/04-pipeline/batch/$stem.xml" "$T/work/input.xml"
+    n=$(grep -c '<record[ >/]' "$T/work/input.xml")
+    want 0 "extract: $n records -> /rw/work/records.jsonl" ""
+    run 04-pipeline/wasm/extract "$W" /ro/work/input.xml /rw/work/records.jsonl
+    want 0 "transform: $n records -> /rw/work/enriched.jsonl" ""
+    run 04-pipeline/wasm/transform "$W" /ro/work/records.jsonl /rw/work/enriched.jsonl
+    classes=$(sed 's/.*"class":"\([a-z]*\)".*/\1/' "$here/04-pipeline/expected/$stem.jsonl")
+    c() { printf '%s\n' "$classes" | grep -c "^$1\$"; }
+    want 0 "classify: $n records (enterprise $(c enterprise), business $(c business), consumer $(c consumer), invalid $(c invalid)) -> /rw/work/output.jsonl" ""
+    run 04-pipeline/wasm/classify "$W" /ro/work/enriched.jsonl /rw/work/output.jsonl
+    same_file "$(cat "$here/04-pipeline/expected/$stem.jsonl")" "$T/work/output.jsonl"
+done
+
+xcase() {
+    rm -f "$T/work"/*
+    printf -- "$1" >"$T/work/input.xml"
+    want 2 "" "$2"
+    run 04-pipeline/wasm/extract "$W" /ro/work/input.xml /rw/work/records.jsonl
+}
+xcase '<r><record><name>x</nam></record></r>' "/ro/work/input.xml:1: expected </name> (opened on line 1), found </nam>"
+xcase '<r>\n<record>\n<name>x &nbsp; y</name></record></r>' "/ro/work/input.xml:3: unknown entity (only &lt; &gt; &amp; &quot; &apos; and &#N; are defined)"
+xcase '<r>\n<record>\n' "/ro/work/input.xml:3: <record> (line 2) is never closed"
+xcase '' "/ro/work/input.xml:1: no root element"
+xcase '<a/><b/>' "/ro/work/input.xml:1: a second root element"
+xcase '<!DOCTYPE r [<!ENTITY x "y">]><r/>' "/ro/work/input.xml:1: DOCTYPE internal subsets are not supported"
+xcase '<r><record id="1" id="2"/></r>' "/ro/work/input.xml:1: duplicate attribute 'id'"
+xcase '<r><!-- never closed </r>' "/ro/work/input.xml:1: unterminated comment"
+xcase '<r><record id=1/></r>' "/ro/work/input.xml:1: attribute 'id': value must be quoted"
+xcase '<r>&#0;</r>' "/ro/work/input.xml:1: bad character reference"
+rm -f "$T/work"/*
+printf '<r><record a="1 &amp; 2"><x k="v">t</x><x>u</x><y><z>deep</z></y></record></r>' >"$T/work/input.xml"
+want 0 "extract: 1 record -> /rw/work/records.jsonl" ""
+run 04-pipeline/wasm/extract "$W" /ro/work/input.xml /rw/work/records.jsonl
+same_file '{"a":"1 & 2","x.k":"v","x":["t","u"],"y.z":"deep"}' "$T/work/records.jsonl"
+printf '{"id":"1"}\nnot json\n' >"$T/work/records.jsonl"
+want 2 "" "/ro/work/records.jsonl:2: invalid JSON: unexpected character 'n'"
+run 04-pipeline/wasm/transform "$W" /ro/work/records.jsonl /rw/work/enriched.jsonl
+printf '[1]\n' >"$T/work/enriched.jsonl"
+want 2 "" "/ro/work/enriched.jsonl:1: expected a JSON object"
+run 04-pipeline/wasm/classify "$W" /ro/work/enriched.jsonl /rw/work/output.jsonl
+want 2 "" "usage: extract INPUT.xml OUTPUT.jsonl${nl}Writes one JSON object per <record> element of INPUT to OUTPUT."
+run 04-pipeline/wasm/extract "" /ro/work/input.xml
+
 # @@MORE@@
 
 echo "check-modules ($mode): $pass passed, $fail failed"
