@@ -272,6 +272,12 @@ load_path(struct loader *ld, const char *path, struct loaded *from, const struct
             return ld->files.items[i];
         }
     }
+    if (ld->files.count + ld->stack.count >= LANG_MAX_FILES) {
+        load_error(ld, from_src, at, 6, "too many files imported (at most %d)", LANG_MAX_FILES);
+        free(key);
+        free(resolved);
+        return NULL;
+    }
     if (ld->stack.count >= LANG_MAX_IMPORT_DEPTH) {
         load_error(ld, from_src, at, 6, "imports nested too deeply (at most %d)",
                    LANG_MAX_IMPORT_DEPTH);

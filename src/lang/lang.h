@@ -47,6 +47,7 @@
 #define LANG_MAX_DEPTH          64  /* nested blocks in one body */
 #define LANG_MAX_TEMPLATE_DEPTH 32  /* templates expanding templates */
 #define LANG_MAX_IMPORT_DEPTH   32  /* chain of imports */
+#define LANG_MAX_FILES          256 /* files one program may load */
 #define LANG_MAX_DIAGS          20  /* diagnostics kept per run; the rest are counted */
 #define LANG_MAX_FILE_SIZE      (16u << 20) /* bytes of one .perch file */
 #define LANG_MAX_EXPANDED_STMTS 200000 /* statements one body may expand to */
