@@ -14,9 +14,12 @@
  *   the background still holds the pipes, reading stops after a short
  *   quiet period, so `cmd &` cannot hang the caller.
  *
- * NEEDSWORK: a child in its own process group that reads from a terminal
- * gets SIGTTIN. Interactive programs would need the terminal's foreground
- * group handed over (tcsetpgrp) while they run.
+ * Terminals: a process outside the terminal's foreground group that reads
+ * from it is stopped with SIGTTIN. So when stdin is a terminal (perch run
+ * by hand, `shell "git commit"` opening an editor, a password prompt) the
+ * child stays in perch's own group, gets Ctrl-C with it, and a timeout
+ * signals the child alone. NEEDSWORK: handing the terminal to the child's
+ * group with tcsetpgrp would let timeouts reach grandchildren there too.
  */
 #include "os/spawn.h"
 
@@ -38,7 +41,11 @@
 #include "os/fs.h"
 #include "os/path.h"
 
-#if defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 29))
+/* PERCH_SPAWN_FORCE_FORK (a build flag) exercises the fork path on
+ * systems that have the posix_spawn one. */
+#if defined(PERCH_SPAWN_FORCE_FORK)
+# define HAVE_ADDCHDIR 0
+#elif defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 29))
 # define HAVE_ADDCHDIR 1
 #elif defined(__APPLE__)
 # define HAVE_ADDCHDIR 1
@@ -125,7 +132,8 @@ static char *const empty_env[] = { NULL };
 
 #if HAVE_ADDCHDIR
 static int
-start_posix_spawn(const struct os_spawn *spec, int in_fd, int out_fd, int err_fd, pid_t *out_pid)
+start_posix_spawn(const struct os_spawn *spec, int in_fd, int out_fd, int err_fd, bool own_group,
+                  pid_t *out_pid)
 {
     posix_spawn_file_actions_t fa;
     posix_spawnattr_t attr;
@@ -142,7 +150,9 @@ start_posix_spawn(const struct os_spawn *spec, int in_fd, int out_fd, int err_fd
     sigemptyset(&defaults);
     for (size_t i = 0; i < sizeof(reset_signals) / sizeof(reset_signals[0]); i++)
         sigaddset(&defaults, reset_signals[i]);
-    short flags = POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF;
+    short flags = POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF;
+    if (own_group)
+        flags |= POSIX_SPAWN_SETPGROUP;
     if (rc == 0)
         rc = posix_spawnattr_setflags(&attr, flags);
     if (rc == 0)
@@ -170,7 +180,8 @@ start_posix_spawn(const struct os_spawn *spec, int in_fd, int out_fd, int err_fd
 /* fork + exec. Between fork and exec the child only calls async-signal-safe
  * functions, as POSIX requires of a child of a multithreaded process. */
 static int
-start_fork(const struct os_spawn *spec, int in_fd, int out_fd, int err_fd, pid_t *out_pid)
+start_fork(const struct os_spawn *spec, int in_fd, int out_fd, int err_fd, bool own_group,
+           pid_t *out_pid)
 {
     int report[2];
     if (pipe(report) != 0)
@@ -185,7 +196,8 @@ start_fork(const struct os_spawn *spec, int in_fd, int out_fd, int err_fd, pid_t
         return e;
     }
     if (pid == 0) {
-        setpgid(0, 0);
+        if (own_group)
+            setpgid(0, 0);
         struct sigaction sa;
         memset(&sa, 0, sizeof(sa));
         sa.sa_handler = SIG_DFL;
@@ -208,7 +220,8 @@ start_fork(const struct os_spawn *spec, int in_fd, int out_fd, int err_fd, pid_t
         (void)unused;
         _exit(127);
     }
-    setpgid(pid, pid); /* also done by the child; whichever runs first wins */
+    if (own_group)
+        setpgid(pid, pid); /* also done by the child; whichever runs first wins */
     close(report[1]);
     int child_errno = 0;
     ssize_t n;
@@ -277,7 +290,7 @@ drain(const struct os_spawn *spec, struct stream *s)
 
 /* Deadline and interrupt handling shared by the read and wait loops. */
 struct stopper {
-    pid_t pgid;
+    pid_t target; /* -pgid for a group of its own, else the child's pid */
     int64_t term_at;     /* when SIGTERM was sent; 0 = not yet */
     bool kill_sent;
     int64_t grace_ns;
@@ -295,13 +308,13 @@ check_stop(const struct os_spawn *spec, struct stopper *st, struct os_spawn_resu
         if (expired || interrupted) {
             out->timed_out = expired;
             out->interrupted = !expired;
-            kill(-st->pgid, SIGTERM);
-            kill(-st->pgid, SIGCONT); /* a stopped process must run to see SIGTERM */
+            kill(st->target, SIGTERM);
+            kill(st->target, SIGCONT); /* a stopped process must run to see SIGTERM */
             st->term_at = now;
         }
     }
     if (st->term_at && !st->kill_sent && now - st->term_at >= st->grace_ns) {
-        kill(-st->pgid, SIGKILL);
+        kill(st->target, SIGKILL);
         st->kill_sent = true;
     }
     int64_t wait_ns = (int64_t)POLL_SLICE_MS * OS_NS_PER_MS;
@@ -385,10 +398,11 @@ os_spawn_run(const struct os_spawn *spec, struct os_spawn_result *out, struct er
         return os_errno(err, e, "cannot create pipes for '%s'", spec->program);
     }
     pid_t pid = -1;
+    bool own_group = !isatty(in_fd);
 #if HAVE_ADDCHDIR
-    int rc = start_posix_spawn(spec, in_fd, out_pipe[1], err_pipe[1], &pid);
+    int rc = start_posix_spawn(spec, in_fd, out_pipe[1], err_pipe[1], own_group, &pid);
 #else
-    int rc = start_fork(spec, in_fd, out_pipe[1], err_pipe[1], &pid);
+    int rc = start_fork(spec, in_fd, out_pipe[1], err_pipe[1], own_group, &pid);
 #endif
     close(out_pipe[1]);
     close(err_pipe[1]);
@@ -401,7 +415,7 @@ os_spawn_run(const struct os_spawn *spec, struct os_spawn_result *out, struct er
     }
 
     struct stream streams[2] = { { out_pipe[0], 1, SBUF_INIT }, { err_pipe[0], 2, SBUF_INIT } };
-    struct stopper stop = { .pgid = pid,
+    struct stopper stop = { .target = own_group ? -pid : pid,
                             .grace_ns = spec->grace_ns > 0 ? spec->grace_ns : OS_SPAWN_GRACE_NS };
     bool reaped = false;
     int status = 0;
@@ -462,7 +476,7 @@ os_spawn_run(const struct os_spawn *spec, struct os_spawn_result *out, struct er
     }
     record_status(status, out);
     /* A stopped run takes its whole group down, stragglers included. */
-    if (stop.term_at && !stop.kill_sent)
+    if (stop.term_at && !stop.kill_sent && own_group)
         kill(-pid, SIGKILL);
     return true;
 }

@@ -6,7 +6,9 @@
  * where available, else fork + chdir + exec) and the environment is passed
  * whole. The child runs in its own process group, so a timeout can stop it
  * and everything it started: SIGTERM to the group, then SIGKILL after a
- * grace period. stdout and stderr come back through pipes and are handed
+ * grace period. (Exception: when stdin is a terminal the child stays in the
+ * caller's group so that it may read the terminal; then only the child
+ * itself is signalled.) stdout and stderr come back through pipes and are handed
  * to a callback in whole lines, so concurrent runs never tear a line.
  */
 #ifndef PERCH_OS_SPAWN_H
