@@ -493,6 +493,13 @@ lex_token(struct lang_lexer *lx, struct lang_line *out)
     cook_finish(&ck, &tok.word);
     if (ck.failed)
         out->had_error = true;
+    if (tok.word.quote != LANG_QUOTE_BARE && lx->pos < lx->end && !is_blank(*lx->pos)
+        && *lx->pos != '\n') {
+        /* "a"b would silently be two words: make the user choose. */
+        struct src_loc at = loc_at(lx, lx->line, lx->line_start, lx->pos);
+        lex_error(lx, &at, 1, "missing space after the closing quote (quote the whole word)");
+        out->had_error = true;
+    }
     tok.span = start_line == lx->line ? (uint32_t)(lx->pos - start) : 1;
     vec_push(&out->toks, tok);
     return true;

@@ -195,6 +195,23 @@ stmt_head(const struct parser *p)
     return t->word.text;
 }
 
+/* Words that only make sense at the top level. Met inside a block, they
+ * mean the block lacks its 'end': the block stops there, so the missing
+ * 'end' is reported at its opener and the top level resumes cleanly. */
+static bool
+is_top_keyword(const struct parser *p)
+{
+    static const char *const words[] = { "command", "template", "requires", "bundle",
+                                         "hooks",   "catch",    "import" };
+    if (ntok(p) >= 2 && tok(p, 1)->op == TOK_OP_ASSIGN)
+        return false;
+    const char *w = head(p);
+    for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
+        if (strcmp(words[i], w) == 0)
+            return true;
+    return false;
+}
+
 static bool
 opens_body_block(const char *w)
 {
@@ -505,7 +522,7 @@ parse_body(struct parser *p, unsigned stops, int depth)
     VEC(struct lang_stmt) stmts = { 0 };
     while (peek(p)) {
         unsigned s = stop_of(head(p));
-        if (s & stops)
+        if ((s & stops) || is_top_keyword(p))
             break;
         if (s) {
             ERROR_TOK(p, 0, "'%s' without a matching %s", head(p),
@@ -621,7 +638,7 @@ parse_if(struct parser *p, struct lang_stmt *st, int depth)
         if (!peek(p))
             break;
         const char *w = head(p);
-        if (strcmp(w, "end") == 0)
+        if (strcmp(w, "end") == 0 || is_top_keyword(p))
             break;
         check_indent(p, depth);
         if (seen_else) {
@@ -656,7 +673,7 @@ parse_match(struct parser *p, struct lang_stmt *st, int depth)
     bool seen_else = false;
     while (peek(p)) {
         const char *w = head(p);
-        if (strcmp(w, "end") == 0)
+        if (strcmp(w, "end") == 0 || is_top_keyword(p))
             break;
         check_indent(p, depth + 1);
         bool is_case = strcmp(w, "case") == 0;
@@ -730,7 +747,7 @@ parse_try(struct parser *p, struct lang_stmt *st, int depth)
     st->body = parse_body(p, STOP_END | STOP_RESCUE | STOP_FINALLY, depth + 1);
     VEC(struct lang_clause) clauses = { 0 };
     bool seen_finally = false;
-    while (peek(p) && !tok_is(p, 0, "end")) {
+    while (peek(p) && !tok_is(p, 0, "end") && !is_top_keyword(p)) {
         check_indent(p, depth);
         struct lang_clause cl = { 0 };
         cl.loc = tok(p, 0)->word.loc;
@@ -901,7 +918,7 @@ parse_arg(struct parser *p, struct lang_arg *arg, int depth)
     bool ok = expect_ident(p, 1, "argument name") && expect_count(p, "arg", 1, 1);
     arg->name = ntok(p) > 1 ? tok(p, 1)->word.text : "";
     consume(p);
-    while (peek(p) && !tok_is(p, 0, "end")) {
+    while (peek(p) && !tok_is(p, 0, "end") && !is_top_keyword(p)) {
         check_indent(p, depth + 1);
         const char *w = head(p);
         if (strcmp(w, "type") == 0) {
@@ -1063,7 +1080,7 @@ parse_command(struct parser *p, bool is_template)
     consume(p);
     VEC(struct lang_env_pair) env = { 0 };
     bool have_body = false;
-    while (peek(p) && !tok_is(p, 0, "end")) {
+    while (peek(p) && !tok_is(p, 0, "end") && !is_top_keyword(p)) {
         const char *w = head(p);
         bool *flag = is_template ? NULL : flag_field(cmd, w);
         if (strcmp(w, "do") == 0) {
@@ -1273,7 +1290,7 @@ parse_requires(struct parser *p)
         { "read", LANG_REQ_READ },   { "write", LANG_REQ_WRITE }, { "os", LANG_REQ_OS },
         { "arch", LANG_REQ_ARCH },
     };
-    while (peek(p) && !tok_is(p, 0, "end")) {
+    while (peek(p) && !tok_is(p, 0, "end") && !is_top_keyword(p)) {
         check_indent(p, 1);
         const char *w = head(p);
         size_t k = 0;
@@ -1329,7 +1346,7 @@ parse_bundle(struct parser *p)
     if (ntok(p) > 1)
         ERROR_TOK(p, 1, "'bundle' takes no arguments");
     consume(p);
-    while (peek(p) && !tok_is(p, 0, "end")) {
+    while (peek(p) && !tok_is(p, 0, "end") && !is_top_keyword(p)) {
         check_indent(p, 1);
         if (!tok_is(p, 0, "include")) {
             ERROR_TOK(p, 0, "expected 'include \"PATH\" [as ALIAS]' in 'bundle', found '%s'",
@@ -1365,7 +1382,7 @@ parse_hooks(struct parser *p)
     if (ntok(p) > 1)
         ERROR_TOK(p, 1, "'hooks' takes no arguments");
     consume(p);
-    while (peek(p) && !tok_is(p, 0, "end")) {
+    while (peek(p) && !tok_is(p, 0, "end") && !is_top_keyword(p)) {
         check_indent(p, 1);
         const char *w = head(p);
         if (strcmp(w, "before") != 0 && strcmp(w, "after") != 0 && strcmp(w, "on_error") != 0) {

@@ -254,6 +254,20 @@ test_lang_lex_nul_byte_rejected(void **state)
     lang_diags_release(&d);
 }
 
+static void
+test_lang_lex_text_glued_to_a_quote_is_an_error(void **state)
+{
+    (void)state;
+    struct lang_diags d;
+    struct lang_program *p = load_body("print \"a\"b 'c'd", &d);
+    assert_null(p);
+    assert_int_equal(d.error_count, 2);
+    assert_int_equal(d.items[0].loc.col, 18);
+    assert_non_null(strstr(d.items[0].message, "missing space after the closing quote"));
+    assert_int_equal(d.items[1].loc.col, 23);
+    lang_diags_release(&d);
+}
+
 int
 main(void)
 {
@@ -270,6 +284,7 @@ main(void)
         cmocka_unit_test(test_lang_lex_comments_and_shebang),
         cmocka_unit_test(test_lang_lex_crlf_and_tabs),
         cmocka_unit_test(test_lang_lex_nul_byte_rejected),
+        cmocka_unit_test(test_lang_lex_text_glued_to_a_quote_is_an_error),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -662,6 +662,36 @@ test_lang_parse_rejects_misplaced_constructs(void **state)
     lang_diags_release(&d);
 }
 
+static void
+test_lang_parse_missing_end_stops_at_next_command(void **state)
+{
+    (void)state;
+    const char *text = "command a\n"
+                       "    do\n"
+                       "        print 1\n"
+                       "    end\n"
+                       "command b\n"          /* 5: a lacks its end */
+                       "    description \"b\"\n"
+                       "    do\n"
+                       "        if x\n"
+                       "            print 2\n"
+                       "    end\n"
+                       "end\n"
+                       "command c\n"
+                       "    print 3\n"
+                       "end\n";
+    struct lang_diags d;
+    struct lang_program *p = load(text, &d);
+    assert_null(p);
+    /* Exactly the two missing ends, at their openers; c parses cleanly. */
+    assert_int_equal(d.error_count, 2);
+    assert_int_equal(d.items[0].loc.line, 1);
+    assert_non_null(strstr(d.items[0].message, "missing 'end' for 'command'"));
+    assert_int_equal(d.items[1].loc.line, 5);
+    assert_non_null(strstr(d.items[1].message, "missing 'end' for 'command'"));
+    lang_diags_release(&d);
+}
+
 static bool
 known_op(void *user, const char *name)
 {
@@ -766,6 +796,7 @@ main(void)
         cmocka_unit_test(test_lang_parse_nesting_is_capped),
         cmocka_unit_test(test_lang_parse_condition_forms),
         cmocka_unit_test(test_lang_parse_rejects_misplaced_constructs),
+        cmocka_unit_test(test_lang_parse_missing_end_stops_at_next_command),
         cmocka_unit_test(test_lang_parse_check_reports_unknown_names),
         cmocka_unit_test(test_lang_parse_indentation_warnings),
     };
