@@ -201,50 +201,10 @@ cli_is_script_path(const char *arg)
     return stat(arg, &sb) == 0 && S_ISREG(sb.st_mode);
 }
 
-/* Levenshtein distance, capped: small strings only (command and op names). */
-static size_t
-edit_distance(const char *a, const char *b)
-{
-    size_t la = strlen(a), lb = strlen(b);
-    if (la > 64 || lb > 64)
-        return SIZE_MAX;
-    size_t row[65];
-    for (size_t j = 0; j <= lb; j++)
-        row[j] = j;
-    for (size_t i = 1; i <= la; i++) {
-        size_t diag = row[0];
-        row[0] = i;
-        for (size_t j = 1; j <= lb; j++) {
-            size_t up = row[j];
-            size_t cost = a[i - 1] == b[j - 1] ? 0 : 1;
-            size_t best = diag + cost;
-            if (row[j] + 1 < best)
-                best = row[j] + 1;
-            if (row[j - 1] + 1 < best)
-                best = row[j - 1] + 1;
-            row[j] = best;
-            diag = up;
-        }
-    }
-    return row[lb];
-}
-
 const char *
 cli_suggest(const char *word, const char *const *candidates, size_t count)
 {
-    size_t limit = strlen(word) / 3;
-    if (limit < 2)
-        limit = 2;
-    const char *best = NULL;
-    size_t best_d = SIZE_MAX;
-    for (size_t i = 0; i < count; i++) {
-        size_t d = edit_distance(word, candidates[i]);
-        if (d < best_d) {
-            best_d = d;
-            best = candidates[i];
-        }
-    }
-    return best_d <= limit ? best : NULL;
+    return exec_suggest(word, candidates, count);
 }
 
 void

@@ -31,14 +31,19 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
+
+#include <openssl/sha.h>
 
 #include "base/xalloc.h"
 #include "exec/exec_int.h"
 #include "exec/interp.h"
 #include "ops/ops.h"
 #include "os/clock.h"
+#include "os/fs.h"
 #include "os/path.h"
+#include "os/spawn.h"
 
 int64_t
 exec_now_ns(void)
@@ -435,6 +440,44 @@ path_within(const char *path, const char *dir)
     return !strncmp(path, dir, n) && (path[n] == '\0' || path[n] == '/');
 }
 
+/* `bin "x" hash "sha256:..."`: the program that would run must have exactly
+ * these bytes. Resolved the way the spawn will resolve it (PATH of the
+ * state's environment, relative to its cwd). */
+static bool
+check_bin_hash(struct exec_state *st, const char *program, const char *want, struct err *err)
+{
+    struct err e = { 0 };
+    char *path = os_spawn_find_program(program, exec_getenv(st, "PATH"), st->cwd, &e);
+    if (!path)
+        return err_set(err, ERR_REQUIREMENT_UNMET, "bin '%s': not found, cannot check its hash",
+                       program);
+    struct sbuf bytes = SBUF_INIT;
+    bool ok = os_fs_read_file(path, (size_t)1 << 30, &bytes, &e);
+    char hex[65] = "";
+    if (ok) {
+        unsigned char md[SHA256_DIGEST_LENGTH];
+        SHA256((const unsigned char *)bytes.buf, bytes.len, md);
+        for (int i = 0; i < SHA256_DIGEST_LENGTH; i++)
+            snprintf(hex + 2 * i, 3, "%02x", md[i]);
+    }
+    sbuf_release(&bytes);
+    if (!ok) {
+        free(path);
+        return err_set(err, ERR_REQUIREMENT_UNMET, "bin '%s': cannot read it to check its hash",
+                       program);
+    }
+    const char *expect = !strncmp(want, "sha256:", 7) ? want + 7 : want;
+    if (strcasecmp(hex, expect) != 0) {
+        err_set(err, ERR_REQUIREMENT_UNMET,
+                "bin '%s' (%s) does not match its declared hash: expected sha256:%s, got sha256:%s",
+                program, path, expect, hex);
+        free(path);
+        return false;
+    }
+    free(path);
+    return true;
+}
+
 bool
 exec_check_required(struct exec_state *st, enum op_check what, const char *subject,
                     struct err *err)
@@ -482,8 +525,12 @@ exec_check_required(struct exec_state *st, enum op_check what, const char *subje
         } else if (want == LANG_REQ_BIN) {
             const char *base = strrchr(subject, '/');
             const char *dbase = strrchr(decl, '/');
-            ok = !strcmp(decl, subject) || (base && !strcmp(dbase ? dbase : decl, base + 1)) ||
+            ok = !strcmp(decl, subject) || (base && !strcmp(dbase ? dbase + 1 : decl, base + 1)) ||
                  (dbase && !strcmp(dbase + 1, subject));
+            if (ok && r->hash && !check_bin_hash(st, subject, r->hash, err)) {
+                free(decl);
+                return false;
+            }
         } else {
             ok = !fnmatch(decl, subject, 0);
         }
@@ -608,21 +655,27 @@ bind_capture(struct exec_state *st, const char *target, struct sbuf *value)
     exec_scope_set_text(st->scope, target, value->buf);
 }
 
-/* A sink that keeps stdout (a command capture) and passes stderr on. */
+/* A sink that keeps stdout (a command capture) and passes stderr on.
+ * Branches of a `parallel` inside the captured command may write from
+ * several threads, hence the lock. */
 struct keep_stdout_sink {
     struct exec_sink base;
+    pthread_mutex_t lock; /* protects 'keep' */
     struct sbuf *keep;
-    struct exec_out *pass; /* the caller's line buffer */
+    struct exec_sink *pass; /* where stderr lines go (the caller's sink) */
 };
 
 static void
 keep_stdout_write(struct exec_sink *base, int stream, const char *data, size_t len)
 {
     struct keep_stdout_sink *s = (struct keep_stdout_sink *)base;
-    if (stream == 1)
+    if (stream == 1) {
+        pthread_mutex_lock(&s->lock);
         sbuf_add(s->keep, data, len);
-    else
-        exec_out_write(s->pass, stream, data, len);
+        pthread_mutex_unlock(&s->lock);
+    } else {
+        exec_sink_write(s->pass, stream, data, len);
+    }
 }
 
 static bool
@@ -713,6 +766,28 @@ is_declared_bin(const struct lang_program *prog, const char *name)
     return false;
 }
 
+/* An unknown statement name, with the closest op or command as a hint. */
+static bool
+unknown_name(struct exec_state *st, const char *name, struct err *err)
+{
+    size_t op_count = 0;
+    const struct op_def *ops = ops_all(&op_count);
+    size_t n = 0;
+    const char **names = xcalloc(op_count + st->prog->command_count + 1, sizeof(char *));
+    for (size_t i = 0; i < op_count; i++)
+        names[n++] = ops[i].name;
+    for (size_t i = 0; i < st->prog->command_count; i++)
+        names[n++] = st->prog->commands[i].name;
+    const char *hint = exec_suggest(name, names, n);
+    if (hint)
+        err_set(err, ERR_UNKNOWN_COMMAND, "unknown op or command '%s'; did you mean '%s'?", name,
+                hint);
+    else
+        err_set(err, ERR_UNKNOWN_COMMAND, "unknown op or command '%s'", name);
+    free(names);
+    return false;
+}
+
 static bool
 run_call(struct exec_state *st, const struct lang_stmt *stmt, struct err *err)
 {
@@ -752,7 +827,7 @@ run_call(struct exec_state *st, const struct lang_stmt *stmt, struct err *err)
     }
     if (is_declared_bin(st->prog, stmt->name))
         return run_bin(st, stmt, err);
-    return err_set(err, ERR_UNKNOWN_COMMAND, "unknown op or command '%s'", stmt->name);
+    return unknown_name(st, stmt->name, err);
 }
 
 static bool
@@ -1031,7 +1106,8 @@ run_command_args(struct exec_state *st, const struct lang_command *cmd,
     char *saved_cwd = xstrdup(st->cwd);
     size_t env_mark = exec_env_mark(st);
     struct exec_out *saved_out = st->out;
-    struct keep_stdout_sink keep = { { keep_stdout_write }, capture, saved_out };
+    struct keep_stdout_sink keep = { { keep_stdout_write }, PTHREAD_MUTEX_INITIALIZER, capture,
+                                     saved_out->sink };
     struct exec_out cap_out;
     bool ok = false;
 

@@ -99,6 +99,10 @@ bool exec_run(const struct exec_app *app, const struct lang_command *cmd,
  * timeout, the module's code for wasm_exit, 130 when cancelled, else 1. */
 int exec_exit_status(const struct err *err);
 
+/* The candidate closest to 'word' (a typo away: edit distance at most a
+ * third of its length, and at least 2), or NULL. Borrowed from 'candidates'. */
+const char *exec_suggest(const char *word, const char *const *candidates, size_t count);
+
 /* CLOCK_MONOTONIC now, in ns. */
 int64_t exec_now_ns(void);
 

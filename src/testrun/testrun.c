@@ -116,8 +116,13 @@ run_one(const struct exec_app *app, const struct lang_command *t, const char *tm
 }
 
 int
-testrun_main(const struct exec_app *app, const struct testrun_opts *opts, FILE *out)
+testrun_main(const struct exec_app *shared, const struct testrun_opts *opts, FILE *out)
 {
+    /* Tests never read perch's stdin: a test that waits for input would
+     * hang CI. */
+    struct exec_app test_app = *shared;
+    test_app.stdin_fd = -1;
+    const struct exec_app *app = &test_app;
     const struct lang_program *prog = app->prog;
     const struct lang_command **tests = xcalloc(prog->command_count + 1, sizeof(*tests));
     size_t count = 0, total = 0;

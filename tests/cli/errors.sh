@@ -1,0 +1,117 @@
+#!/bin/sh
+# errors.sh: how failures read: locations, kinds, hints, catch blocks,
+# runaway recursion, requires with a pinned bin hash.
+. "$(dirname "$0")/lib.sh"
+
+cat >"$T/commands.perch" <<'P'
+catch "fail"
+    print "cleanup after ${err.kind}: ${err.message} (line ${err.line})"
+end
+
+command forever
+    do
+        forever
+    end
+end
+
+command typo
+    do
+        pritn "x"
+    end
+end
+
+command boom
+    do
+        fail "kaboom"
+    end
+end
+
+command bad_binding_user
+    do
+        print "${undefined_thing}"
+    end
+end
+
+command not_an_op_in_string
+    do
+        print "${read_fiel('x')}"
+    end
+end
+
+command effects_in_string
+    do
+        print "${write_file('x', 'y')}"
+    end
+end
+P
+
+run -f "$T/commands.perch" forever
+expect_status 1 "runaway recursion is an error, not a crash"
+expect_err "nesting deeper than"
+expect_err "(limit_exceeded)"
+
+run -f "$T/commands.perch" typo
+expect_status 1
+expect_err "commands.perch:13: error: unknown op or command 'pritn'; did you mean 'print'?"
+
+run -f "$T/commands.perch" boom
+expect_status 1 "catch does not turn a failure into success"
+expect_out_exact "cleanup after fail: kaboom (line 19)" "catch runs with err.* bound"
+expect_err "commands.perch:19: error: kaboom (fail)"
+
+run -f "$T/commands.perch" not_an_op_in_string
+expect_status 1
+expect_err "read_fiel"
+
+run -f "$T/commands.perch" effects_in_string
+expect_status 1 "only pure ops inside \${...}"
+expect_err "only pure ops"
+
+# A pinned bin: the right hash runs, a wrong one is refused before running.
+sh_path=$(command -v sh)
+real_hash=$(sha256sum "$(readlink -f "$sh_path")" | cut -d' ' -f1)
+cat >"$T/pinned.perch" <<P
+requires
+    bin "sh" hash "sha256:$real_hash"
+end
+command run
+    do
+        exec "sh" "-c" "echo pinned ok"
+    end
+end
+P
+run -f "$T/pinned.perch" run
+expect_status 0 "matching bin hash"
+expect_out_exact "pinned ok"
+
+cat >"$T/wrongpin.perch" <<'P'
+requires
+    bin "sh" hash "sha256:0000000000000000000000000000000000000000000000000000000000000000"
+end
+command run
+    do
+        exec "sh" "-c" "echo should not run"
+    end
+end
+P
+run -f "$T/wrongpin.perch" run
+expect_status 1 "mismatching bin hash"
+expect_err "(requirement_unmet)"
+expect_err "does not match its declared hash"
+expect_out_empty "nothing ran"
+
+cat >"$T/undeclared.perch" <<'P'
+requires
+    bin "git"
+end
+command run
+    do
+        exec "sh" "-c" "echo should not run"
+    end
+end
+P
+run -f "$T/undeclared.perch" run
+expect_status 1 "undeclared bin"
+expect_err "(bin_not_declared)"
+
+finish
