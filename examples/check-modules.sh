@@ -431,7 +431,40 @@ run 04-pipeline/wasm/classify "$W" /ro/work/enriched.jsonl /rw/work/output.jsonl
 want 2 "" "usage: extract INPUT.xml OUTPUT.jsonl${nl}Writes one JSON object per <record> element of INPUT to OUTPUT."
 run 04-pipeline/wasm/extract "" /ro/work/input.xml
 
-# @@MORE@@
+# ---- 05-lint --------------------------------------------------------------
+gl=05-lint/wasm/golint
+L="ro:05-lint/src"
+for f in main.go internal/store/store.go internal/store/report.go; do
+    want 0 "" ""
+    run $gl "$L" "/ro/src/$f"
+done
+want 1 "/ro/src/internal/store/cache.go:4: TODO without an owner (write TODO(name): ...)
+/ro/src/internal/store/cache.go:6: trailing whitespace
+/ro/src/internal/store/cache.go:9: FIXME without an owner (write FIXME(name): ...)" ""
+run $gl "$L" /ro/src/internal/store/cache.go
+want 1 "/ro/src/cmd/tool/flags.go:7: indented with spaces (gofmt indents with tabs)
+/ro/src/cmd/tool/flags.go:8: line is 121 characters long (max 100)
+/ro/src/cmd/tool/flags.go:12: space before tab in indentation
+/ro/src/cmd/tool/flags.go:13: missing newline at end of file" ""
+run $gl "$L" /ro/src/cmd/tool/flags.go
+printf 'package x\r\n\n/*\n   TODO fix\n  indented comment text is fine\n*/\nvar s = `a\n  b  \n`  \n// XXX(bo): fine\n// FIXME: no owner\n' >"$T/cases/misc.go"
+want 1 "/ro/cases/misc.go:1: line ends with CRLF
+/ro/cases/misc.go:4: TODO without an owner (write TODO(name): ...)
+/ro/cases/misc.go:9: trailing whitespace
+/ro/cases/misc.go:11: FIXME without an owner (write FIXME(name): ...)" ""
+run $gl "ro:$T/cases" /ro/cases/misc.go
+long=$(printf '%0100d' 0 | tr 0 'é')
+printf 'package x\n// %s\n' "$long" >"$T/cases/long.go"
+want 1 "/ro/cases/long.go:2: line is 103 characters long (max 100)" ""
+run $gl "ro:$T/cases" /ro/cases/long.go
+: >"$T/cases/empty.go"
+want 0 "" ""
+run $gl "ro:$T/cases" /ro/cases/empty.go
+want 2 "" "/ro/cases/nope.go: cannot open: No such file or directory"
+run $gl "ro:$T/cases" /ro/cases/nope.go
+want 2 "" "usage: golint FILE...${nl}Reports style problems in Go source files as FILE:LINE: message.${nl}Exit status: 0 clean, 1 findings, 2 usage or I/O error."
+run $gl ""
+
 
 echo "check-modules ($mode): $pass passed, $fail failed"
 [ "$fail" = 0 ]
