@@ -162,7 +162,8 @@ enum lang_block_kind {
     LANG_BLOCK_SANDBOX,
     LANG_BLOCK_WITH_ENV,
     LANG_BLOCK_WITH_CWD,
-    LANG_BLOCK_WASM_RUN, /* body: wasm_arg, wasm_env, wasm_mount_read ... as CALLs */
+    LANG_BLOCK_WASM_RUN, /* body: wasm_arg, wasm_env, wasm_mount_read ... as CALLs;
+                          * `wasm_mount_write "p" at "/g"` has args [p, bare "at", "/g"] */
     LANG_BLOCK_PIPE,
     LANG_BLOCK_OS,
     LANG_BLOCK_ARCH,
@@ -350,7 +351,7 @@ struct lang_arena;
 
 struct lang_program {
     const char *path;    /* the main file ("<name>" for lang_load_string) */
-    const char *dir;     /* its directory: script_dir */
+    const char *dir;     /* its directory as given (may be relative; "." for "x.perch") */
     const char *name;    /* `name "..."`; NULL when absent */
     const char *about;   /* NULL when absent */
     const char *version; /* NULL when absent */

@@ -4,8 +4,9 @@
  * Feeds arbitrary bytes to the lexer, parser, import resolver, template
  * expander and checker, then walks the whole tree (dump) and prints the
  * diagnostics. Imports are served from memory: "lib.perch" is a small fixed
- * library, any other path gets the input itself again, so imports, import
- * cycles and namespaced copies are exercised without touching the disk.
+ * library, "self.perch" and "main.perch" are the input itself again, and
+ * any other file is missing. So imports, import cycles and namespaced copies
+ * are exercised without touching the disk.
  * Besides "never crash, never hang, never leak", it checks the load
  * contract: a program comes back exactly when no error was recorded.
  */
@@ -35,7 +36,7 @@ serve(void *user, const char *path, size_t *out_len, struct err *err)
     if (strcmp(base, "lib.perch") == 0) {
         text = lib;
         len = strlen(lib);
-    } else if (strcmp(base, "missing.perch") == 0) {
+    } else if (strcmp(base, "self.perch") != 0 && strcmp(base, "main.perch") != 0) {
         err_set(err, ERR_NOT_FOUND, "cannot open '%s'", path);
         return NULL;
     }
