@@ -351,24 +351,53 @@ call_host(struct wasm_instance *caller, struct wasm_func_inst *f, uint64_t *slot
 #define S32(x) ((int32_t)(uint32_t)(x))
 #define S64(x) ((int64_t)(x))
 
-#define BIN32(name, expr)                                                                          \
+/* A binary operation and its fused operand forms (see WASM_BINARY_OPS). */
+#define BINOP(name, T, get, put, expr)                                                             \
     OP(name)                                                                                       \
     {                                                                                              \
-        uint32_t b = U32(sp[-1]), a = U32(sp[-2]);                                                 \
-        (void)a;                                                                                   \
-        (void)b;                                                                                   \
+        T b = get(sp[-1]), a = get(sp[-2]);                                                        \
         sp--;                                                                                      \
-        sp[-1] = (uint32_t)(expr);                                                                 \
+        sp[-1] = put(expr);                                                                        \
         NEXT();                                                                                    \
-    }
-#define BIN64(name, expr)                                                                          \
-    OP(name)                                                                                       \
+    }                                                                                              \
+    OP(name##_LL)                                                                                  \
     {                                                                                              \
-        uint64_t b = sp[-1], a = sp[-2];                                                           \
-        sp--;                                                                                      \
-        sp[-1] = (uint64_t)(expr);                                                                 \
+        T a = get(fp[pc->u32[0]]), b = get(fp[pc->u32[1]]);                                        \
+        pc++;                                                                                      \
+        *sp++ = put(expr);                                                                         \
+        NEXT();                                                                                    \
+    }                                                                                              \
+    OP(name##_LC)                                                                                  \
+    {                                                                                              \
+        T a = get(fp[pc[0].u64]), b = get(pc[1].u64);                                              \
+        pc += 2;                                                                                   \
+        *sp++ = put(expr);                                                                         \
+        NEXT();                                                                                    \
+    }                                                                                              \
+    OP(name##_SL)                                                                                  \
+    {                                                                                              \
+        T a = get(sp[-1]), b = get(fp[pc->u64]);                                                   \
+        pc++;                                                                                      \
+        sp[-1] = put(expr);                                                                        \
+        NEXT();                                                                                    \
+    }                                                                                              \
+    OP(name##_SC)                                                                                  \
+    {                                                                                              \
+        T a = get(sp[-1]), b = get(pc->u64);                                                       \
+        pc++;                                                                                      \
+        sp[-1] = put(expr);                                                                        \
         NEXT();                                                                                    \
     }
+#define GET64(x) ((uint64_t)(x))
+#define PUT32(x) ((uint64_t)(uint32_t)(x))
+#define PUT64(x) ((uint64_t)(x))
+#define PUTB(x) ((x) ? (uint64_t)1 : (uint64_t)0)
+#define BIN32(name, expr) BINOP(name, uint32_t, U32, PUT32, expr)
+#define BIN64(name, expr) BINOP(name, uint64_t, GET64, PUT64, expr)
+#define FBIN32(name, expr) BINOP(name, float, f32_of, bits_f32, expr)
+#define FBIN64(name, expr) BINOP(name, double, f64_of, bits_f64, expr)
+#define FCMP32(name, expr) BINOP(name, float, f32_of, PUTB, expr)
+#define FCMP64(name, expr) BINOP(name, double, f64_of, PUTB, expr)
 #define UN32(name, expr)                                                                           \
     OP(name)                                                                                       \
     {                                                                                              \
@@ -381,38 +410,6 @@ call_host(struct wasm_instance *caller, struct wasm_func_inst *f, uint64_t *slot
     {                                                                                              \
         uint64_t a = sp[-1];                                                                       \
         sp[-1] = (uint64_t)(expr);                                                                 \
-        NEXT();                                                                                    \
-    }
-#define FBIN32(name, expr)                                                                         \
-    OP(name)                                                                                       \
-    {                                                                                              \
-        float b = f32_of(sp[-1]), a = f32_of(sp[-2]);                                              \
-        sp--;                                                                                      \
-        sp[-1] = bits_f32(expr);                                                                   \
-        NEXT();                                                                                    \
-    }
-#define FBIN64(name, expr)                                                                         \
-    OP(name)                                                                                       \
-    {                                                                                              \
-        double b = f64_of(sp[-1]), a = f64_of(sp[-2]);                                             \
-        sp--;                                                                                      \
-        sp[-1] = bits_f64(expr);                                                                   \
-        NEXT();                                                                                    \
-    }
-#define FCMP32(name, expr)                                                                         \
-    OP(name)                                                                                       \
-    {                                                                                              \
-        float b = f32_of(sp[-1]), a = f32_of(sp[-2]);                                              \
-        sp--;                                                                                      \
-        sp[-1] = (expr) ? 1 : 0;                                                                   \
-        NEXT();                                                                                    \
-    }
-#define FCMP64(name, expr)                                                                         \
-    OP(name)                                                                                       \
-    {                                                                                              \
-        double b = f64_of(sp[-1]), a = f64_of(sp[-2]);                                             \
-        sp--;                                                                                      \
-        sp[-1] = (expr) ? 1 : 0;                                                                   \
         NEXT();                                                                                    \
     }
 #define FUN32(name, expr)                                                                          \
@@ -442,6 +439,17 @@ call_host(struct wasm_instance *caller, struct wasm_func_inst *f, uint64_t *slot
         ctype v_;                                                                                  \
         memcpy(&v_, mb + ea, n);                                                                   \
         sp[-1] = (uint64_t)(conv);                                                                 \
+        NEXT();                                                                                    \
+    }                                                                                              \
+    OP(name##_L)                                                                                   \
+    {                                                                                              \
+        uint64_t ea = (uint64_t)U32(fp[pc[0].u64]) + pc[1].u64;                                    \
+        pc += 2;                                                                                   \
+        if (ea + (n) > ms)                                                                         \
+            TRAP(WASM_TRAP_MEMORY_OOB);                                                            \
+        ctype v_;                                                                                  \
+        memcpy(&v_, mb + ea, n);                                                                   \
+        *sp++ = (uint64_t)(conv);                                                                  \
         NEXT();                                                                                    \
     }
 #define STORE(name, ctype, n)                                                                      \
@@ -476,7 +484,10 @@ run(struct wasm_instance *entry, struct wasm_func_inst *func, uint64_t *base,
 #if WASM_THREADED_DISPATCH
     static const void *const table[WASM_OP_COUNT] = {
 # define WASM_OP_LABEL(name) [WASM_OP_##name] = &&L_##name,
-        WASM_ALL_OPS(WASM_OP_LABEL)
+# define X_(name) [WASM_OP_##name] = &&L_##name,
+        WASM_ALL_OPS(WASM_OP_LABEL) WASM_BINARY_OPS(WASM_FUSED_ENUM)
+            WASM_LOAD_OPS(WASM_FUSED_LOAD_ENUM)
+# undef X_
 # undef WASM_OP_LABEL
     };
     if (out_table) {
@@ -1144,52 +1155,6 @@ dispatch:
     NEXT();
 
     /* ---- fused sequences (emitted by lower.c's peephole) ---- */
-    OP(I32_ADD_LL) /* local a, local b: push a + b */
-    *sp++ = (uint32_t)(U32(fp[pc[0].u32[0]]) + U32(fp[pc[0].u32[1]]));
-    pc++;
-    NEXT();
-    OP(I32_ADD_LC) /* local a, const c */
-    *sp++ = (uint32_t)(U32(fp[pc[0].u32[0]]) + pc[0].u32[1]);
-    pc++;
-    NEXT();
-    OP(LOCAL_GET_GET)
-    sp[0] = fp[pc[0].u32[0]];
-    sp[1] = fp[pc[0].u32[1]];
-    sp += 2;
-    pc++;
-    NEXT();
-    OP(I32_LT_U_BR_IF)
-    sp -= 2;
-    if (U32(sp[0]) < U32(sp[1])) {
-        pc = pc->target;
-        NEXT();
-    }
-    pc++;
-    NEXT();
-    OP(I32_LT_S_BR_IF)
-    sp -= 2;
-    if (S32(sp[0]) < S32(sp[1])) {
-        pc = pc->target;
-        NEXT();
-    }
-    pc++;
-    NEXT();
-    OP(I32_NE_BR_IF)
-    sp -= 2;
-    if (U32(sp[0]) != U32(sp[1])) {
-        pc = pc->target;
-        NEXT();
-    }
-    pc++;
-    NEXT();
-    OP(I32_EQ_BR_IF)
-    sp -= 2;
-    if (U32(sp[0]) == U32(sp[1])) {
-        pc = pc->target;
-        NEXT();
-    }
-    pc++;
-    NEXT();
     OP(I32_EQZ_BR_IF)
     if (!U32(*--sp)) {
         pc = pc->target;
@@ -1197,46 +1162,22 @@ dispatch:
     }
     pc++;
     NEXT();
-    OP(LOCAL_SET_GET)
+    OP(LOCAL_TEE_BR_IF) /* local; target */
+    fp[pc[0].u64] = sp[-1];
+    if (U32(*--sp)) {
+        pc = pc[1].target;
+        NEXT();
+    }
+    pc += 2;
+    NEXT();
+    OP(LOCAL_SET_GET) /* set u32[0], then get u32[1] */
     fp[pc[0].u32[0]] = *--sp;
     *sp++ = fp[pc[0].u32[1]];
     pc++;
     NEXT();
-    OP(LOCAL_TEE_SET)
-    fp[pc[0].u32[0]] = sp[-1];
-    fp[pc[0].u32[1]] = *--sp;
+    OP(LOCAL_GET_SET) /* copy local u32[0] to local u32[1] */
+    fp[pc[0].u32[1]] = fp[pc[0].u32[0]];
     pc++;
-    NEXT();
-    OP(I32_LOAD_L) /* local a; offset */
-    {
-        uint64_t ea = (uint64_t)U32(fp[pc[0].u64]) + pc[1].u64;
-        pc += 2;
-        if (ea + 4 > ms)
-            TRAP(WASM_TRAP_MEMORY_OOB);
-        uint32_t v_;
-        memcpy(&v_, mb + ea, 4);
-        *sp++ = v_;
-        NEXT();
-    }
-    OP(I32_SUB_LC)
-    *sp++ = (uint32_t)(U32(fp[pc[0].u32[0]]) - pc[0].u32[1]);
-    pc++;
-    NEXT();
-    OP(I32_AND_LC)
-    *sp++ = (uint32_t)(U32(fp[pc[0].u32[0]]) & pc[0].u32[1]);
-    pc++;
-    NEXT();
-    OP(I32_SHL_LC)
-    *sp++ = (uint32_t)(U32(fp[pc[0].u32[0]]) << (pc[0].u32[1] & 31));
-    pc++;
-    NEXT();
-    OP(I32_SHR_U_LC)
-    *sp++ = (uint32_t)(U32(fp[pc[0].u32[0]]) >> (pc[0].u32[1] & 31));
-    pc++;
-    NEXT();
-    OP(I64_ADD_LC)
-    *sp++ = fp[pc[0].u64] + pc[1].u64;
-    pc += 2;
     NEXT();
 
     OP(SIMD)

@@ -26,9 +26,10 @@ struct lower {
     uint32_t local_count;
     const uint8_t *op_start; /* where the current instruction began */
     const uint8_t *section_end;
-    /* Peephole state: the last emitted operation and where it starts. */
-    size_t last_pos;
-    int last_op;
+    /* Peephole state: the last two emitted operations and where they start
+     * (op -1: none, or a branch target lies between). */
+    size_t last_pos, prev_pos;
+    int last_op, prev_op;
 };
 
 /* Each value type as a one-element type list (block types with one result). */
@@ -65,6 +66,8 @@ emit_cell(struct lower *L, uint64_t value)
 static void
 emit_op(struct lower *L, enum wasm_op op)
 {
+    L->prev_pos = L->last_pos;
+    L->prev_op = L->last_op;
     L->last_pos = L->count;
     L->last_op = (int)op;
     size_t pos = emit_cell(L, 0);
@@ -72,6 +75,93 @@ emit_op(struct lower *L, enum wasm_op op)
         L->cells[pos].op = L->ops[op];
     else
         L->cells[pos].op_id = op;
+}
+
+/* The next cell may be a branch target: no fusing across it. */
+static void
+barrier(struct lower *L)
+{
+    L->last_op = -1;
+    L->prev_op = -1;
+}
+
+/* Drop the last emitted operation (to re-emit it fused); returns its first immediate. */
+static uint64_t
+unemit_last(struct lower *L)
+{
+    uint64_t imm = L->cells[L->last_pos + 1].u64;
+    L->count = L->last_pos;
+    L->last_op = L->prev_op;
+    L->last_pos = L->prev_pos;
+    L->prev_op = -1;
+    return imm;
+}
+
+enum binary_idx {
+#define X(name) BINIDX_##name,
+    WASM_BINARY_OPS(X)
+#undef X
+        BINIDX_COUNT
+};
+
+static const int16_t binary_index[WASM_OP_COUNT] = {
+#define X(name) [WASM_OP_##name] = BINIDX_##name + 1,
+    WASM_BINARY_OPS(X)
+#undef X
+};
+
+/* Emit binary operation 'op', reading operands straight from preceding
+ * local.get and const operations when there are such. */
+static void
+emit_binary(struct lower *L, enum wasm_op op)
+{
+    int idx = binary_index[op] - 1;
+    if (idx < 0) {
+        emit_op(L, op);
+        return;
+    }
+    enum wasm_op fused = (enum wasm_op)(WASM_OP_FUSED_FIRST_ + 4 * idx);
+    if (L->last_op == WASM_OP_LOCAL_GET && L->prev_op == WASM_OP_LOCAL_GET) {
+        uint64_t b = unemit_last(L);
+        uint64_t a = unemit_last(L);
+        emit_op(L, fused);
+        emit_cell(L, a | (b << 32));
+    } else if (L->last_op == WASM_OP_CONST && L->prev_op == WASM_OP_LOCAL_GET) {
+        uint64_t c = unemit_last(L);
+        uint64_t a = unemit_last(L);
+        emit_op(L, (enum wasm_op)(fused + 1));
+        emit_cell(L, a);
+        emit_cell(L, c);
+    } else if (L->last_op == WASM_OP_LOCAL_GET) {
+        uint64_t b = unemit_last(L);
+        emit_op(L, (enum wasm_op)(fused + 2));
+        emit_cell(L, b);
+    } else if (L->last_op == WASM_OP_CONST) {
+        uint64_t c = unemit_last(L);
+        emit_op(L, (enum wasm_op)(fused + 3));
+        emit_cell(L, c);
+    } else {
+        emit_op(L, op);
+        return;
+    }
+    L->prev_op = -1;
+}
+
+/* Emit load 'op' with 'offset', fused with a preceding local.get. */
+static void
+emit_load(struct lower *L, enum wasm_op op, uint32_t offset)
+{
+    if (L->last_op == WASM_OP_LOCAL_GET) {
+        uint64_t slot = unemit_last(L);
+        emit_op(L, (enum wasm_op)(WASM_OP_FUSED_FIRST_ + 4 * BINIDX_COUNT +
+                                  (op - WASM_OP_I32_LOAD)));
+        emit_cell(L, slot);
+        emit_cell(L, offset);
+        L->prev_op = -1;
+        return;
+    }
+    emit_op(L, op);
+    emit_cell(L, offset);
 }
 
 /* A cell that will hold the address of cell 'index'. */
@@ -113,10 +203,20 @@ emit_branch(struct lower *L, enum wasm_op op, uint32_t depth)
     uint32_t keep = c->label_slots;
     uint32_t drop = L->v.slots - c->slots - keep;
     bool with_drop = drop != 0;
-    if (op == WASM_OP_BR)
+    if (op == WASM_OP_BR) {
         emit_op(L, with_drop ? WASM_OP_BR_DROP : WASM_OP_BR);
-    else
+    } else if (!with_drop && L->last_op == WASM_OP_I32_EQZ) {
+        L->count = L->last_pos;
+        L->last_op = L->prev_op;
+        L->last_pos = L->prev_pos;
+        emit_op(L, WASM_OP_I32_EQZ_BR_IF);
+    } else if (!with_drop && L->last_op == WASM_OP_LOCAL_TEE) {
+        uint64_t slot = unemit_last(L);
+        emit_op(L, WASM_OP_LOCAL_TEE_BR_IF);
+        emit_cell(L, slot);
+    } else {
         emit_op(L, with_drop ? WASM_OP_BR_IF_DROP : WASM_OP_BR_IF);
+    }
     if (c->opcode == 0x03)
         emit_target(L, c->loop_start);
     else
@@ -455,7 +555,7 @@ lower_body(struct lower *L, struct err *err)
             if (op == 0x03 && live) {
                 c->loop_start = L->count;
                 emit_op(L, WASM_OP_LOOP);
-                L->last_op = -1;
+                barrier(L);
             }
             break;
         }
@@ -491,7 +591,7 @@ lower_body(struct lower *L, struct err *err)
             if (!c->dead_code) {
                 L->cells[c->else_fixup].u64 = L->count;
                 c->else_fixup = 0;
-                L->last_op = -1;
+                barrier(L);
             }
             c->unreachable = false;
             c->opcode = 0x05;
@@ -516,7 +616,7 @@ lower_body(struct lower *L, struct err *err)
             wasm_val_push_types(v, c.results, c.result_count);
             patch_chain(L, c.fixups, L->count);
             if (c.fixups || c.opcode == 0x04 || c.opcode == 0x05)
-                L->last_op = -1;
+                barrier(L);
             if (v->ctrl_count == 0) {
                 emit_op(L, WASM_OP_RETURN);
                 emit_cell(L, ft->result_slots);
@@ -765,10 +865,8 @@ lower_body(struct lower *L, struct err *err)
             if (!pop_expect(L, WASM_I32, err))
                 return false;
             wasm_val_push(v, mem_type[op - 0x28]);
-            if (live) {
-                emit_op(L, (enum wasm_op)(WASM_OP_I32_LOAD + (op - 0x28)));
-                emit_cell(L, offset);
-            }
+            if (live)
+                emit_load(L, (enum wasm_op)(WASM_OP_I32_LOAD + (op - 0x28)), offset);
             break;
         }
         case 0x36: case 0x37: case 0x38: case 0x39: case 0x3a: case 0x3b: case 0x3c:
@@ -893,7 +991,7 @@ lower_body(struct lower *L, struct err *err)
                     return false;
                 wasm_val_push(v, out);
                 if (live)
-                    emit_op(L, (enum wasm_op)(WASM_OP_I32_EQZ + (op - 0x45)));
+                    emit_binary(L, (enum wasm_op)(WASM_OP_I32_EQZ + (op - 0x45)));
                 break;
             }
             return FAIL_MALFORMED(L, "illegal opcode");
