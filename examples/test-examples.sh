@@ -148,6 +148,122 @@ p $J2 validate_dir "$T/schema-ci/schemas/user.json" "$T/schema-ci/fixtures/users
 expect_rc 0
 if [ "$(count_in "$err" "cache hit: schema-")" = 2 ]; then ok; else bad "want 2 cache hits"; fi
 
+# ---- 03-agent-ops ---------------------------------------------------------
+O="-f $here/03-agent-ops/ops.perch"
+p $O validate_json --file user-upload.json --schema user
+expect_rc 0
+expect_out "/ro/uploads/user-upload.json: valid"
+p $O validate_json --file bad-upload.json --schema user
+expect_rc 1
+expect_err_has "/ro/uploads/bad-upload.json: at '/id': expected integer, got string \"42\""
+expect_err_has "/ro/uploads/bad-upload.json: at '/nickname': property 'nickname' is not allowed"
+p $O extract_emails --file signup-form.txt
+expect_rc 0
+expect_out "Ada.Lovelace@example.com
+grace.hopper+meetup@navy.example.org
+alan@bletchley.example.co.uk
+k.johnson@nasa.example.gov
+kj_1918@mail.example.net
+events@example.com"
+p $O normalize_address --address "123 Main St, NYC"
+expect_rc 0
+expect_out "123 Main Street, New York, NY"
+p $O classify_intent --text "cancel my subscription"
+expect_rc 0
+expect_out "cancel_subscription"
+p --no-shell --no-network --no-subprocess --env "" --max-runtime 30 $O classify_intent \
+    --text "I was charged twice, I want a refund"
+expect_rc 0
+expect_out "request_refund"
+# The agent cannot read outside the mounted uploads directory.
+p $O extract_emails --file ../../../../../../etc/passwd
+if [ "$rc" != 0 ]; then ok; else bad "reading outside the mount succeeded"; fi
+case $out in *root:*) bad "module read /etc/passwd" ;; *) ok ;; esac
+p $O extract_emails --file /etc/hostname
+if [ "$rc" != 0 ]; then ok; else bad "reading outside the mount succeeded"; fi
+
+# The same verbs through perch-mcp, as an agent calls them.
+if [ -x "$build/perch-mcp" ]; then
+    current="perch-mcp -f ops.perch"
+    printf '%s\n' \
+        '{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"e2e","version":"0"}}}' \
+        '{"jsonrpc":"2.0","method":"notifications/initialized"}' \
+        '{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"classify_intent","arguments":{"text":"cancel my subscription"}}}' \
+        '{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"perch_run","arguments":{"command":"normalize_address","args":{"address":"123 Main St, NYC"}}}}' \
+        '{"jsonrpc":"2.0","id":4,"method":"tools/call","params":{"name":"perch_run","arguments":{"command":"rm_everything","args":{}}}}' \
+        | (cd "$T/cwd" && timeout 60 "$build/perch-mcp" --no-shell --no-network --no-subprocess \
+            --env "" --max-runtime 30 -f "$here/03-agent-ops/ops.perch") >"$T/out" 2>"$T/err"
+    rc=$?
+    out=$(cat "$T/out")
+    err=$(cat "$T/err")
+    expect_rc 0
+    r2=$(printf '%s\n' "$out" | grep '"id":2')
+    r3=$(printf '%s\n' "$out" | grep '"id":3')
+    r4=$(printf '%s\n' "$out" | grep '"id":4')
+    case $r2 in *cancel_subscription*) ok ;; *) bad "classify_intent over MCP: $r2" ;; esac
+    case $r3 in *"123 Main Street, New York, NY"*) ok ;; *) bad "perch_run over MCP: $r3" ;; esac
+    case $r4 in *'command \"rm_everything\" not declared'*) ok ;; *) bad "undeclared verb: $r4" ;; esac
+fi
+
+# ---- 04-pipeline ----------------------------------------------------------
+P="-f $here/04-pipeline/pipeline.perch"
+E=$here/04-pipeline/expected
+p $P process "$here/04-pipeline/batch/eu-signups.xml" "$T/eu.jsonl"
+expect_rc 0
+case $out in *"extract: 3 records -> /rw/"*"transform: 3 records -> /rw/"*"classify: 3 records (enterprise 1, business 1, consumer 1, invalid 0) -> /rw/"*) ok ;;
+*) bad "stage summaries" ;; esac
+if cmp -s "$E/eu-signups.jsonl" "$T/eu.jsonl"; then ok; else bad "eu.jsonl differs from expected/eu-signups.jsonl"; fi
+printf '<records><record><name>x</nam></record></records>' >"$T/broken.xml"
+p $P process "$T/broken.xml" "$T/broken.jsonl"
+expect_rc 2
+expect_err_has "input.xml:1: expected </name> (opened on line 1), found </nam>"
+if [ ! -e "$T/broken.jsonl" ]; then ok; else bad "a failed pipeline wrote its output"; fi
+# process_batch writes ./out next to the .perch file: run it on a copy.
+mkdir -p "$T/pipeline"
+cp -R "$here/04-pipeline/batch" "$here/04-pipeline/wasm" "$here/04-pipeline/pipeline.perch" "$T/pipeline/"
+p -f "$T/pipeline/pipeline.perch" process_batch
+expect_rc 0
+for stem in eu-signups us-signups legacy-export; do
+    if cmp -s "$E/$stem.jsonl" "$T/pipeline/out/$stem.jsonl"; then ok; else bad "out/$stem.jsonl differs"; fi
+done
+p $P test
+expect_rc 0
+
+# ---- 05-lint --------------------------------------------------------------
+mkdir -p "$T/lint"
+cp -R "$here/05-lint/src" "$here/05-lint/wasm" "$here/05-lint/lint.perch" "$T/lint/"
+L="-f $T/lint/lint.perch"
+findings="/ro/src/cmd/tool/flags.go:7: indented with spaces (gofmt indents with tabs)
+/ro/src/cmd/tool/flags.go:8: line is 121 characters long (max 100)
+/ro/src/cmd/tool/flags.go:12: space before tab in indentation
+/ro/src/cmd/tool/flags.go:13: missing newline at end of file
+/ro/src/internal/store/cache.go:4: TODO without an owner (write TODO(name): ...)
+/ro/src/internal/store/cache.go:6: trailing whitespace
+/ro/src/internal/store/cache.go:9: FIXME without an owner (write FIXME(name): ...)"
+p $L lint_all
+expect_rc 1
+expect_out_sorted "$findings"
+expect_err_lacks "cache hit"
+p $L lint_all
+expect_rc 1
+expect_out_sorted "$findings"
+if [ "$(count_in "$err" "cache hit: lint-")" = 3 ]; then ok; else bad "want 3 cache hits (the clean files)"; fi
+# Fix both files: they are linted again; the clean ones stay cached.
+sed -i 's/^    verbose/\tverbose/; s/; use :0 to pick any free port on every interface//; s/^\t \tflag/\t\tflag/' \
+    "$T/lint/src/cmd/tool/flags.go"
+echo >>"$T/lint/src/cmd/tool/flags.go"
+sed -i 's|^// TODO: bound|// TODO(ana): bound|; s|  *$||; s|^/\* FIXME make|/* FIXME(bo): make|' \
+    "$T/lint/src/internal/store/cache.go"
+p $L lint_all
+expect_rc 0
+expect_out ""
+if [ "$(count_in "$err" "cache hit: lint-")" = 3 ]; then ok; else bad "want 3 cache hits"; fi
+p $L lint_all
+expect_rc 0
+if [ "$(count_in "$err" "cache hit: lint-")" = 5 ]; then ok; else bad "want 5 cache hits"; fi
+p -f "$here/05-lint/lint.perch" test
+expect_rc 0
+
 # @@MORE@@
 
 echo "test-examples: $pass passed, $fail failed"
