@@ -82,7 +82,9 @@ lang_diag_vsrc(struct lang_diags *diags, enum lang_severity severity,
 {
     const char *line_text = NULL;
     size_t line_len = 0;
-    if (src && loc && loc->line > 0) {
+    /* Past the cap the line is never shown: skip the scan for it. */
+    bool kept = diags && diags->count < LANG_MAX_DIAGS;
+    if (kept && src && loc && loc->line > 0) {
         /* Find the start of line 'loc->line'. */
         const char *p = src->text, *end = src->text + src->len;
         for (uint32_t n = 1; n < loc->line && p < end; p++)

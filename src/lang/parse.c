@@ -1004,6 +1004,34 @@ check_args(struct parser *p, const struct lang_arg *args, size_t count)
     }
 }
 
+/* A whole number of seconds, or a duration: ([0-9]+ (ms|s|m|h|d|w))+.
+ * The exact value is the runtime's business; this only catches typos. */
+static bool
+is_duration_text(const char *s)
+{
+    if (!*s)
+        return false;
+    const char *q = s;
+    while (*q >= '0' && *q <= '9')
+        q++;
+    if (!*q)
+        return true;
+    while (*s) {
+        const char *digits = s;
+        while (*s >= '0' && *s <= '9')
+            s++;
+        if (s == digits)
+            return false;
+        if (strncmp(s, "ms", 2) == 0)
+            s += 2;
+        else if (*s && strchr("smhdw", *s))
+            s++;
+        else
+            return false;
+    }
+    return true;
+}
+
 /* Config words that take no value. */
 static bool *
 flag_field(struct lang_command *cmd, const char *w)
@@ -1158,10 +1186,16 @@ parse_command(struct parser *p, bool is_template)
             }
         } else if (!is_template && strcmp(w, "test_timeout") == 0) {
             check_indent(p, 1);
-            if (expect_count(p, "test_timeout", 1, 1) && expect_plain(p, 1, "test_timeout"))
-                cmd->test_timeout = tok(p, 1)->word.text;
-            else
+            if (!expect_count(p, "test_timeout", 1, 1) || !expect_plain(p, 1, "test_timeout")) {
                 ok = false;
+            } else if (!is_duration_text(tok(p, 1)->word.text)) {
+                ERROR_TOK(p, 1,
+                          "test_timeout takes seconds or a duration such as 90s or 2m, not '%s'",
+                          tok(p, 1)->word.text);
+                ok = false;
+            } else {
+                cmd->test_timeout = tok(p, 1)->word.text;
+            }
         } else {
             /* Not config: the body starts here, without 'do'. */
             if (have_body) {
@@ -1272,6 +1306,17 @@ parse_binding(struct parser *p)
     consume(p);
 }
 
+static bool
+is_sha256_ref(const char *s)
+{
+    if (strncmp(s, "sha256:", 7) != 0 || strlen(s) != 7 + 64)
+        return false;
+    for (s += 7; *s; s++)
+        if (!((*s >= '0' && *s <= '9') || (*s >= 'a' && *s <= 'f') || (*s >= 'A' && *s <= 'F')))
+            return false;
+    return true;
+}
+
 /* requires -> 'requires' NL req* 'end'
  * req -> 'bin' WORD ['hash' WORD] | ('env'|'host'|'read'|'write'|'os'|'arch') WORD+ */
 static void
@@ -1319,7 +1364,7 @@ parse_requires(struct parser *p)
                 r.loc = tok(p, 0)->word.loc;
                 if (has_hash) {
                     r.hash = tok(p, 3)->word.text;
-                    if (strncmp(r.hash, "sha256:", 7) != 0 || strlen(r.hash) != 7 + 64)
+                    if (!is_sha256_ref(r.hash))
                         ERROR_TOK(p, 3, "a bin hash is \"sha256:\" and 64 hex digits");
                 }
                 vec_push(&p->unit->requires, r);

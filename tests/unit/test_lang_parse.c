@@ -692,6 +692,45 @@ test_lang_parse_missing_end_stops_at_next_command(void **state)
     lang_diags_release(&d);
 }
 
+static void
+test_lang_parse_config_values_are_validated(void **state)
+{
+    (void)state;
+    const char *text = "requires\n"
+                       "    bin \"x\" hash \"sha256:zz\"\n"          /* 2 */
+                       "    gpu \"any\"\n"                           /* 3 */
+                       "end\n"
+                       "command t\n"
+                       "    test_timeout 1h30m\n"
+                       "    arg a\n"
+                       "    end\n"
+                       "    arg b\n"
+                       "        index -1\n"                          /* 10 */
+                       "    end\n"
+                       "    arg a\n"                                 /* 12: duplicate */
+                       "    end\n"
+                       "    print 1\n"
+                       "end\n"
+                       "command u\n"
+                       "    test_timeout soon\n"                     /* 17 */
+                       "    print 1\n"
+                       "end\n"
+                       "bundle\n"
+                       "    include \"x\" as\n"                      /* 21 */
+                       "end\n"
+                       "import \"${x}.perch\"\n";                    /* 23 */
+    struct lang_diags d;
+    struct lang_program *p = load(text, &d);
+    assert_null(p);
+    static const unsigned lines[] = { 2, 3, 10, 12, 17, 21, 23 };
+    if (d.error_count != sizeof(lines) / sizeof(lines[0]))
+        lang_diags_print(&d, stderr);
+    assert_int_equal(d.error_count, sizeof(lines) / sizeof(lines[0]));
+    for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++)
+        assert_int_equal(d.items[i].loc.line, lines[i]);
+    lang_diags_release(&d);
+}
+
 static bool
 known_op(void *user, const char *name)
 {
@@ -797,6 +836,7 @@ main(void)
         cmocka_unit_test(test_lang_parse_condition_forms),
         cmocka_unit_test(test_lang_parse_rejects_misplaced_constructs),
         cmocka_unit_test(test_lang_parse_missing_end_stops_at_next_command),
+        cmocka_unit_test(test_lang_parse_config_values_are_validated),
         cmocka_unit_test(test_lang_parse_check_reports_unknown_names),
         cmocka_unit_test(test_lang_parse_indentation_warnings),
     };
