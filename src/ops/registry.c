@@ -268,9 +268,16 @@ ops_list_add(struct sbuf *out, const char *item)
 void
 ops_quote(struct sbuf *out, const char *s, size_t max)
 {
+    size_t len = strlen(s);
+    size_t cut = len;
+    if (len > max) {
+        /* Cut before 'max', never inside a UTF-8 sequence. */
+        cut = max;
+        while (cut > 0 && ((unsigned char)s[cut] & 0xc0) == 0x80)
+            cut--;
+    }
     sbuf_addc(out, '"');
-    size_t i = 0;
-    for (; s[i] && i < max; i++) {
+    for (size_t i = 0; i < cut; i++) {
         char c = s[i];
         if (c == '\n')
             sbuf_adds(out, "\\n");
@@ -285,13 +292,7 @@ ops_quote(struct sbuf *out, const char *s, size_t max)
         else
             sbuf_addc(out, c);
     }
-    if (s[i]) {
-        /* Do not cut a UTF-8 sequence in half. */
-        while (out->len > 1 && ((unsigned char)out->buf[out->len - 1] & 0xc0) == 0x80)
-            sbuf_setlen(out, out->len - 1);
-        if (out->len > 1 && ((unsigned char)out->buf[out->len - 1] & 0xc0) == 0xc0)
-            sbuf_setlen(out, out->len - 1);
+    if (cut < len)
         sbuf_adds(out, "\xe2\x80\xa6");
-    }
     sbuf_addc(out, '"');
 }

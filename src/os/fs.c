@@ -273,18 +273,27 @@ os_fs_write_atomic(const char *path, const void *data, size_t len, struct err *e
     struct stat st;
     if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
         return err_set_code(err, ERR_IO, EISDIR, "cannot write '%s': is a directory", path);
+    /* Write through a symlink: replace its target, not the link itself. */
+    char *target = NULL;
+    if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode))
+        target = realpath(path, NULL);
+    const char *dest = target ? target : path;
     char *tmp = NULL;
-    int fd = os_fs_open_temp_beside(path, &tmp, err);
-    if (fd < 0)
+    int fd = os_fs_open_temp_beside(dest, &tmp, err);
+    if (fd < 0) {
+        free(target);
         return false;
+    }
+    bool ok;
     if (!write_all(fd, data, len, path, err)) {
         close(fd);
         unlink(tmp);
-        free(tmp);
-        return false;
+        ok = false;
+    } else {
+        ok = commit_temp(fd, tmp, dest, -1, err);
     }
-    bool ok = commit_temp(fd, tmp, path, -1, err);
     free(tmp);
+    free(target);
     return ok;
 }
 

@@ -61,7 +61,8 @@ bool os_fs_read_file(const char *path, size_t max_len, struct sbuf *out, struct 
  * Replace 'path' with 'data' atomically: write a temporary file in the same
  * directory, fsync it, then rename() it over 'path'. Readers see the old or
  * the new content, never a mix. An existing file keeps its permission bits;
- * a new one gets 0666 minus the umask.
+ * a new one gets 0666 minus the umask. When 'path' is a symlink to a file,
+ * the file it points to is replaced and the link stays.
  */
 bool os_fs_write_atomic(const char *path, const void *data, size_t len, struct err *err);
 /* Create a temporary file next to 'path' ready for os_fs_commit_temp (used by

@@ -101,6 +101,26 @@ test_os_fs_atomic_write_replaces_and_keeps_mode(void **state)
 }
 
 static void
+test_os_fs_atomic_write_through_a_symlink_keeps_the_link(void **state)
+{
+    const char *dir = *state;
+    char *real = at(dir, "real.conf");
+    char *link = at(dir, "link.conf");
+    put(real, "old");
+    assert_int_equal(symlink("real.conf", link), 0);
+    put(link, "new");
+    struct os_fs_info info;
+    struct err err = { 0 };
+    assert_true(os_fs_lstat(link, &info, &err));
+    assert_int_equal(info.type, OS_FS_LINK);
+    char *got = slurp(real);
+    assert_string_equal(got, "new");
+    free(got);
+    free(real);
+    free(link);
+}
+
+static void
 test_os_fs_write_errors_name_the_path(void **state)
 {
     const char *dir = *state;
@@ -331,6 +351,8 @@ main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_os_fs_atomic_write_replaces_and_keeps_mode,
+                                        setup_dir, teardown_dir),
+        cmocka_unit_test_setup_teardown(test_os_fs_atomic_write_through_a_symlink_keeps_the_link,
                                         setup_dir, teardown_dir),
         cmocka_unit_test_setup_teardown(test_os_fs_write_errors_name_the_path, setup_dir,
                                         teardown_dir),
