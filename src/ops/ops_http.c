@@ -6,8 +6,10 @@
  * Only http and https are allowed, TLS certificates are verified, and both
  * the connect and the total time are bounded by the run's deadline; the
  * progress callback also aborts the transfer once the run is interrupted.
- * A response status of 400 or more fails with kind `http_error` and
- * err.code = the status. Downloads stream into a temporary file beside the
+ * Proxies come from the scope's environment (http_proxy, https_proxy,
+ * all_proxy, no_proxy, in either case), never from the process's, so
+ * `with_env` applies to them like to everything else. A response status of
+ * 400 or more fails with kind `http_error` and err.code = the status. Downloads stream into a temporary file beside the
  * target and are renamed into place only when complete.
  */
 #include <curl/curl.h>
@@ -113,6 +115,31 @@ check_url(struct op_call *call, const char *url, struct err *err)
     return ok;
 }
 
+/* First set variable of 'lower' / its upper-case form in the scope. */
+static const char *
+scope_env(struct op_ctx *ctx, const char *lower, const char *upper)
+{
+    const char *v = op_getenv(ctx, lower);
+    if (!v || !v[0])
+        v = op_getenv(ctx, upper);
+    return v && v[0] ? v : NULL;
+}
+
+/* Proxy settings for 'url' from the scope's environment. An empty proxy
+ * tells libcurl to use none (and not to look at the process environment). */
+static void
+set_proxy(CURL *h, struct op_ctx *ctx, const char *url)
+{
+    bool is_https = strncmp(url, "https:", 6) == 0 || strncmp(url, "HTTPS:", 6) == 0;
+    const char *proxy = is_https ? scope_env(ctx, "https_proxy", "HTTPS_PROXY")
+                                 : scope_env(ctx, "http_proxy", "HTTP_PROXY");
+    if (!proxy)
+        proxy = scope_env(ctx, "all_proxy", "ALL_PROXY");
+    curl_easy_setopt(h, CURLOPT_PROXY, proxy ? proxy : "");
+    const char *no_proxy = scope_env(ctx, "no_proxy", "NO_PROXY");
+    curl_easy_setopt(h, CURLOPT_NOPROXY, no_proxy ? no_proxy : "");
+}
+
 /* Restart the body for the next redirect hop. */
 static bool
 reset_body(struct body *b)
@@ -169,6 +196,7 @@ fetch(struct op_call *call, const char *url, struct body *b, struct err *err)
         curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, connect_ms);
         curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, left_ms > 0 ? (long)left_ms : 0L);
         curl_easy_setopt(h, CURLOPT_URL, current);
+        set_proxy(h, call->ctx, current);
         errbuf[0] = '\0';
         CURLcode rc = curl_easy_perform(h);
         if (rc != CURLE_OK) {

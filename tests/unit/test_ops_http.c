@@ -60,7 +60,10 @@ serve_one(int fd)
     char path[256] = "";
     sscanf(req, "GET %255s", path);
     char headers[256];
-    if (strcmp(path, "/ok") == 0) {
+    if (strncmp(path, "http://", 7) == 0) {
+        /* An absolute URL in the request line: we are being used as a proxy. */
+        respond(fd, "200 OK", "", "via proxy");
+    } else if (strcmp(path, "/ok") == 0) {
         respond(fd, "200 OK", "", "hello body");
     } else if (strcmp(path, "/redirect") == 0) {
         respond(fd, "302 Found", "Location: /ok\r\n", "");
@@ -244,6 +247,26 @@ test_ops_download_is_atomic(void **state)
     free(u);
 }
 
+static void
+test_ops_http_uses_the_scope_proxy(void **state)
+{
+    (void)state;
+    char *proxy = url("");
+    fake_setenv(&f, "http_proxy", proxy);
+    struct err err = { 0 };
+    assert_true(fake_run(&f, &out, &err, "http_get", "http://perch.invalid/anything", NULL));
+    assert_string_equal(out.buf, "via proxy");
+    /* no_proxy exempts hosts: 127.0.0.1 is then reached directly. */
+    fake_setenv(&f, "no_proxy", "127.0.0.1");
+    char *u = url("/ok");
+    assert_true(fake_run(&f, &out, &err, "http_get", u, NULL));
+    assert_string_equal(out.buf, "hello body");
+    fake_setenv(&f, "http_proxy", "");
+    fake_setenv(&f, "no_proxy", "");
+    free(u);
+    free(proxy);
+}
+
 int
 main(void)
 {
@@ -254,6 +277,7 @@ main(void)
         cmocka_unit_test(test_ops_http_bad_urls),
         cmocka_unit_test(test_ops_http_deadline_bounds_the_request),
         cmocka_unit_test(test_ops_download_is_atomic),
+        cmocka_unit_test(test_ops_http_uses_the_scope_proxy),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
