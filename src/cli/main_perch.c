@@ -16,6 +16,7 @@
 
 #include "base/xalloc.h"
 #include "cli/cli.h"
+#include "cli/cli_observe.h"
 #include "exec/exec.h"
 #include "exec/output.h"
 #include "lang/lang.h"
@@ -146,17 +147,6 @@ wants_help(const struct lang_command *cmd, int argc, char **argv)
     return false;
 }
 
-static void
-warn_unsupported(const struct cli_opts *o)
-{
-    if (o->trace)
-        fprintf(stderr, "perch: --trace is not yet supported; running without it\n");
-    if (o->report)
-        fprintf(stderr, "perch: --report is not yet supported; running without it\n");
-    if (o->audit_path)
-        fprintf(stderr, "perch: --audit is not yet supported; running without it\n");
-}
-
 static int
 run_program(struct cli_opts *o, const char *path, int argc, char **argv)
 {
@@ -202,7 +192,15 @@ run_program(struct cli_opts *o, const char *path, int argc, char **argv)
     app.interrupt = &interrupted;
     app.host_env = (const char *const *)environ;
     install_sigint();
-    warn_unsupported(o);
+    struct cli_observers obs;
+    struct err err = { 0 };
+    if (!cli_observers_init(&obs, o, &sink.base)) {
+        status = CLI_EXIT_USAGE;
+        goto done_obs;
+    }
+    if (cli_observers_active(&obs))
+        app.observer = &obs.base;
+    cli_observers_session_start(&obs, path, argc, argv);
 
     if (!strcmp(argv[0], "test")) {
         struct testrun_opts t = { 0 };
@@ -224,7 +222,6 @@ run_program(struct cli_opts *o, const char *path, int argc, char **argv)
         goto done_app;
     }
     struct exec_args args = { 0 };
-    struct err err = { 0 };
     if (!exec_args_parse(cmd, argc - 1, (const char *const *)argv + 1, &args, &err) ||
         !exec_args_check(cmd, &args, &err)) {
         fprintf(stderr, "perch: %s\nrun 'perch %s --help' for its arguments\n", err.msg,
@@ -236,6 +233,9 @@ run_program(struct cli_opts *o, const char *path, int argc, char **argv)
     }
     exec_args_release(&args);
 done_app:
+    cli_observers_session_end(&obs, status, &err);
+done_obs:
+    cli_observers_release(&obs);
     exec_fd_sink_release(&sink);
     free(exe);
 done:

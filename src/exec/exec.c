@@ -609,6 +609,40 @@ exec_op_ctx(struct exec_state *st, struct op_ctx *ctx)
     op_ctx_init(st, ctx);
 }
 
+/* ---- observer spans ---------------------------------------------------- */
+
+void
+exec_span_begin(struct exec_state *st, struct exec_span *span, const char *kind,
+                const char *name, size_t argc, char *const *argv, const struct src_loc *loc,
+                int64_t *out_start_ns)
+{
+    struct exec_observer *obs = st->app->observer;
+    *out_start_ns = 0;
+    if (!obs)
+        return;
+    span->kind = kind;
+    span->name = name ? name : kind;
+    span->argc = argc;
+    span->argv = argv;
+    span->depth = st->span_depth++;
+    span->loc = loc ? *loc : (struct src_loc){ 0 };
+    *out_start_ns = os_clock_mono_ns();
+    if (obs->span_start)
+        obs->span_start(obs, span);
+}
+
+void
+exec_span_end(struct exec_state *st, struct exec_span *span, int64_t start_ns, bool ok,
+              const struct err *err)
+{
+    struct exec_observer *obs = st->app->observer;
+    if (!obs)
+        return;
+    st->span_depth--;
+    if (obs->span_end)
+        obs->span_end(obs, span, os_clock_mono_ns() - start_ns, ok ? NULL : err);
+}
+
 /* ---- statements -------------------------------------------------------- */
 
 static void
@@ -701,7 +735,11 @@ run_op(struct exec_state *st, const struct lang_stmt *stmt, const struct op_def 
     struct op_ctx ctx;
     op_ctx_init(st, &ctx);
     struct op_call call = { &ctx, def, (size_t)argc, argv, stmt->target != NULL };
+    struct exec_span span;
+    int64_t t0;
+    exec_span_begin(st, &span, def->name, NULL, (size_t)argc, argv, &stmt->loc, &t0);
     ok = def->fn(&call, &out, err);
+    exec_span_end(st, &span, t0, ok, err);
     if (!ok && err_is_set(err) && err->kind != ERR_TIMEOUT && st->deadline_ns &&
         os_clock_mono_ns() >= st->deadline_ns) {
         /* The op gave up because the deadline passed: report the timeout. */
@@ -740,7 +778,11 @@ run_bin(struct exec_state *st, const struct lang_stmt *stmt, struct err *err)
         struct op_ctx ctx;
         op_ctx_init(st, &ctx);
         struct op_call call = { &ctx, def, (size_t)argc + 1, full, stmt->target != NULL };
+        struct exec_span span;
+        int64_t t0;
+        exec_span_begin(st, &span, stmt->name, NULL, (size_t)argc + 1, full, &stmt->loc, &t0);
         ok = def->fn(&call, &out, err);
+        exec_span_end(st, &span, t0, ok, err);
         if (ok && stmt->target)
             bind_capture(st, stmt->target, &out);
     }
@@ -993,7 +1035,27 @@ run_block(struct exec_state *st, const struct lang_stmt *stmt, struct err *err)
     if (!def)
         return err_set(err, ERR_UNKNOWN_COMMAND, "unknown block '%s'", stmt->name);
     struct sbuf out = SBUF_INIT;
+    struct exec_span span;
+    int64_t t0;
+    char **argv = NULL;
+    int argc = 0;
+    if (st->app->observer) {
+        /* The block's own words, for the span; a word that does not
+         * interpolate is shown as written. */
+        argv = xcalloc(stmt->arg_count + 1, sizeof(char *));
+        for (size_t i = 0; i < stmt->arg_count; i++) {
+            struct err ignored = { 0 };
+            argv[i] = exec_word(st, &stmt->args[i], &ignored);
+            if (!argv[i])
+                argv[i] = xstrdup(stmt->args[i].text);
+        }
+        argc = (int)stmt->arg_count;
+    }
+    exec_span_begin(st, &span, def->name, NULL, (size_t)argc, argv, &stmt->loc, &t0);
     bool ok = def->fn(st, stmt, &out, err);
+    exec_span_end(st, &span, t0, ok, err);
+    if (argv)
+        free_argv(argv, argc);
     if (!ok)
         set_fail_op(st, def->name);
     else if (stmt->target)
@@ -1137,7 +1199,11 @@ run_command_args(struct exec_state *st, const struct lang_command *cmd,
         exec_out_init(&cap_out, &keep.base);
         st->out = &cap_out;
     }
+    struct exec_span span;
+    int64_t t0;
+    exec_span_begin(st, &span, "command", cmd->name, 0, NULL, &cmd->loc, &t0);
     ok = exec_run_body(st, &cmd->body, err);
+    exec_span_end(st, &span, t0, ok, err);
     if (capture) {
         exec_out_release(&cap_out);
         st->out = saved_out;
@@ -1249,6 +1315,7 @@ exec_state_fork(struct exec_state *st)
     exec_out_init(&f->out_base, st->out->sink);
     f->out = &f->out_base;
     f->depth = st->depth;
+    f->span_depth = st->span_depth;
     f->cmd = st->cmd;
     sbuf_init(&f->scratch);
     return f;

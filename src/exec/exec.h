@@ -22,6 +22,31 @@
 #include "exec/output.h"
 #include "lang/lang.h"
 
+/*
+ * What observers (--trace, --report, --audit, MCP progress) see: one span
+ * per command call, op call and block, opened when it starts and closed
+ * when it ends. Every pointer is borrowed for the duration of the callback;
+ * a span's address is the same in its start and end calls and unique among
+ * the spans open at that moment.
+ */
+struct exec_span {
+    const char *kind;          /* op or block name ("write_file", "parallel"), or "command" */
+    const char *name;          /* the command's name for kind "command"; else = kind */
+    size_t argc;               /* interpolated arguments (ops; blocks: their own words) */
+    char *const *argv;
+    int depth;                 /* nesting among this run's spans; 0 = the top command */
+    struct src_loc loc;        /* the statement */
+};
+
+/* Observer callbacks; any may be NULL. They can be called from several
+ * threads at once (parallel branches), so an observer locks what it keeps. */
+struct exec_observer {
+    void (*span_start)(struct exec_observer *obs, const struct exec_span *span);
+    /* 'err' is NULL on success. */
+    void (*span_end)(struct exec_observer *obs, const struct exec_span *span, int64_t dur_ns,
+                     const struct err *err);
+};
+
 /* Process-wide facts and policy, set up once by main(). */
 struct exec_app {
     const struct lang_program *prog; /* borrowed; outlives every run */
@@ -38,6 +63,7 @@ struct exec_app {
     const char *exe_path;   /* absolute path of the perch binary; may be NULL */
     atomic_int *interrupt;  /* set by Ctrl-C / cancellation; may be NULL */
     const char *const *host_env; /* the host environment ("K=V"), NULL-terminated; borrowed */
+    struct exec_observer *observer; /* spans go here; may be NULL */
 };
 
 /* Arguments for one command, by name, before type checks. */

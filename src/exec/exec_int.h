@@ -47,6 +47,7 @@ struct exec_state {
     int depth;                 /* command calls + blocks currently active */
     const struct lang_command *cmd; /* the command whose body is running */
     char fail_op[64];          /* the op that produced the current error ("" = none) */
+    int span_depth;            /* spans currently open in this state */
     struct sbuf scratch;       /* lookup results that are computed (cwd) */
 };
 
@@ -58,6 +59,13 @@ bool exec_call_command(struct exec_state *st, const struct lang_command *cmd, in
                        char *const *argv, struct sbuf *capture, struct err *err);
 /* Bind err.kind / err.message / err.code / err.op in the current scope. */
 void exec_bind_err(struct exec_state *st, const struct err *e);
+
+/* Open / close an observer span (no-ops without an observer). */
+void exec_span_begin(struct exec_state *st, struct exec_span *span, const char *kind,
+                     const char *name, size_t argc, char *const *argv, const struct src_loc *loc,
+                     int64_t *out_start_ns);
+void exec_span_end(struct exec_state *st, struct exec_span *span, int64_t start_ns, bool ok,
+                   const struct err *err);
 
 /* args.c */
 bool exec_args_bind(struct exec_state *st, const struct lang_command *cmd,
