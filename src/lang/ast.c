@@ -85,12 +85,18 @@ const char *
 lang_cmp_op_name(enum lang_cmp_op op)
 {
     switch (op) {
-    case LANG_CMP_EQ: return "==";
-    case LANG_CMP_NE: return "!=";
-    case LANG_CMP_LT: return "<";
-    case LANG_CMP_LE: return "<=";
-    case LANG_CMP_GT: return ">";
-    case LANG_CMP_GE: return ">=";
+    case LANG_CMP_EQ:
+        return "==";
+    case LANG_CMP_NE:
+        return "!=";
+    case LANG_CMP_LT:
+        return "<";
+    case LANG_CMP_LE:
+        return "<=";
+    case LANG_CMP_GT:
+        return ">";
+    case LANG_CMP_GE:
+        return ">=";
     }
     return "?";
 }

@@ -9,9 +9,8 @@
 #include "lang/lang_int.h"
 
 static const char *const auto_vars[] = {
-    "script_dir", "script_path", "cwd",      "os",  "arch",     "home",     "temp_dir",
-    "cache_dir",  "cpu_count",   "pid",      "user", "hostname", "exe_path", "exe_dir",
-    "err",
+    "script_dir", "script_path", "cwd",  "os",       "arch",     "home",    "temp_dir", "cache_dir",
+    "cpu_count",  "pid",         "user", "hostname", "exe_path", "exe_dir", "err",
 };
 
 static const char *const wasm_decls[] = {
@@ -29,9 +28,8 @@ struct checker {
     VEC(const char *) warned; /* unknown names already reported in it */
 };
 
-static void
-report(struct checker *ck, enum lang_severity sev, const struct src_loc *loc, uint32_t span,
-       const char *fmt, ...) PRINTF_LIKE(5, 6);
+static void report(struct checker *ck, enum lang_severity sev, const struct src_loc *loc,
+                   uint32_t span, const char *fmt, ...) PRINTF_LIKE(5, 6);
 
 static void
 report(struct checker *ck, enum lang_severity sev, const struct src_loc *loc, uint32_t span,
@@ -40,8 +38,8 @@ report(struct checker *ck, enum lang_severity sev, const struct src_loc *loc, ui
     va_list ap;
     va_start(ap, fmt);
     lang_diag_vsrc(ck->diags, sev,
-                   lang_source_for(ck->prog->sources, ck->prog->source_count, loc->file), loc,
-                   span, fmt, ap);
+                   lang_source_for(ck->prog->sources, ck->prog->source_count, loc->file), loc, span,
+                   fmt, ap);
     va_end(ap);
     if (sev == LANG_SEV_ERROR)
         ck->errors++;
@@ -68,7 +66,8 @@ static bool
 is_declared_bin(const struct lang_program *prog, const char *name)
 {
     for (size_t i = 0; i < prog->require_count; i++)
-        if (prog->requires[i].kind == LANG_REQ_BIN && strcmp(prog->requires[i].value.text, name) == 0)
+        if (prog->requires[i].kind == LANG_REQ_BIN
+            && strcmp(prog->requires[i].value.text, name) == 0)
             return true;
     return false;
 }
@@ -112,8 +111,7 @@ check_var(struct checker *ck, const char *name, const struct src_loc *loc, uint3
             return;
     vec_push(&ck->warned, name);
     report(ck, LANG_SEV_WARNING, loc, span,
-               "unknown variable '%s' (not an argument, capture, binding or auto variable)",
-               name);
+           "unknown variable '%s' (not an argument, capture, binding or auto variable)", name);
 }
 
 static void
@@ -212,15 +210,13 @@ check_call(struct checker *ck, const struct lang_stmt *st, bool in_wasm)
             report(ck, LANG_SEV_ERROR, &st->loc, span, "'%s' belongs inside a 'wasm_run' block",
                    st->name);
         if (st->target)
-            report(ck, LANG_SEV_ERROR, &st->loc, span, "'%s' has no value to capture",
-                   st->name);
+            report(ck, LANG_SEV_ERROR, &st->loc, span, "'%s' has no value to capture", st->name);
     } else if (in_wasm) {
         report(ck, LANG_SEV_ERROR, &st->loc, span,
                "'%s' cannot appear in a 'wasm_run' block (only wasm_arg, wasm_env, "
                "wasm_mount_read, wasm_mount_write, wasm_clock, wasm_random, wasm_allow_host)",
                st->name);
-    } else if (ck->is_op && !ck->is_op(ck->user, st->name)
-               && !lang_find_command(ck->prog, st->name)
+    } else if (ck->is_op && !ck->is_op(ck->user, st->name) && !lang_find_command(ck->prog, st->name)
                && !is_declared_bin(ck->prog, st->name)) {
         report(ck, LANG_SEV_ERROR, &st->loc, span, "unknown op or command '%s'", st->name);
     }
@@ -249,8 +245,8 @@ check_stmt(struct checker *ck, const struct lang_stmt *st, bool in_wasm)
                "'%s' cannot appear in a 'wasm_run' block", st->name);
     check_words(ck, st->args, st->arg_count);
     if (st->kind == LANG_STMT_BLOCK
-        && (st->block == LANG_BLOCK_PARALLEL || st->block == LANG_BLOCK_RETRY)
-        && st->arg_count == 1 && !is_plain_count(&st->args[0]))
+        && (st->block == LANG_BLOCK_PARALLEL || st->block == LANG_BLOCK_RETRY) && st->arg_count == 1
+        && !is_plain_count(&st->args[0]))
         report(ck, LANG_SEV_ERROR, &st->args[0].loc, (uint32_t)st->args[0].len,
                "'%s' takes a whole number, not '%s'", st->name, st->args[0].text);
     check_body(ck, &st->body, st->kind == LANG_STMT_BLOCK && st->block == LANG_BLOCK_WASM_RUN);

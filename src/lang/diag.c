@@ -70,15 +70,13 @@ lang_diags_add(struct lang_diags *diags, enum lang_severity severity, const stru
 {
     va_list ap;
     va_start(ap, fmt);
-    diags_vadd(diags, severity, loc, span, line_text, line_text ? strlen(line_text) : 0, fmt,
-               ap);
+    diags_vadd(diags, severity, loc, span, line_text, line_text ? strlen(line_text) : 0, fmt, ap);
     va_end(ap);
 }
 
 void
-lang_diag_vsrc(struct lang_diags *diags, enum lang_severity severity,
-               const struct lang_source *src, const struct src_loc *loc, uint32_t span,
-               const char *fmt, va_list ap)
+lang_diag_vsrc(struct lang_diags *diags, enum lang_severity severity, const struct lang_source *src,
+               const struct src_loc *loc, uint32_t span, const char *fmt, va_list ap)
 {
     const char *line_text = NULL;
     size_t line_len = 0;
@@ -102,9 +100,8 @@ lang_diag_vsrc(struct lang_diags *diags, enum lang_severity severity,
 }
 
 void
-lang_diag_src(struct lang_diags *diags, enum lang_severity severity,
-              const struct lang_source *src, const struct src_loc *loc, uint32_t span,
-              const char *fmt, ...)
+lang_diag_src(struct lang_diags *diags, enum lang_severity severity, const struct lang_source *src,
+              const struct src_loc *loc, uint32_t span, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -117,9 +114,8 @@ lang_diags_print(const struct lang_diags *diags, FILE *out)
 {
     for (size_t i = 0; i < diags->count; i++) {
         const struct lang_diag *d = &diags->items[i];
-        fprintf(out, "%s:%u:%u: %s: %s\n", d->file, (unsigned)d->loc.line,
-                (unsigned)d->loc.col, d->severity == LANG_SEV_ERROR ? "error" : "warning",
-                d->message);
+        fprintf(out, "%s:%u:%u: %s: %s\n", d->file, (unsigned)d->loc.line, (unsigned)d->loc.col,
+                d->severity == LANG_SEV_ERROR ? "error" : "warning", d->message);
         if (!d->source_line || d->loc.col == 0)
             continue;
         fprintf(out, "    %s\n    ", d->source_line);

@@ -112,10 +112,10 @@ static void dump_body(FILE *out, const struct lang_body *body, int depth);
 static void
 dump_stmt(FILE *out, const struct lang_stmt *st, int depth)
 {
-    static const char *const kinds[] = { "call", "assign", "block", "if", "for_each", "match",
-                                         "try" };
-    static const char *const clause_kinds[] = { "if", "elif", "else", "case", "rescue",
-                                                "finally" };
+    static const char *const kinds[] = {
+        "call", "assign", "block", "if", "for_each", "match", "try"
+    };
+    static const char *const clause_kinds[] = { "if", "elif", "else", "case", "rescue", "finally" };
     indent(out, depth);
     if (st->target)
         fprintf(out, "%s = ", st->target);
@@ -188,8 +188,7 @@ lang_program_dump(const struct lang_program *prog, FILE *out)
         dump_stmt(out, &prog->hooks[i].stmt, 1);
     }
     for (size_t i = 0; i < prog->template_count; i++)
-        fprintf(out, "template %s/%zu\n", prog->templates[i].name,
-                prog->templates[i].param_count);
+        fprintf(out, "template %s/%zu\n", prog->templates[i].name, prog->templates[i].param_count);
     for (size_t i = 0; i < prog->command_count; i++) {
         const struct lang_command *c = &prog->commands[i];
         fprintf(out, "command %s", c->name);

@@ -37,7 +37,7 @@ struct entry {
 };
 
 struct loaded {
-    char *key;      /* real path (or cleaned path for custom readers) */
+    char *key; /* real path (or cleaned path for custom readers) */
     const char *path;
     struct lang_unit unit;
     VEC(struct entry) entries;           /* visible commands and templates */
@@ -60,12 +60,11 @@ struct loader {
     VEC(struct loaded *) stack; /* files being loaded, outermost first */
     VEC(struct ns_copy *) copies;
     struct lang_diags own_diags; /* used when the caller passes none */
-    size_t base_errors; /* diags->error_count when loading started */
+    size_t base_errors;          /* diags->error_count when loading started */
 };
 
-static void
-load_error(struct loader *ld, const struct lang_source *src, const struct src_loc *loc,
-           uint32_t span, const char *fmt, ...) PRINTF_LIKE(5, 6);
+static void load_error(struct loader *ld, const struct lang_source *src, const struct src_loc *loc,
+                       uint32_t span, const char *fmt, ...) PRINTF_LIKE(5, 6);
 
 static void
 load_error(struct loader *ld, const struct lang_source *src, const struct src_loc *loc,
@@ -89,8 +88,7 @@ free_loaded(struct loaded *l)
 
 /* Add one entry to a visible set; same declaration twice is fine (diamond). */
 static void
-add_entry(struct loader *ld, struct loaded *into, const struct entry *e,
-          const struct src_loc *at)
+add_entry(struct loader *ld, struct loaded *into, const struct entry *e, const struct src_loc *at)
 {
     for (size_t i = 0; i < into->entries.count; i++) {
         const struct entry *old = &into->entries.items[i];
@@ -421,8 +419,7 @@ finish(struct loader *ld, struct loaded *main_file)
             ntmpl++;
     }
     struct lang_command *cmds = lang_arena_alloc(ld->arena, (ncmd ? ncmd : 1) * sizeof(*cmds));
-    struct lang_template *tmpls =
-        lang_arena_alloc(ld->arena, (ntmpl ? ntmpl : 1) * sizeof(*tmpls));
+    struct lang_template *tmpls = lang_arena_alloc(ld->arena, (ntmpl ? ntmpl : 1) * sizeof(*tmpls));
     ncmd = ntmpl = 0;
     for (size_t i = 0; i < main_file->entries.count; i++) {
         const struct entry *e = &main_file->entries.items[i];
@@ -460,19 +457,19 @@ finish(struct loader *ld, struct loaded *main_file)
         for (size_t i = 0; i < u->hooks.count; i++)
             vec_push(&hooks, u->hooks.items[i]);
     }
-#define TAKE(field, countf, v)                                                                     \
-    do {                                                                                           \
-        prog->field = lang_arena_dup(ld->arena, (v).items, (v).count * sizeof(*(v).items));       \
-        prog->countf = (v).count;                                                                  \
-        vec_release(&(v));                                                                         \
-    } while (0)
+#define TAKE(field, countf, v)                                                        \
+ do {                                                                                 \
+  prog->field = lang_arena_dup(ld->arena, (v).items, (v).count * sizeof(*(v).items)); \
+  prog->countf = (v).count;                                                           \
+  vec_release(&(v));                                                                  \
+ } while (0)
     TAKE(catches, catch_count, catches);
     TAKE(requires, require_count, reqs);
     TAKE(bundle, bundle_count, bundle);
     TAKE(hooks, hook_count, hooks);
 #undef TAKE
     if (!prog->has_requires)
-        prog->requires = NULL;
+    prog->requires = NULL;
 
     /* Sources: the main file first. */
     struct lang_source *srcs =
@@ -532,8 +529,7 @@ conclude(struct loader *ld, struct loaded *main_file)
 }
 
 struct lang_program *
-lang_load_file_opts(const char *path, const struct lang_load_opts *opts,
-                    struct lang_diags *diags)
+lang_load_file_opts(const char *path, const struct lang_load_opts *opts, struct lang_diags *diags)
 {
     struct loader ld;
     loader_init(&ld, opts, diags);

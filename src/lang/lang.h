@@ -44,13 +44,13 @@
 #include "base/err.h"
 
 /* Limits: input that goes past them gets a diagnostic, never a crash. */
-#define LANG_MAX_DEPTH          64  /* nested blocks in one body */
-#define LANG_MAX_TEMPLATE_DEPTH 32  /* templates expanding templates */
-#define LANG_MAX_IMPORT_DEPTH   32  /* chain of imports */
-#define LANG_MAX_FILES          256 /* files one program may load */
-#define LANG_MAX_DIAGS          20  /* diagnostics kept per run; the rest are counted */
+#define LANG_MAX_DEPTH          64          /* nested blocks in one body */
+#define LANG_MAX_TEMPLATE_DEPTH 32          /* templates expanding templates */
+#define LANG_MAX_IMPORT_DEPTH   32          /* chain of imports */
+#define LANG_MAX_FILES          256         /* files one program may load */
+#define LANG_MAX_DIAGS          20          /* diagnostics kept per run; the rest are counted */
 #define LANG_MAX_FILE_SIZE      (16u << 20) /* bytes of one .perch file */
-#define LANG_MAX_EXPANDED_STMTS 200000 /* statements one body may expand to */
+#define LANG_MAX_EXPANDED_STMTS 200000      /* statements one body may expand to */
 
 /* ---- words -------------------------------------------------------------- */
 
@@ -75,8 +75,8 @@ struct lang_call_arg {
 
 struct lang_part {
     enum lang_part_kind kind;
-    const char *text; /* NUL-terminated; see the kinds above */
-    size_t len;       /* strlen(text) */
+    const char *text;                 /* NUL-terminated; see the kinds above */
+    size_t len;                       /* strlen(text) */
     const struct lang_call_arg *args; /* CALL only */
     size_t arg_count;
     const char *source; /* VAR/CALL: the text between "${" and "}" as written */
@@ -128,7 +128,7 @@ struct lang_cond {
     struct lang_word lhs;
     enum lang_cmp_op op;
     struct lang_word rhs;
-    const char *name; /* CALL */
+    const char *name;             /* CALL */
     const struct lang_word *args; /* CALL */
     size_t arg_count;
     const struct lang_cond *sub;  /* NOT, AND, OR */
@@ -189,8 +189,8 @@ enum lang_clause_kind {
     LANG_CLAUSE_IF,
     LANG_CLAUSE_ELIF,
     LANG_CLAUSE_ELSE,
-    LANG_CLAUSE_CASE,    /* args: the values this case matches (one or more) */
-    LANG_CLAUSE_RESCUE,  /* args: optional error kinds to catch; none = any */
+    LANG_CLAUSE_CASE,   /* args: the values this case matches (one or more) */
+    LANG_CLAUSE_RESCUE, /* args: optional error kinds to catch; none = any */
     LANG_CLAUSE_FINALLY,
 };
 
@@ -206,11 +206,11 @@ struct lang_clause {
 struct lang_stmt {
     enum lang_stmt_kind kind;
     enum lang_block_kind block; /* BLOCK only; LANG_BLOCK_NONE otherwise */
-    const char *name;   /* op / command / block word ("parallel", "if"); "=" for ASSIGN */
-    const char *target; /* `target = ...` (capture or ASSIGN); NULL when none */
+    const char *name;           /* op / command / block word ("parallel", "if"); "=" for ASSIGN */
+    const char *target;         /* `target = ...` (capture or ASSIGN); NULL when none */
     const struct lang_word *args;
     size_t arg_count;
-    struct lang_body body; /* BLOCK, FOR_EACH, TRY */
+    struct lang_body body;             /* BLOCK, FOR_EACH, TRY */
     const struct lang_clause *clauses; /* IF, MATCH, TRY */
     size_t clause_count;
     enum lang_chain chain;
@@ -246,9 +246,9 @@ struct lang_arg {
     enum lang_type type;                   /* default LANG_TYPE_STRING */
     const struct lang_word *default_value; /* NULL when none */
     const char *description;               /* NULL when none */
-    bool is_optional;  /* `optional`, or implied by a default */
-    int index;         /* `index N`: position among positionals; -1 when none */
-    bool is_rest;      /* `rest`: takes the remaining positionals, joined by newlines */
+    bool is_optional;                      /* `optional`, or implied by a default */
+    int index;                             /* `index N`: position among positionals; -1 when none */
+    bool is_rest; /* `rest`: takes the remaining positionals, joined by newlines */
     struct src_loc loc;
 };
 
@@ -259,17 +259,17 @@ struct lang_env_pair {
 };
 
 struct lang_command {
-    const char *name; /* "build", or "ns.build" for `import "x" as ns` */
+    const char *name;        /* "build", or "ns.build" for `import "x" as ns` */
     const char *description; /* NULL when none */
     const struct lang_arg *args;
     size_t arg_count;
-    bool is_private;  /* callable from commands; hidden from --help and MCP */
-    bool proxy_args;  /* unknown flags and extra positionals pass through */
+    bool is_private;               /* callable from commands; hidden from --help and MCP */
+    bool proxy_args;               /* unknown flags and extra positionals pass through */
     const char *const *require_os; /* the command fails elsewhere ("linux", "darwin") */
     size_t require_os_count;
     const char *const *require_arch;
     size_t require_arch_count;
-    const struct lang_word *dir; /* `dir "path"`: the cwd the body starts in; NULL */
+    const struct lang_word *dir;     /* `dir "path"`: the cwd the body starts in; NULL */
     const struct lang_env_pair *env; /* `env KEY value` overlays */
     size_t env_count;
 
@@ -308,7 +308,7 @@ struct lang_catch {
 };
 
 enum lang_req_kind {
-    LANG_REQ_BIN,  /* bin "git" [hash "sha256:..."] */
+    LANG_REQ_BIN, /* bin "git" [hash "sha256:..."] */
     LANG_REQ_ENV,
     LANG_REQ_HOST,
     LANG_REQ_READ,
@@ -326,8 +326,8 @@ struct lang_require {
 
 /* include "PATH" [as ALIAS] inside bundle ... end. */
 struct lang_bundle_item {
-    const char *path;  /* as written, relative to the declaring file */
-    const char *alias; /* NULL when none */
+    const char *path;     /* as written, relative to the declaring file */
+    const char *alias;    /* NULL when none */
     const char *base_dir; /* directory of the declaring file */
     struct src_loc loc;
 };
@@ -433,9 +433,9 @@ bool lang_diags_to_err(const struct lang_diags *diags, struct err *err);
 typedef char *lang_read_fn(void *user, const char *path, size_t *out_len, struct err *err);
 
 struct lang_load_opts {
-    lang_read_fn *read;  /* NULL: read from the filesystem */
+    lang_read_fn *read; /* NULL: read from the filesystem */
     void *read_user;
-    bool warn_indent;    /* --check: warn about inconsistent indentation */
+    bool warn_indent; /* --check: warn about inconsistent indentation */
 };
 
 /*
@@ -463,17 +463,16 @@ void lang_program_free(struct lang_program *prog);
 /* Borrowed pointers valid while 'prog' lives; NULL when not found. */
 const struct lang_command *lang_find_command(const struct lang_program *prog, const char *name);
 const struct lang_binding *lang_find_binding(const struct lang_program *prog, const char *name);
-const struct lang_template *lang_find_template(const struct lang_program *prog,
-                                               const char *name);
+const struct lang_template *lang_find_template(const struct lang_program *prog, const char *name);
 const struct lang_arg *lang_command_find_arg(const struct lang_command *cmd, const char *name);
 /* The bundle include with this alias, NULL when none. */
 const struct lang_bundle_item *lang_find_bundle_alias(const struct lang_program *prog,
                                                       const char *alias);
 
-const char *lang_type_name(enum lang_type type);  /* "string", "int", "float", "bool" */
+const char *lang_type_name(enum lang_type type); /* "string", "int", "float", "bool" */
 bool lang_type_from_name(const char *name, enum lang_type *out_type);
 const char *lang_block_name(enum lang_block_kind kind); /* "parallel" ... */
-const char *lang_cmp_op_name(enum lang_cmp_op op);       /* "==" ... */
+const char *lang_cmp_op_name(enum lang_cmp_op op);      /* "==" ... */
 
 /* Print the tree in a stable indented text form (tests, debugging). */
 void lang_program_dump(const struct lang_program *prog, FILE *out);

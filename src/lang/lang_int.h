@@ -64,25 +64,25 @@ struct lang_tok {
  * carry it across several). */
 struct lang_line {
     VEC(struct lang_tok) toks;
-    uint32_t line;        /* line of the first token */
-    uint32_t indent;      /* columns of leading whitespace (a tab counts 1) */
-    bool indent_mixed;    /* leading whitespace mixes tabs and spaces */
-    bool indent_tabs;     /* leading whitespace is tabs */
-    bool had_error;       /* the lexer reported an error on this line */
+    uint32_t line;     /* line of the first token */
+    uint32_t indent;   /* columns of leading whitespace (a tab counts 1) */
+    bool indent_mixed; /* leading whitespace mixes tabs and spaces */
+    bool indent_tabs;  /* leading whitespace is tabs */
+    bool had_error;    /* the lexer reported an error on this line */
 };
 
 struct lang_lexer {
     const struct lang_source *src;
     struct lang_arena *arena;
     struct lang_diags *diags;
-    const char *pos;        /* next byte */
+    const char *pos; /* next byte */
     const char *end;
     const char *line_start; /* start of the current physical line */
     uint32_t line;          /* 1-based number of the current physical line */
 };
 
-void lang_lexer_init(struct lang_lexer *lx, const struct lang_source *src,
-                     struct lang_arena *arena, struct lang_diags *diags);
+void lang_lexer_init(struct lang_lexer *lx, const struct lang_source *src, struct lang_arena *arena,
+                     struct lang_diags *diags);
 /* Read the next line that has at least one token into 'out' (cleared
  * first). Returns false at the end of the input. Errors (unterminated
  * strings, bad interpolations) are reported to the diagnostics and set
@@ -155,8 +155,7 @@ struct lang_body lang_expand_body(struct lang_arena *arena, const struct lang_tm
 /* Deep-copy 'body', renaming every CALL whose name is in 'names' to
  * "prefix.name" (for `import "x" as prefix`). */
 struct lang_body lang_body_rename(struct lang_arena *arena, const struct lang_body *body,
-                                  const char *prefix, const char *const *names,
-                                  size_t name_count);
+                                  const char *prefix, const char *const *names, size_t name_count);
 
 /* The source a location belongs to (by file name), or NULL. */
 const struct lang_source *lang_source_for(const struct lang_source *srcs, size_t count,

@@ -48,9 +48,8 @@ loc_at(const struct lang_lexer *lx, uint32_t line, const char *line_start, const
     return loc;
 }
 
-static void
-lex_error(struct lang_lexer *lx, const struct src_loc *loc, uint32_t span, const char *fmt, ...)
-    PRINTF_LIKE(4, 5);
+static void lex_error(struct lang_lexer *lx, const struct src_loc *loc, uint32_t span,
+                      const char *fmt, ...) PRINTF_LIKE(4, 5);
 
 static void
 lex_error(struct lang_lexer *lx, const struct src_loc *loc, uint32_t span, const char *fmt, ...)
@@ -241,8 +240,8 @@ fail:
  * Double-quoted content also gets escape processing.
  */
 static void
-cook_content(struct cook *ck, const char *p, const char *end, uint32_t line,
-             const char *line_start, enum lang_quote quote)
+cook_content(struct cook *ck, const char *p, const char *end, uint32_t line, const char *line_start,
+             enum lang_quote quote)
 {
     struct lang_lexer *lx = ck->lx;
     while (p < end) {
@@ -266,13 +265,26 @@ cook_content(struct cook *ck, const char *p, const char *end, uint32_t line,
             if (quote == LANG_QUOTE_DOUBLE) {
                 const char *rep = NULL;
                 switch (n) {
-                case 'n': rep = "\n"; break;
-                case 't': rep = "\t"; break;
-                case 'r': rep = "\r"; break;
-                case '\\': rep = "\\"; break;
-                case '"': rep = "\""; break;
-                case '$': rep = "$"; break;
-                default: break;
+                case 'n':
+                    rep = "\n";
+                    break;
+                case 't':
+                    rep = "\t";
+                    break;
+                case 'r':
+                    rep = "\r";
+                    break;
+                case '\\':
+                    rep = "\\";
+                    break;
+                case '"':
+                    rep = "\"";
+                    break;
+                case '$':
+                    rep = "$";
+                    break;
+                default:
+                    break;
                 }
                 if (rep) {
                     add_literal(ck, rep, 1, &loc);
@@ -300,8 +312,7 @@ cook_content(struct cook *ck, const char *p, const char *end, uint32_t line,
                 q++;
             }
             if (q >= end || *q != '}') {
-                lex_error(lx, &loc, 2,
-                          "unterminated '${' (write '\\${' for a literal '${')");
+                lex_error(lx, &loc, 2, "unterminated '${' (write '\\${' for a literal '${')");
                 ck->failed = true;
                 add_literal(ck, p, (size_t)(end - p), &loc);
                 return;
@@ -337,8 +348,8 @@ cook_finish(struct cook *ck, struct lang_word *word)
     flush_literal(ck);
     word->text = lang_arena_strndup(ck->lx->arena, ck->text.buf, ck->text.len);
     word->len = ck->text.len;
-    word->parts = lang_arena_dup(ck->lx->arena, ck->parts.items,
-                                 ck->parts.count * sizeof(*ck->parts.items));
+    word->parts =
+        lang_arena_dup(ck->lx->arena, ck->parts.items, ck->parts.count * sizeof(*ck->parts.items));
     word->part_count = ck->parts.count;
     word->has_interp = ck->has_interp;
     sbuf_release(&ck->text);
@@ -397,8 +408,8 @@ op_of(const char *s, size_t len)
         const char *text;
         enum lang_tok_op op;
     } ops[] = {
-        { "=", TOK_OP_ASSIGN }, { "==", TOK_OP_EQ }, { "!=", TOK_OP_NE },
-        { "<", TOK_OP_LT },     { "<=", TOK_OP_LE }, { ">", TOK_OP_GT },
+        { "=", TOK_OP_ASSIGN }, { "==", TOK_OP_EQ },  { "!=", TOK_OP_NE },
+        { "<", TOK_OP_LT },     { "<=", TOK_OP_LE },  { ">", TOK_OP_GT },
         { ">=", TOK_OP_GE },    { "&&", TOK_OP_AND }, { "||", TOK_OP_OR },
     };
     for (size_t i = 0; i < sizeof(ops) / sizeof(ops[0]); i++)
@@ -441,8 +452,7 @@ lex_token(struct lang_lexer *lx, struct lang_line *out)
             p++;
         }
         if (p >= lx->end || *p != c) {
-            lex_error(lx, &loc, 1, "unterminated %s-quoted string",
-                      c == '"' ? "double" : "single");
+            lex_error(lx, &loc, 1, "unterminated %s-quoted string", c == '"' ? "double" : "single");
             lx->pos = p;
             return false;
         }

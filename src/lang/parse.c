@@ -53,11 +53,11 @@ static const struct {
     enum lang_block_kind kind;
     int min_args, max_args; /* max -1: any */
 } block_words[] = {
-    { "parallel", LANG_BLOCK_PARALLEL, 0, 1 },  { "timeout", LANG_BLOCK_TIMEOUT, 1, 1 },
-    { "retry", LANG_BLOCK_RETRY, 0, 1 },        { "cache", LANG_BLOCK_CACHE, 1, 2 },
-    { "sandbox", LANG_BLOCK_SANDBOX, 1, 1 },    { "with_env", LANG_BLOCK_WITH_ENV, 1, -1 },
-    { "with_cwd", LANG_BLOCK_WITH_CWD, 1, 1 },  { "wasm_run", LANG_BLOCK_WASM_RUN, 1, 1 },
-    { "pipe", LANG_BLOCK_PIPE, 0, 0 },          { "os", LANG_BLOCK_OS, 1, -1 },
+    { "parallel", LANG_BLOCK_PARALLEL, 0, 1 }, { "timeout", LANG_BLOCK_TIMEOUT, 1, 1 },
+    { "retry", LANG_BLOCK_RETRY, 0, 1 },       { "cache", LANG_BLOCK_CACHE, 1, 2 },
+    { "sandbox", LANG_BLOCK_SANDBOX, 1, 1 },   { "with_env", LANG_BLOCK_WITH_ENV, 1, -1 },
+    { "with_cwd", LANG_BLOCK_WITH_CWD, 1, 1 }, { "wasm_run", LANG_BLOCK_WASM_RUN, 1, 1 },
+    { "pipe", LANG_BLOCK_PIPE, 0, 0 },         { "os", LANG_BLOCK_OS, 1, -1 },
     { "arch", LANG_BLOCK_ARCH, 1, -1 },
 };
 #define BLOCK_WORD_COUNT (sizeof(block_words) / sizeof(block_words[0]))
@@ -127,7 +127,7 @@ tok_is(const struct parser *p, size_t i, const char *w)
         return false;
     const struct lang_tok *t = tok(p, i);
     return t->op == TOK_OP_NONE && t->word.quote == LANG_QUOTE_BARE && !t->word.has_interp
-        && strcmp(t->word.text, w) == 0;
+           && strcmp(t->word.text, w) == 0;
 }
 
 /* The first word of the current line when it is a bare word, else "". */
@@ -140,9 +140,8 @@ head(const struct parser *p)
     return t->word.text;
 }
 
-static void
-error_at(struct parser *p, const struct src_loc *loc, uint32_t span, const char *fmt, ...)
-    PRINTF_LIKE(4, 5);
+static void error_at(struct parser *p, const struct src_loc *loc, uint32_t span, const char *fmt,
+                     ...) PRINTF_LIKE(4, 5);
 
 static void
 error_at(struct parser *p, const struct src_loc *loc, uint32_t span, const char *fmt, ...)
@@ -154,7 +153,8 @@ error_at(struct parser *p, const struct src_loc *loc, uint32_t span, const char 
     p->errors++;
 }
 
-#define ERROR_TOK(p, i, ...) error_at((p), &tok((p), (i))->word.loc, tok((p), (i))->span, __VA_ARGS__)
+#define ERROR_TOK(p, i, ...) \
+ error_at((p), &tok((p), (i))->word.loc, tok((p), (i))->span, __VA_ARGS__)
 
 static void
 check_indent(struct parser *p, int depth)
@@ -174,8 +174,7 @@ check_indent(struct parser *p, int depth)
     uint32_t expected = (uint32_t)depth * unit;
     if (p->line.indent != expected) {
         p->indent_warnings++;
-        lang_diag_src(p->diags, LANG_SEV_WARNING, p->src, &loc,
-                      p->line.indent ? p->line.indent : 1,
+        lang_diag_src(p->diags, LANG_SEV_WARNING, p->src, &loc, p->line.indent ? p->line.indent : 1,
                       "inconsistent indentation: expected %u column%s, found %u", expected,
                       expected == 1 ? "" : "s", p->line.indent);
     }
@@ -216,8 +215,8 @@ static bool
 opens_body_block(const char *w)
 {
     return w
-        && (strcmp(w, "if") == 0 || strcmp(w, "for_each") == 0 || strcmp(w, "match") == 0
-            || strcmp(w, "try") == 0 || lang_block_from_name(w) != LANG_BLOCK_NONE);
+           && (strcmp(w, "if") == 0 || strcmp(w, "for_each") == 0 || strcmp(w, "match") == 0
+               || strcmp(w, "try") == 0 || lang_block_from_name(w) != LANG_BLOCK_NONE);
 }
 
 /*
@@ -233,10 +232,11 @@ skip_block(struct parser *p)
         const char *w = stmt_head(p);
         if (w && strcmp(w, "end") == 0)
             open--;
-        else if (opens_body_block(w) || (w && (strcmp(w, "command") == 0
-                                               || strcmp(w, "template") == 0
-                                               || strcmp(w, "arg") == 0 || strcmp(w, "do") == 0
-                                               || strcmp(w, "catch") == 0)))
+        else if (opens_body_block(w)
+                 || (w
+                     && (strcmp(w, "command") == 0 || strcmp(w, "template") == 0
+                         || strcmp(w, "arg") == 0 || strcmp(w, "do") == 0
+                         || strcmp(w, "catch") == 0)))
             open++;
         consume(p);
     }
@@ -331,13 +331,21 @@ cmp_of(enum lang_tok_op op, bool *out_ok)
 {
     *out_ok = true;
     switch (op) {
-    case TOK_OP_EQ: return LANG_CMP_EQ;
-    case TOK_OP_NE: return LANG_CMP_NE;
-    case TOK_OP_LT: return LANG_CMP_LT;
-    case TOK_OP_LE: return LANG_CMP_LE;
-    case TOK_OP_GT: return LANG_CMP_GT;
-    case TOK_OP_GE: return LANG_CMP_GE;
-    default: *out_ok = false; return LANG_CMP_EQ;
+    case TOK_OP_EQ:
+        return LANG_CMP_EQ;
+    case TOK_OP_NE:
+        return LANG_CMP_NE;
+    case TOK_OP_LT:
+        return LANG_CMP_LT;
+    case TOK_OP_LE:
+        return LANG_CMP_LE;
+    case TOK_OP_GT:
+        return LANG_CMP_GT;
+    case TOK_OP_GE:
+        return LANG_CMP_GE;
+    default:
+        *out_ok = false;
+        return LANG_CMP_EQ;
     }
 }
 
@@ -526,10 +534,10 @@ parse_body(struct parser *p, unsigned stops, int depth)
             break;
         if (s) {
             ERROR_TOK(p, 0, "'%s' without a matching %s", head(p),
-                      s == STOP_CASE ? "'match'"
+                      s == STOP_CASE                          ? "'match'"
                       : s == STOP_RESCUE || s == STOP_FINALLY ? "'try'"
-                      : s == STOP_END ? "block"
-                                      : "'if'");
+                      : s == STOP_END                         ? "block"
+                                                              : "'if'");
             consume(p);
             continue;
         }
@@ -726,8 +734,8 @@ warn_unknown_kinds(struct parser *p, const struct lang_word *words, size_t count
     for (size_t i = 0; i < count; i++) {
         const char *k = words[i].text;
         if (!words[i].has_interp && err_kind_from_name(k) == ERR_NONE && strcmp(k, "none") != 0)
-            lang_diag_src(p->diags, LANG_SEV_WARNING, p->src, &words[i].loc,
-                          (uint32_t)words[i].len, "unknown error kind '%s'", k);
+            lang_diag_src(p->diags, LANG_SEV_WARNING, p->src, &words[i].loc, (uint32_t)words[i].len,
+                          "unknown error kind '%s'", k);
     }
 }
 
@@ -809,7 +817,8 @@ parse_stmt(struct parser *p, struct lang_stmt *out, int depth)
             return false;
         }
         const struct lang_tok *v = tok(p, 2);
-        bool literal = v->op == TOK_OP_NONE
+        bool literal =
+            v->op == TOK_OP_NONE
             && (v->word.quote != LANG_QUOTE_BARE || v->word.has_interp
                 || strcmp(v->word.text, "true") == 0 || strcmp(v->word.text, "false") == 0
                 || ((v->word.text[0] >= '0' && v->word.text[0] <= '9')
@@ -829,8 +838,8 @@ parse_stmt(struct parser *p, struct lang_stmt *out, int depth)
         }
     }
     const struct lang_tok *ht = tok(p, h);
-    const char *w = (ht->op == TOK_OP_NONE && ht->word.quote == LANG_QUOTE_BARE) ? ht->word.text
-                                                                                : "";
+    const char *w =
+        (ht->op == TOK_OP_NONE && ht->word.quote == LANG_QUOTE_BARE) ? ht->word.text : "";
     bool is_opener = opens_body_block(w);
     if (is_opener) {
         out->loc = ht->word.loc;
@@ -840,8 +849,9 @@ parse_stmt(struct parser *p, struct lang_stmt *out, int depth)
             return false;
         }
         p->nesting++;
-        if (h && (strcmp(w, "if") == 0 || strcmp(w, "for_each") == 0 || strcmp(w, "match") == 0
-                  || strcmp(w, "try") == 0)) {
+        if (h
+            && (strcmp(w, "if") == 0 || strcmp(w, "for_each") == 0 || strcmp(w, "match") == 0
+                || strcmp(w, "try") == 0)) {
             ERROR_TOK(p, h, "cannot capture the value of '%s'", w);
             ok = false;
         }
@@ -1287,8 +1297,9 @@ parse_binding(struct parser *p)
         ERROR_TOK(p, 1, "missing value after '='");
         ok = false;
     } else if (ntok(p) > 3) {
-        ERROR_TOK(p, 3, "a top-level binding takes one value (quote it, or capture op results "
-                        "inside a command)");
+        ERROR_TOK(p, 3,
+                  "a top-level binding takes one value (quote it, or capture op results "
+                  "inside a command)");
         ok = false;
     } else if (tok(p, 2)->op != TOK_OP_NONE) {
         ERROR_TOK(p, 2, "unexpected '%s'", tok(p, 2)->word.text);
@@ -1331,8 +1342,8 @@ parse_requires(struct parser *p)
         const char *name;
         enum lang_req_kind kind;
     } kinds[] = {
-        { "bin", LANG_REQ_BIN },     { "env", LANG_REQ_ENV },     { "host", LANG_REQ_HOST },
-        { "read", LANG_REQ_READ },   { "write", LANG_REQ_WRITE }, { "os", LANG_REQ_OS },
+        { "bin", LANG_REQ_BIN },   { "env", LANG_REQ_ENV },     { "host", LANG_REQ_HOST },
+        { "read", LANG_REQ_READ }, { "write", LANG_REQ_WRITE }, { "os", LANG_REQ_OS },
         { "arch", LANG_REQ_ARCH },
     };
     while (peek(p) && !tok_is(p, 0, "end") && !is_top_keyword(p)) {

@@ -59,17 +59,16 @@ lang_source_for(const struct lang_source *srcs, size_t count, const char *file)
     return NULL;
 }
 
-static void
-copier_error(struct copier *c, const struct src_loc *loc, uint32_t span, const char *fmt, ...)
-    PRINTF_LIKE(4, 5);
+static void copier_error(struct copier *c, const struct src_loc *loc, uint32_t span,
+                         const char *fmt, ...) PRINTF_LIKE(4, 5);
 
 static void
 copier_error(struct copier *c, const struct src_loc *loc, uint32_t span, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    lang_diag_vsrc(c->diags, LANG_SEV_ERROR, lang_source_for(c->srcs, c->src_count, loc->file),
-                   loc, span, fmt, ap);
+    lang_diag_vsrc(c->diags, LANG_SEV_ERROR, lang_source_for(c->srcs, c->src_count, loc->file), loc,
+                   span, fmt, ap);
     va_end(ap);
 }
 
@@ -152,8 +151,7 @@ subst_word(struct copier *c, const struct lang_word *w, const struct subst *sub)
             struct sbuf sb = SBUF_INIT;
             sbuf_addf(&sb, "%s(", part->text);
             for (size_t j = 0; j < part->arg_count; j++)
-                sbuf_addf(&sb, args[j].is_literal ? "%s'%s'" : "%s%s", j ? ", " : "",
-                          args[j].text);
+                sbuf_addf(&sb, args[j].is_literal ? "%s'%s'" : "%s%s", j ? ", " : "", args[j].text);
             sbuf_addc(&sb, ')');
             np.source = lang_arena_strndup(c->arena, sb.buf, sb.len);
             sbuf_release(&sb);
@@ -173,8 +171,7 @@ subst_word(struct copier *c, const struct lang_word *w, const struct subst *sub)
 }
 
 static const struct lang_word *
-subst_words(struct copier *c, const struct lang_word *words, size_t count,
-            const struct subst *sub)
+subst_words(struct copier *c, const struct lang_word *words, size_t count, const struct subst *sub)
 {
     if (!sub || count == 0)
         return words;

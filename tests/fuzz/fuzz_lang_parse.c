@@ -28,7 +28,8 @@ static char *
 serve(void *user, const char *path, size_t *out_len, struct err *err)
 {
     const struct input *in = user;
-    const char *lib = "T = 1\ntemplate t x\n    print \"${x}\"\nend\ncommand l\n    t \"${T}\"\nend\n";
+    const char *lib =
+        "T = 1\ntemplate t x\n    print \"${x}\"\nend\ncommand l\n    t \"${T}\"\nend\n";
     const char *text = (const char *)in->data;
     size_t len = in->size;
     const char *base = strrchr(path, '/');
@@ -57,7 +58,7 @@ is_op(void *user, const char *name)
 {
     (void)user;
     return strcmp(name, "print") == 0 || strcmp(name, "exists") == 0
-        || strcmp(name, "sha256_file") == 0;
+           || strcmp(name, "sha256_file") == 0;
 }
 
 int

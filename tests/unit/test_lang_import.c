@@ -1,6 +1,7 @@
 /* test_lang_import.c: imports resolve relative to the importing file, merge
  * or namespace, detect cycles (naming the chain) and duplicate names, and
  * can be served from memory for bundles. */
+#include <cmocka.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -10,7 +11,6 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <cmocka.h>
 
 #include "lang/lang.h"
 
@@ -295,8 +295,8 @@ main(void)
         cmocka_unit_test_setup_teardown(test_lang_import_duplicates_and_missing_files, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_lang_import_diamond_loads_once, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_lang_import_errors_point_into_the_imported_file,
-                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(test_lang_import_errors_point_into_the_imported_file, setup,
+                                        teardown),
         cmocka_unit_test(test_lang_import_from_memory_reader),
         cmocka_unit_test_setup_teardown(test_lang_import_main_file_missing, setup, teardown),
     };

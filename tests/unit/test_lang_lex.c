@@ -1,5 +1,6 @@
 /* test_lang_lex.c: the .perch string rules, escapes, interpolation parts,
  * comments and lexical errors, seen through the loaded program. */
+#include <cmocka.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -7,7 +8,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <cmocka.h>
 
 #include "lang/lang.h"
 
@@ -86,9 +86,8 @@ test_lang_lex_interpolation_parts(void **state)
 {
     (void)state;
     struct lang_diags d;
-    struct lang_program *p =
-        load_body("print \"x=${x} kind=${err.kind} h=${sha256_file('go.sum')} b=${path_base(f)}\"",
-                  &d);
+    struct lang_program *p = load_body(
+        "print \"x=${x} kind=${err.kind} h=${sha256_file('go.sum')} b=${path_base(f)}\"", &d);
     assert_non_null(p);
     const struct lang_word *w = arg0(p, 0);
     assert_true(w->has_interp);

@@ -1,6 +1,7 @@
 /* test_lang_parse.c: every construct of the .perch language parses into the
  * tree the interpreter expects; the user guide's files load cleanly; bad
  * input gets several located diagnostics, never a crash. */
+#include <cmocka.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -8,7 +9,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <cmocka.h>
 
 #include "lang/lang.h"
 
@@ -25,7 +25,8 @@ static const char every_construct[] =
     "mode = release\n"
     "\n"
     "requires\n"
-    "    bin \"git\" hash \"sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\"\n"
+    "    bin \"git\" hash "
+    "\"sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\"\n"
     "    bin docker\n"
     "    env \"HOME\" \"PATH\"\n"
     "    host \"example.com\"\n"
@@ -254,7 +255,8 @@ static const char every_construct_dump[] =
     "    call exec [\"ls\"]\n"
     "    call exec [\"wc\" \"-l\"]\n"
     "  call mkdir [bare:./out] && print [\"ok\"] || print [\"bad\"]\n"
-    "command test_it test allow_shell allow_network allow_subprocess allow_write keep_cwd timeout=60\n"
+    "command test_it test allow_shell allow_network allow_subprocess allow_write keep_cwd "
+    "timeout=60\n"
     "  call assert_eq [\"1\" \"1\"]\n"
     "command implicit\n"
     "  call print [\"no do block\"]\n"
@@ -413,7 +415,7 @@ test_lang_parse_user_guide_files(void **state)
 {
     (void)state;
     static const char *const files[] = {
-        "guide_docs_ci.perch", "guide_schema_ci.perch", "guide_agent_ops.perch",
+        "guide_docs_ci.perch",  "guide_schema_ci.perch", "guide_agent_ops.perch",
         "guide_pipeline.perch", "guide_lint.perch",
     };
     char dir[1024];
@@ -472,29 +474,29 @@ static void
 test_lang_parse_errors_recover_and_report_several(void **state)
 {
     (void)state;
-    const char *text = "name \"bad\"\n"                  /* 1 */
-                       "command one\n"                   /* 2 */
-                       "    do\n"                        /* 3 */
-                       "        if\n"                    /* 4: missing condition */
-                       "            print \"x\"\n"       /* 5 */
-                       "        end\n"                   /* 6 */
-                       "        for_each \"${x}\"\n"     /* 7: needs 2 arguments */
-                       "        end\n"                   /* 8 */
-                       "        else\n"                  /* 9: else without if */
-                       "        \"quoted\" start\n"      /* 10 */
-                       "    end\n"                       /* 11 */
-                       "end\n"                           /* 12 */
-                       "bogus line\n"                    /* 13 */
-                       "command two\n"                   /* 14 */
-                       "    arg a\n"                     /* 15 */
-                       "        type strnig\n"           /* 16 */
-                       "    end\n"                       /* 17 */
-                       "    do\n"                        /* 18 */
-                       "        print \"fine\"\n"        /* 19 */
-                       "    end\n"                       /* 20 */
-                       "end\n"                           /* 21 */
-                       "command three\n"                 /* 22 */
-                       "    do\n"                        /* 23 */
+    const char *text = "name \"bad\"\n"                    /* 1 */
+                       "command one\n"                     /* 2 */
+                       "    do\n"                          /* 3 */
+                       "        if\n"                      /* 4: missing condition */
+                       "            print \"x\"\n"         /* 5 */
+                       "        end\n"                     /* 6 */
+                       "        for_each \"${x}\"\n"       /* 7: needs 2 arguments */
+                       "        end\n"                     /* 8 */
+                       "        else\n"                    /* 9: else without if */
+                       "        \"quoted\" start\n"        /* 10 */
+                       "    end\n"                         /* 11 */
+                       "end\n"                             /* 12 */
+                       "bogus line\n"                      /* 13 */
+                       "command two\n"                     /* 14 */
+                       "    arg a\n"                       /* 15 */
+                       "        type strnig\n"             /* 16 */
+                       "    end\n"                         /* 17 */
+                       "    do\n"                          /* 18 */
+                       "        print \"fine\"\n"          /* 19 */
+                       "    end\n"                         /* 20 */
+                       "end\n"                             /* 21 */
+                       "command three\n"                   /* 22 */
+                       "    do\n"                          /* 23 */
                        "        print \"never closed\"\n"; /* 24 */
     struct lang_diags d;
     struct lang_program *p = load(text, &d);
@@ -634,21 +636,21 @@ test_lang_parse_rejects_misplaced_constructs(void **state)
     (void)state;
     const char *text = "command c\n"
                        "    do\n"
-                       "        x = if y\n"              /* 3: cannot capture if */
+                       "        x = if y\n" /* 3: cannot capture if */
                        "        end\n"
                        "        try\n"
                        "        finally\n"
-                       "        rescue\n"                /* 7: rescue after finally */
+                       "        rescue\n" /* 7: rescue after finally */
                        "        end\n"
                        "        if a\n"
                        "        else\n"
-                       "        elif b\n"                /* 11: elif after else */
+                       "        elif b\n" /* 11: elif after else */
                        "        end\n"
-                       "        print 1 &&\n"            /* 13: missing statement */
-                       "        n = 1 2\n"               /* 14: one value */
+                       "        print 1 &&\n" /* 13: missing statement */
+                       "        n = 1 2\n"    /* 14: one value */
                        "    end\n"
                        "end\n"
-                       "command c\n"                     /* 17: duplicate name */
+                       "command c\n" /* 17: duplicate name */
                        "    print 1\n"
                        "end\n";
     struct lang_diags d;
@@ -670,7 +672,7 @@ test_lang_parse_missing_end_stops_at_next_command(void **state)
                        "    do\n"
                        "        print 1\n"
                        "    end\n"
-                       "command b\n"          /* 5: a lacks its end */
+                       "command b\n" /* 5: a lacks its end */
                        "    description \"b\"\n"
                        "    do\n"
                        "        if x\n"
@@ -697,28 +699,28 @@ test_lang_parse_config_values_are_validated(void **state)
 {
     (void)state;
     const char *text = "requires\n"
-                       "    bin \"x\" hash \"sha256:zz\"\n"          /* 2 */
-                       "    gpu \"any\"\n"                           /* 3 */
+                       "    bin \"x\" hash \"sha256:zz\"\n" /* 2 */
+                       "    gpu \"any\"\n"                  /* 3 */
                        "end\n"
                        "command t\n"
                        "    test_timeout 1h30m\n"
                        "    arg a\n"
                        "    end\n"
                        "    arg b\n"
-                       "        index -1\n"                          /* 10 */
+                       "        index -1\n" /* 10 */
                        "    end\n"
-                       "    arg a\n"                                 /* 12: duplicate */
+                       "    arg a\n" /* 12: duplicate */
                        "    end\n"
                        "    print 1\n"
                        "end\n"
                        "command u\n"
-                       "    test_timeout soon\n"                     /* 17 */
+                       "    test_timeout soon\n" /* 17 */
                        "    print 1\n"
                        "end\n"
                        "bundle\n"
-                       "    include \"x\" as\n"                      /* 21 */
+                       "    include \"x\" as\n" /* 21 */
                        "end\n"
-                       "import \"${x}.perch\"\n";                    /* 23 */
+                       "import \"${x}.perch\"\n"; /* 23 */
     struct lang_diags d;
     struct lang_program *p = load(text, &d);
     assert_null(p);
@@ -758,13 +760,13 @@ test_lang_parse_check_reports_unknown_names(void **state)
                        "    do\n"
                        "        helper\n"
                        "        git \"status\"\n"
-                       "        mkdri \"x\"\n"                       /* 13: unknown op */
-                       "        wasm_arg \"y\"\n"                    /* 14: outside wasm_run */
+                       "        mkdri \"x\"\n"    /* 13: unknown op */
+                       "        wasm_arg \"y\"\n" /* 14: outside wasm_run */
                        "        print \"${a} ${nope} ${nope} ${HOME} ${bad_fn(a)}\"\n" /* 15 */
                        "        wasm_run \"m.wasm\"\n"
-                       "            print \"inside\"\n"             /* 17: not a decl */
+                       "            print \"inside\"\n" /* 17: not a decl */
                        "        end\n"
-                       "        parallel many\n"                    /* 19: not a number */
+                       "        parallel many\n" /* 19: not a number */
                        "        end\n"
                        "    end\n"
                        "end\n";
@@ -774,10 +776,12 @@ test_lang_parse_check_reports_unknown_names(void **state)
     assert_false(lang_check(p, known_op, NULL, &d));
     char *out = printed(&d);
     assert_non_null(strstr(out, "t.perch:13:9: error: unknown op or command 'mkdri'"));
-    assert_non_null(strstr(out, "t.perch:14:9: error: 'wasm_arg' belongs inside a 'wasm_run' block"));
+    assert_non_null(
+        strstr(out, "t.perch:14:9: error: 'wasm_arg' belongs inside a 'wasm_run' block"));
     assert_non_null(strstr(out, "t.perch:15:21: warning: unknown variable 'nope'"));
     assert_non_null(strstr(out, "t.perch:15:45: error: unknown function 'bad_fn'"));
-    assert_non_null(strstr(out, "t.perch:17:13: error: 'print' cannot appear in a 'wasm_run' block"));
+    assert_non_null(
+        strstr(out, "t.perch:17:13: error: 'print' cannot appear in a 'wasm_run' block"));
     assert_non_null(strstr(out, "t.perch:19:18: error: 'parallel' takes a whole number"));
     assert_null(strstr(out, "'helper'"));
     assert_null(strstr(out, "'git'"));

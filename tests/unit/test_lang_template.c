@@ -1,5 +1,6 @@
 /* test_lang_template.c: templates expand at load time, substitute their
  * parameters part by part, and reject recursion and bad calls. */
+#include <cmocka.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -7,7 +8,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <cmocka.h>
 
 #include "lang/lang.h"
 
@@ -37,27 +37,26 @@ dump_command(const struct lang_program *prog, const char *name)
     return out;
 }
 
-static const char validate_tmpl[] =
-    "template validate file mount\n"
-    "    arg extra\n"
-    "        default \"--strict\"\n"
-    "    end\n"
-    "    do\n"
-    "        wasm_run \"${script_dir}/v.wasm\"\n"
-    "            wasm_arg \"/ro/x/${file}\"\n"
-    "            wasm_arg \"${extra}\"\n"
-    "            wasm_mount_read \"${mount}\"\n"
-    "        end\n"
-    "        if file == \"skip\"\n"
-    "            print \"skipping\"\n"
-    "        end\n"
-    "        print \"${path_base(file)}\"\n"
-    "        log_line \"${file}\"\n"
-    "    end\n"
-    "end\n"
-    "template log_line msg\n"
-    "    print \"log: ${msg}\"\n"
-    "end\n";
+static const char validate_tmpl[] = "template validate file mount\n"
+                                    "    arg extra\n"
+                                    "        default \"--strict\"\n"
+                                    "    end\n"
+                                    "    do\n"
+                                    "        wasm_run \"${script_dir}/v.wasm\"\n"
+                                    "            wasm_arg \"/ro/x/${file}\"\n"
+                                    "            wasm_arg \"${extra}\"\n"
+                                    "            wasm_mount_read \"${mount}\"\n"
+                                    "        end\n"
+                                    "        if file == \"skip\"\n"
+                                    "            print \"skipping\"\n"
+                                    "        end\n"
+                                    "        print \"${path_base(file)}\"\n"
+                                    "        log_line \"${file}\"\n"
+                                    "    end\n"
+                                    "end\n"
+                                    "template log_line msg\n"
+                                    "    print \"log: ${msg}\"\n"
+                                    "end\n";
 
 static void
 test_lang_template_expands_with_substitution(void **state)
@@ -82,28 +81,27 @@ test_lang_template_expands_with_substitution(void **state)
         lang_diags_print(&d, stderr);
     assert_non_null(p);
     char *got = dump_command(p, "all");
-    const char *want =
-        "command all\n"
-        "  files = call glob [\"*.md\"]\n"
-        "  for_each for_each [\"${files}\" bare:f]\n"
-        "    block wasm_run [\"${script_dir}/v.wasm\"] <validate>\n"
-        "      call wasm_arg [\"/ro/x/${f}\"]\n"
-        "      call wasm_arg [\"--strict\"]\n"
-        "      call wasm_mount_read [\"${script_dir}/posts\"]\n"
-        "    if if [] <validate>\n"
-        "    if (\"${f}\" == \"skip\")\n"
-        "      call print [\"skipping\"]\n"
-        "    call print [\"${path_base(f)}\"] <validate>\n"
-        "    call print [\"log: ${f}\"] <log_line>\n"
-        "  block wasm_run [\"${script_dir}/v.wasm\"] <validate>\n"
-        "    call wasm_arg [\"/ro/x/literal.md\"]\n"
-        "    call wasm_arg [\"--loose\"]\n"
-        "    call wasm_mount_read [\"./m\"]\n"
-        "  if if [] <validate>\n"
-        "  if (\"literal.md\" == \"skip\")\n"
-        "    call print [\"skipping\"]\n"
-        "  call print [\"${path_base('literal.md')}\"] <validate>\n"
-        "  call print [\"log: literal.md\"] <log_line>\n";
+    const char *want = "command all\n"
+                       "  files = call glob [\"*.md\"]\n"
+                       "  for_each for_each [\"${files}\" bare:f]\n"
+                       "    block wasm_run [\"${script_dir}/v.wasm\"] <validate>\n"
+                       "      call wasm_arg [\"/ro/x/${f}\"]\n"
+                       "      call wasm_arg [\"--strict\"]\n"
+                       "      call wasm_mount_read [\"${script_dir}/posts\"]\n"
+                       "    if if [] <validate>\n"
+                       "    if (\"${f}\" == \"skip\")\n"
+                       "      call print [\"skipping\"]\n"
+                       "    call print [\"${path_base(f)}\"] <validate>\n"
+                       "    call print [\"log: ${f}\"] <log_line>\n"
+                       "  block wasm_run [\"${script_dir}/v.wasm\"] <validate>\n"
+                       "    call wasm_arg [\"/ro/x/literal.md\"]\n"
+                       "    call wasm_arg [\"--loose\"]\n"
+                       "    call wasm_mount_read [\"./m\"]\n"
+                       "  if if [] <validate>\n"
+                       "  if (\"literal.md\" == \"skip\")\n"
+                       "    call print [\"skipping\"]\n"
+                       "  call print [\"${path_base('literal.md')}\"] <validate>\n"
+                       "  call print [\"log: literal.md\"] <log_line>\n";
     if (strcmp(got, want) != 0)
         fprintf(stderr, "got:\n%s", got);
     assert_string_equal(got, want);
