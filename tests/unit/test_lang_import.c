@@ -1,7 +1,8 @@
 /* test_lang_import.c: imports resolve relative to the importing file, merge
  * or namespace, detect cycles (naming the chain) and duplicate names, and
  * can be served from memory for bundles. */
-#include <cmocka.h>
+/* cmocka.h needs the headers before it. */
+/* clang-format off */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -11,6 +12,8 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <cmocka.h>
+/* clang-format on */
 
 #include "lang/lang.h"
 

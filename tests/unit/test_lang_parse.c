@@ -1,7 +1,8 @@
 /* test_lang_parse.c: every construct of the .perch language parses into the
  * tree the interpreter expects; the user guide's files load cleanly; bad
  * input gets several located diagnostics, never a crash. */
-#include <cmocka.h>
+/* cmocka.h needs the headers before it. */
+/* clang-format off */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -9,6 +10,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <cmocka.h>
+/* clang-format on */
 
 #include "lang/lang.h"
 

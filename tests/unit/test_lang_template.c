@@ -1,6 +1,7 @@
 /* test_lang_template.c: templates expand at load time, substitute their
  * parameters part by part, and reject recursion and bad calls. */
-#include <cmocka.h>
+/* cmocka.h needs the headers before it. */
+/* clang-format off */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -8,6 +9,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <cmocka.h>
+/* clang-format on */
 
 #include "lang/lang.h"
 
