@@ -62,7 +62,7 @@ mcp_msg_parse(const char *line, size_t len, struct mcp_msg *out)
 {
     memset(out, 0, sizeof(*out));
     json_error_t jerr;
-    out->root = json_loadb(line, len, 0, &jerr);
+    out->root = json_loadb(line, len, JSON_DECODE_ANY, &jerr);
     if (!out->root) {
         char text[sizeof(out->error_msg)];
         snprintf(text, sizeof(text), "parse error: %s (at byte %d)", jerr.text, jerr.position);
@@ -84,6 +84,20 @@ mcp_msg_parse(const char *line, size_t len, struct mcp_msg *out)
     bool has_id = id != NULL;
     if (has_id && id_is_valid(id))
         out->id = id; /* usable in an error response even if the rest is bad */
+    json_t *method = json_object_get(root, "method");
+    if (!has_id && json_is_string(method)) {
+        /* A notification, even a malformed one: it never gets an answer.
+         * The caller checks "jsonrpc" and "params" before acting on it. */
+        out->kind = MCP_MSG_NOTIFICATION;
+        json_t *version = json_object_get(root, "jsonrpc");
+        json_t *params = json_object_get(root, "params");
+        if (!json_is_string(version) || strcmp(json_string_value(version), "2.0") ||
+            (params && !json_is_object(params)))
+            out->kind = MCP_MSG_INVALID_NOTIFICATION;
+        out->method = json_string_value(method);
+        out->params = params;
+        return;
+    }
 
     json_t *version = json_object_get(root, "jsonrpc");
     if (!json_is_string(version) || strcmp(json_string_value(version), "2.0")) {
@@ -95,7 +109,6 @@ mcp_msg_parse(const char *line, size_t len, struct mcp_msg *out)
                     "invalid request: \"id\" must be a string or a number");
         return;
     }
-    json_t *method = json_object_get(root, "method");
     if (!method) {
         /* A response to a request of ours (we send none, so it is ignored). */
         bool has_result = json_object_get(root, "result") != NULL;

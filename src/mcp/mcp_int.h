@@ -42,12 +42,16 @@ bool mcp_version_from_name(const char *name, enum mcp_version *out_v);
 #define MCP_METHOD_NOT_FOUND (-32601)
 #define MCP_INVALID_PARAMS   (-32602)
 #define MCP_INTERNAL_ERROR   (-32603)
+/* 2026-07-28: a request's _meta names a revision we do not speak;
+ * data {supported, requested}. */
+#define MCP_UNSUPPORTED_VERSION (-32022)
 
 enum mcp_msg_kind {
     MCP_MSG_INVALID,      /* answer with 'error_code' / 'error_msg' and 'id' (or null) */
     MCP_MSG_REQUEST,      /* method + id: must be answered */
     MCP_MSG_NOTIFICATION, /* method, no id: never answered */
     MCP_MSG_RESPONSE,     /* result or error + id: a reply to us (we send no requests) */
+    MCP_MSG_INVALID_NOTIFICATION, /* a malformed notification: ignored, never answered */
 };
 
 struct mcp_msg {

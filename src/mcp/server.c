@@ -252,8 +252,17 @@ call_sink_write(struct exec_sink *sink, int stream, const char *data, size_t len
 }
 
 static void
-finish_call(struct mcp_call *c, bool ok, const struct err *err)
+finish_call(struct mcp_call *c, bool ok, const struct err *err_in)
 {
+    /* A run we interrupted (cancel, stdin EOF) may surface as a stopped
+     * subprocess (kind timeout): report what happened, a cancellation. */
+    struct err cancelled_err;
+    const struct err *err = err_in;
+    if (!ok && err_in->kind == ERR_TIMEOUT && atomic_load(&c->interrupt)) {
+        cancelled_err = *err_in;
+        cancelled_err.kind = ERR_CANCELLED;
+        err = &cancelled_err;
+    }
     struct mcp_server *srv = c->srv;
     int64_t dur_ns = exec_now_ns() - c->start_ns;
 
@@ -677,13 +686,18 @@ request_version(struct mcp_server *srv, json_t *id, json_t *params, enum mcp_ver
     json_t *pv = json_object_get(meta, META_VERSION_KEY);
     if (!pv)
         return true;
+    if (!json_is_string(pv)) {
+        send_error(srv, id, MCP_INVALID_PARAMS,
+                   "invalid params: \"" META_VERSION_KEY "\" must be a string");
+        return false;
+    }
     enum mcp_version v;
-    if (!json_is_string(pv) || !mcp_version_from_name(json_string_value(pv), &v)) {
+    if (!mcp_version_from_name(json_string_value(pv), &v)) {
         json_t *supported = json_array();
         for (size_t i = 0; mcp_protocol_versions[i]; i++)
             json_array_append_new(supported, json_string(mcp_protocol_versions[i]));
         json_t *data = json_pack("{s:o,s:O}", "supported", supported, "requested", pv);
-        send_msg(srv, mcp_make_error(id, MCP_INVALID_PARAMS,
+        send_msg(srv, mcp_make_error(id, MCP_UNSUPPORTED_VERSION,
                                      "unsupported protocol version", data));
         return false;
     }
@@ -767,6 +781,10 @@ mcp_server_handle_line(struct mcp_server *srv, const char *line, size_t len)
         handle_notification(srv, &msg);
         break;
     case MCP_MSG_RESPONSE:
+        break;
+    case MCP_MSG_INVALID_NOTIFICATION:
+        if (srv->log)
+            fprintf(srv->log, "perch-mcp: ignoring a malformed notification\n");
         break;
     }
     mcp_msg_release(&msg);

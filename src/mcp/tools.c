@@ -287,21 +287,23 @@ list_output_schema(void)
     json_t *arg = json_pack("{s:s,s:{s:{s:s},s:{s:s},s:{s:s},s:{s:s}}}", "type", "object",
                             "properties", "name", "type", "string", "type", "type", "string",
                             "required", "type", "boolean", "description", "type", "string");
-    json_t *cmd = json_pack("{s:s,s:{s:{s:s},s:{s:s},s:{s:s},s:{s:s,s:o}},s:[s,s]}", "type",
+    json_t *cmd = json_pack("{s:s,s:{s:{s:s},s:{s:s},s:{s:s},s:{s:s,s:o}},s:[s]}", "type",
                             "object", "properties", "name", "type", "string", "tool", "type",
                             "string", "description", "type", "string", "args", "type", "array",
-                            "items", arg, "required", "name", "tool");
+                            "items", arg, "required", "name");
     return json_pack("{s:s,s:{s:{s:s,s:o}},s:[s]}", "type", "object", "properties", "commands",
                      "type", "array", "items", cmd, "required", "commands");
 }
 
 static json_t *
-run_input_schema(const struct mcp_tools *tools)
+run_input_schema(const struct lang_program *prog)
 {
+    /* perch_run names commands by their perch names: every public command,
+     * even one whose tool name was taken by an earlier command. */
     json_t *names = json_array();
-    for (size_t i = 0; i < tools->count; i++)
-        if (tools->items[i].kind == MCP_TOOL_COMMAND)
-            json_array_append_new(names, mcp_json_str(tools->items[i].cmd->name));
+    for (size_t i = 0; i < prog->command_count; i++)
+        if (mcp_command_is_public(&prog->commands[i]))
+            json_array_append_new(names, mcp_json_str(prog->commands[i].name));
     json_t *command = json_pack("{s:s,s:s}", "type", "string", "description",
                                 "Name of the command to run (see perch_list)");
     if (json_array_size(names))
@@ -318,7 +320,7 @@ json_t *
 mcp_tool_describe(const struct mcp_tool *tool, const struct mcp_tools *tools,
                   const struct lang_program *prog, enum mcp_version v)
 {
-    (void)prog;
+    (void)tools;
     json_t *t = json_object();
     json_object_set_new(t, "name", json_string(tool->name));
     bool modern = v >= MCP_V_2025_06_18;
@@ -360,7 +362,7 @@ mcp_tool_describe(const struct mcp_tool *tool, const struct mcp_tools *tools,
         json_object_set_new(t, "description",
                             json_string("Run a command by name with its arguments as an object: "
                                         "{\"command\": \"NAME\", \"args\": {...}}"));
-        json_object_set_new(t, "inputSchema", run_input_schema(tools));
+        json_object_set_new(t, "inputSchema", run_input_schema(prog));
         if (modern)
             json_object_set_new(t, "outputSchema", run_output_schema());
         break;
@@ -522,7 +524,9 @@ mcp_list_text(const struct lang_program *prog, const struct mcp_tools *tools)
             continue;
         const char *tool = tool_of(tools, cmd);
         sbuf_adds(&sb, cmd->name);
-        if (tool && strcmp(tool, cmd->name))
+        if (!tool)
+            sbuf_adds(&sb, " (no tool of its own: call it with perch_run)");
+        else if (strcmp(tool, cmd->name))
             sbuf_addf(&sb, " (tool %s)", tool);
         if (cmd->description)
             sbuf_addf(&sb, ": %s", cmd->description);
@@ -559,7 +563,8 @@ mcp_list_structured(const struct lang_program *prog, const struct mcp_tools *too
         const char *tool = tool_of(tools, cmd);
         json_t *c = json_object();
         json_object_set_new(c, "name", mcp_json_str(cmd->name));
-        json_object_set_new(c, "tool", tool ? json_string(tool) : json_string(""));
+        if (tool) /* none when its tool name was taken by an earlier command */
+            json_object_set_new(c, "tool", json_string(tool));
         if (cmd->description)
             json_object_set_new(c, "description", mcp_json_str(cmd->description));
         json_t *args = json_array();
