@@ -1,16 +1,253 @@
 /*
  * block_wasm.c: the `wasm_run` block (REFERENCE.md §3).
  *
- * Placeholder until the WASI host is wired in: fails with a clear message.
+ *     [out =] wasm_run "path/to/mod.wasm" | BUNDLE_ALIAS
+ *         wasm_arg "VALUE"                 argv, in order
+ *         wasm_env "K1,K2"                 only these names are visible
+ *         wasm_mount_read "HOST" [at "/g"] read-only at /ro/<basename>
+ *         wasm_mount_write "HOST" [at "/g"] read-write at /rw/<basename>
+ *         wasm_clock                       the real clock instead of virtual time
+ *         wasm_random                      real entropy instead of a seeded PRNG
+ *     end
+ *
+ * The body is read here, never run: each declaration's words are
+ * interpolated with exec_word and collected into an ops_wasm_request, and
+ * src/ops/ops_wasm.c does the run. Deny by default: without declarations
+ * the module sees no env, no files, and only its own name in argv.
  */
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/xalloc.h"
 #include "exec/blocks.h"
+#include "ops/ops_wasm.h"
+
+/* Owned strings collected from the body. */
+struct decls {
+    char **args;
+    size_t arg_count;
+    char **env; /* "K=V" */
+    size_t env_count;
+    struct ops_wasm_mount *mounts;
+    char **mount_strings; /* host and guest strings the mounts point at */
+    size_t mount_count, mount_string_count;
+    bool real_clock, real_random;
+};
+
+static void
+decls_release(struct decls *d)
+{
+    for (size_t i = 0; i < d->arg_count; i++)
+        free(d->args[i]);
+    for (size_t i = 0; i < d->env_count; i++)
+        free(d->env[i]);
+    for (size_t i = 0; i < d->mount_string_count; i++)
+        free(d->mount_strings[i]);
+    free(d->args);
+    free(d->env);
+    free(d->mounts);
+    free(d->mount_strings);
+}
+
+static void
+push_str(char ***list, size_t *count, char *s)
+{
+    *list = xrealloc(*list, (*count + 1) * sizeof(**list));
+    (*list)[(*count)++] = s;
+}
+
+static bool
+need_args(const struct lang_stmt *s, size_t min, size_t max, const char *usage, struct err *err)
+{
+    if (s->arg_count < min || s->arg_count > max)
+        return err_set(err, ERR_USAGE, "%s: expected %s", s->name, usage);
+    return true;
+}
+
+/* wasm_env "K1,K2": look each name up in the scope, then the environment. */
+static bool
+add_env(struct exec_state *st, struct decls *d, const char *names, struct err *err)
+{
+    const char *p = names;
+    while (*p) {
+        while (*p == ',' || *p == ' ' || *p == '\t')
+            p++;
+        const char *e = p;
+        while (*e && *e != ',')
+            e++;
+        const char *end = e;
+        while (end > p && (end[-1] == ' ' || end[-1] == '\t'))
+            end--;
+        if (end > p) {
+            char *name = xstrndup(p, (size_t)(end - p));
+            if (strchr(name, '=')) {
+                err_set(err, ERR_USAGE,
+                        "wasm_env: '%s' is not a variable name (list names: "
+                        "wasm_env \"K1,K2\")",
+                        name);
+                free(name);
+                return false;
+            }
+            if (!exec_check_required(st, OP_CHECK_ENV, name, err)) {
+                free(name);
+                return false;
+            }
+            const char *value = exec_lookup(st, name);
+            if (!value)
+                value = exec_getenv(st, name);
+            if (value)
+                push_str(&d->env, &d->env_count, xasprintf("%s=%s", name, value));
+            free(name);
+        }
+        p = e;
+    }
+    return true;
+}
+
+static bool
+add_mount(struct exec_state *st, struct decls *d, const struct lang_stmt *s, bool is_writable,
+          struct err *err)
+{
+    if (!need_args(s, 1, 3, "a host path, optionally followed by at \"/guest/path\"", err))
+        return false;
+    if (is_writable && !exec_caps_check(st, OP_CAP_WRITE, "wasm_mount_write", err))
+        return false;
+    char *guest = NULL;
+    if (s->arg_count > 1) {
+        if (s->arg_count != 3 || strcmp(s->args[1].text, "at") != 0)
+            return err_set(err, ERR_USAGE, "%s: expected \"HOST\" or \"HOST\" at \"/guest/path\"",
+                           s->name);
+        guest = exec_word(st, &s->args[2], err);
+        if (!guest)
+            return false;
+        if (guest[0] != '/') {
+            err_set(err, ERR_USAGE, "%s: the guest path after 'at' must be absolute, got '%s'",
+                    s->name, guest);
+            free(guest);
+            return false;
+        }
+    }
+    char *host = exec_word(st, &s->args[0], err);
+    if (!host) {
+        free(guest);
+        return false;
+    }
+    push_str(&d->mount_strings, &d->mount_string_count, host);
+    if (guest)
+        push_str(&d->mount_strings, &d->mount_string_count, guest);
+    d->mounts = xrealloc(d->mounts, (d->mount_count + 1) * sizeof(*d->mounts));
+    d->mounts[d->mount_count++] = (struct ops_wasm_mount){ host, guest, is_writable };
+    return true;
+}
+
+static bool
+read_decls(struct exec_state *st, const struct lang_body *body, struct decls *d, struct err *err)
+{
+    for (size_t i = 0; i < body->count; i++) {
+        const struct lang_stmt *s = &body->stmts[i];
+        const char *name = s->kind == LANG_STMT_CALL ? s->name : NULL;
+        if (name && strcmp(name, "wasm_arg") == 0) {
+            if (!need_args(s, 1, 1, "one value", err))
+                return false;
+            char *v = exec_word(st, &s->args[0], err);
+            if (!v)
+                return false;
+            push_str(&d->args, &d->arg_count, v);
+        } else if (name && strcmp(name, "wasm_env") == 0) {
+            if (!need_args(s, 1, 1, "a comma-separated list of names", err))
+                return false;
+            char *v = exec_word(st, &s->args[0], err);
+            if (!v)
+                return false;
+            bool ok = add_env(st, d, v, err);
+            free(v);
+            if (!ok)
+                return false;
+        } else if (name && strcmp(name, "wasm_mount_read") == 0) {
+            if (!add_mount(st, d, s, false, err))
+                return false;
+        } else if (name && strcmp(name, "wasm_mount_write") == 0) {
+            if (!add_mount(st, d, s, true, err))
+                return false;
+        } else if (name && strcmp(name, "wasm_clock") == 0) {
+            d->real_clock = true;
+        } else if (name && strcmp(name, "wasm_random") == 0) {
+            d->real_random = true;
+        } else if (name && strcmp(name, "wasm_allow_host") == 0) {
+            if (!exec_caps_check(st, OP_CAP_NETWORK, "wasm_allow_host", err))
+                return false;
+            return err_set(err, ERR_USAGE,
+                           "wasm_allow_host: the perch host module is not available in this "
+                           "build; fetch with http_get outside wasm_run and mount the result");
+        } else {
+            err_set(err, ERR_USAGE,
+                    "wasm_run: unexpected '%s' in the body (expected wasm_arg, wasm_env, "
+                    "wasm_mount_read, wasm_mount_write, wasm_clock or wasm_random)",
+                    s->name ? s->name : "statement");
+            if (err && !err->loc.line)
+                err->loc = s->loc;
+            return false;
+        }
+    }
+    return true;
+}
+
+/* A `bundle` alias names an included module; its path is relative to the script. */
+static char *
+bundle_alias_path(struct exec_state *st, const char *word)
+{
+    const struct lang_program *prog = exec_program(st);
+    if (!prog || strchr(word, '/'))
+        return NULL;
+    for (size_t i = 0; i < prog->bundle_count; i++) {
+        const struct lang_bundle_item *item = &prog->bundle[i];
+        if (item->alias && strcmp(item->alias, word) == 0) {
+            if (item->path[0] == '/')
+                return xstrdup(item->path);
+            return xasprintf("%s/%s", exec_script_dir(st), item->path);
+        }
+    }
+    return NULL;
+}
 
 bool
 block_wasm_run(struct exec_state *st, const struct lang_stmt *stmt, struct sbuf *out,
                struct err *err)
 {
-    (void)st;
-    (void)stmt;
-    (void)out;
-    return err_set(err, ERR_OP_FAILED, "wasm_run is not available yet");
+    if (stmt->arg_count != 1)
+        return err_set(err, ERR_USAGE,
+                       "wasm_run: expected one module path (wasm_run \"path/to/mod.wasm\")");
+    char *module = exec_word(st, &stmt->args[0], err);
+    if (!module)
+        return false;
+    struct decls d = { 0 };
+    bool ok = false;
+    char *alias_path = bundle_alias_path(st, module);
+    if (!read_decls(st, &stmt->body, &d, err))
+        goto done;
+    struct ops_wasm_request req = { 0 };
+    req.module_path = alias_path ? alias_path : module;
+    req.shown_as = module; /* messages name the alias or path as written */
+    req.args = (const char *const *)d.args;
+    req.arg_count = d.arg_count;
+    req.env = (const char *const *)d.env;
+    req.env_count = d.env_count;
+    req.mounts = d.mounts;
+    req.mount_count = d.mount_count;
+    req.real_clock = d.real_clock;
+    req.real_random = d.real_random;
+    struct op_ctx ctx;
+    exec_op_ctx(st, &ctx);
+    bool is_capture = stmt->target && out;
+    struct err run_err = { 0 };
+    ok = ops_wasm_run(&ctx, &req, is_capture ? out : NULL, NULL, &run_err);
+    if (is_capture)
+        sbuf_rtrim(out, "\n");
+    if (!ok && err && !err_is_set(err))
+        *err = run_err;
+done:
+    decls_release(&d);
+    free(alias_path);
+    free(module);
+    return ok;
 }

@@ -1,0 +1,383 @@
+/*
+ * src/ops/ops_wasm.c: run a WASI command module for `wasm_run` and
+ * `perch wasm run` (REFERENCE.md §3).
+ *
+ * Steps: check `requires` (module read, mounts read/write), read the bytes
+ * (or take a bundle's), get the compiled module from the SHA-256 cache,
+ * resolve mounts (/ro/<basename>, /rw/<basename>, or `at`), then
+ * wasi_run() with a fresh interrupt flag that a watchdog thread raises when
+ * the op's deadline passes or the run is cancelled. Engine and WASI errors
+ * become op errors whose message starts with `wasm_run "PATH": ` and says
+ * what to do about them.
+ */
+#include "ops/ops_wasm.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "base/xalloc.h"
+#include "wasi/wasi.h"
+#include "wasm/wasm.h"
+
+#define MODULE_MAX_BYTES (1024u * 1024u * 1024u) /* 1 GiB: far beyond any real module */
+#define WATCH_SLICE_NS   10000000LL              /* how often the watchdog looks */
+
+/* ---- the watchdog -------------------------------------------------------- */
+
+enum stop_reason {
+    STOP_NONE = 0,
+    STOP_DEADLINE,
+    STOP_CANCEL,
+};
+
+struct watchdog {
+    pthread_t thread;
+    pthread_mutex_t lock;
+    pthread_cond_t cond;
+    bool is_done;            /* protected by 'lock' */
+    atomic_int flag;         /* the instance's interrupt flag */
+    atomic_int reason;       /* enum stop_reason */
+    const atomic_int *outer; /* the op's cancel flag; may be NULL */
+    int64_t deadline_ns;     /* CLOCK_MONOTONIC; 0 = none */
+};
+
+static int64_t
+mono_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+static void *
+watchdog_main(void *arg)
+{
+    struct watchdog *w = arg;
+    pthread_mutex_lock(&w->lock);
+    while (!w->is_done) {
+        if (w->outer && atomic_load(w->outer)) {
+            atomic_store(&w->reason, STOP_CANCEL);
+            atomic_store(&w->flag, 1);
+            break;
+        }
+        int64_t now = mono_ns();
+        if (w->deadline_ns && now >= w->deadline_ns) {
+            atomic_store(&w->reason, STOP_DEADLINE);
+            atomic_store(&w->flag, 1);
+            break;
+        }
+        int64_t wait = WATCH_SLICE_NS;
+        if (w->deadline_ns && w->deadline_ns - now < wait)
+            wait = w->deadline_ns - now;
+        /* The condition variable uses CLOCK_REALTIME; a short relative wait
+         * is all that is needed, so a clock step only shifts one slice. */
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        ts.tv_nsec += (long)wait;
+        ts.tv_sec += ts.tv_nsec / 1000000000L;
+        ts.tv_nsec %= 1000000000L;
+        pthread_cond_timedwait(&w->cond, &w->lock, &ts);
+    }
+    pthread_mutex_unlock(&w->lock);
+    return NULL;
+}
+
+static bool
+watchdog_start(struct watchdog *w, const atomic_int *outer, int64_t deadline_ns)
+{
+    memset(w, 0, sizeof(*w));
+    atomic_init(&w->flag, 0);
+    atomic_init(&w->reason, STOP_NONE);
+    w->outer = outer;
+    w->deadline_ns = deadline_ns;
+    pthread_mutex_init(&w->lock, NULL);
+    pthread_cond_init(&w->cond, NULL);
+    if (!outer && !deadline_ns)
+        return false; /* nothing to watch: no thread */
+    if (pthread_create(&w->thread, NULL, watchdog_main, w) != 0)
+        BUG("cannot start the wasm watchdog thread");
+    return true;
+}
+
+static void
+watchdog_stop(struct watchdog *w, bool is_running)
+{
+    if (is_running) {
+        pthread_mutex_lock(&w->lock);
+        w->is_done = true;
+        pthread_cond_signal(&w->cond);
+        pthread_mutex_unlock(&w->lock);
+        pthread_join(w->thread, NULL);
+    }
+    pthread_mutex_destroy(&w->lock);
+    pthread_cond_destroy(&w->cond);
+}
+
+/* ---- output ------------------------------------------------------------- */
+
+struct sinks {
+    struct op_ctx *ctx;
+    struct sbuf *capture;
+};
+
+static void
+guest_stdout(void *user, const char *data, size_t len)
+{
+    struct sinks *s = user;
+    if (s->capture)
+        sbuf_add(s->capture, data, len);
+    else
+        op_output(s->ctx, 1, data, len);
+}
+
+static void
+guest_stderr(void *user, const char *data, size_t len)
+{
+    struct sinks *s = user;
+    op_output(s->ctx, 2, data, len);
+}
+
+/* ---- helpers -------------------------------------------------------------- */
+
+static const char *
+path_basename(const char *path, char *buf, size_t cap)
+{
+    size_t len = strlen(path);
+    while (len > 1 && path[len - 1] == '/')
+        len--;
+    size_t start = len;
+    while (start > 0 && path[start - 1] != '/')
+        start--;
+    size_t n = len - start;
+    if (n == 0 || (n == 1 && path[start] == '/'))
+        return "root";
+    if (n >= cap)
+        n = cap - 1;
+    memcpy(buf, path + start, n);
+    buf[n] = '\0';
+    return buf;
+}
+
+/* Read the whole module file; false with ERR_NOT_FOUND / ERR_IO / ERR_LIMIT. */
+static bool
+read_module(const char *shown, const char *abs, uint8_t **out_bytes, size_t *out_len,
+            struct err *err)
+{
+    FILE *f = fopen(abs, "rb");
+    if (!f) {
+        int e = errno;
+        if (e == ENOENT || e == ENOTDIR) {
+            if (shown[0] == '/')
+                return err_set_code(err, ERR_NOT_FOUND, e, "wasm_run \"%s\": module not found",
+                                    shown);
+            return err_set_code(err, ERR_NOT_FOUND, e,
+                                "wasm_run \"%s\": module not found at '%s' (relative paths "
+                                "start at the current directory; for a module next to the "
+                                ".perch file write \"${script_dir}/%s\")",
+                                shown, abs, shown);
+        }
+        return err_errno(err, e, "wasm_run \"%s\": cannot read the module", shown);
+    }
+    struct stat st;
+    if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode)) {
+        fclose(f);
+        return err_set(err, ERR_IO, "wasm_run \"%s\": '%s' is not a regular file", shown, abs);
+    }
+    if ((uint64_t)st.st_size > MODULE_MAX_BYTES) {
+        fclose(f);
+        return err_set(err, ERR_LIMIT, "wasm_run \"%s\": module is larger than %u bytes", shown,
+                       MODULE_MAX_BYTES);
+    }
+    size_t len = (size_t)st.st_size;
+    uint8_t *bytes = try_malloc(len ? len : 1);
+    if (!bytes) {
+        fclose(f);
+        return err_set(err, ERR_OOM, "wasm_run \"%s\": no memory for a %zu-byte module", shown,
+                       len);
+    }
+    size_t got = fread(bytes, 1, len, f);
+    fclose(f);
+    if (got != len) {
+        free(bytes);
+        return err_set(err, ERR_IO, "wasm_run \"%s\": short read of '%s'", shown, abs);
+    }
+    *out_bytes = bytes;
+    *out_len = len;
+    return true;
+}
+
+/* Reword an engine or WASI failure for the user. */
+static void
+report_run_error(const char *shown, const struct err *run_err, enum stop_reason reason,
+                 struct err *err)
+{
+    switch (run_err->kind) {
+    case ERR_WASM_TRAP:
+        if (run_err->code == WASM_TRAP_INTERRUPTED) {
+            if (reason == STOP_DEADLINE)
+                err_set(err, ERR_TIMEOUT, "wasm_run \"%s\": interrupted at the deadline", shown);
+            else
+                err_set(err, ERR_CANCELLED, "wasm_run \"%s\": interrupted", shown);
+            return;
+        }
+        err_set_code(err, ERR_WASM_TRAP, run_err->code, "wasm_run \"%s\": wasm trap: %s", shown,
+                     run_err->msg);
+        return;
+    case ERR_WASM_EXHAUSTION:
+        err_set_code(err, ERR_WASM_EXHAUSTION, run_err->code,
+                     "wasm_run \"%s\": %s (deep recursion in the module)", shown, run_err->msg);
+        return;
+    case ERR_WASM_UNLINKABLE:
+        err_set(err, ERR_WASM_UNLINKABLE, "wasm_run \"%s\": cannot link the module: %s", shown,
+                run_err->msg);
+        return;
+    case ERR_NOT_FOUND:
+        err_set_code(err, ERR_NOT_FOUND, run_err->code, "wasm_run \"%s\": %s", shown, run_err->msg);
+        return;
+    default:
+        err_set_code(err, run_err->kind, run_err->code, "wasm_run \"%s\": %s", shown, run_err->msg);
+        return;
+    }
+}
+
+/* ---- the run --------------------------------------------------------------- */
+
+bool
+ops_wasm_run(struct op_ctx *ctx, const struct ops_wasm_request *req, struct sbuf *capture,
+             int *out_exit_code, struct err *err)
+{
+    if (out_exit_code)
+        *out_exit_code = -1;
+    const char *shown = req->shown_as ? req->shown_as : req->module_path;
+    if (!shown)
+        shown = "<module>";
+    bool ok = false;
+    uint8_t *bytes = NULL;
+    size_t len = 0;
+    char *module_abs = NULL;
+    struct wasm_module *mod = NULL;
+    struct wasi_mount *mounts = NULL;
+    char **mount_strings = NULL; /* 2 per mount: host (absolute), guest */
+    const char **argv = NULL;
+
+    /* The module. */
+    if (req->module_bytes) {
+        bytes = (uint8_t *)req->module_bytes;
+        len = req->module_len;
+    } else {
+        module_abs = op_path_resolve(ctx, req->module_path);
+        if (!op_check(ctx, OP_CHECK_READ, module_abs, err))
+            goto done;
+        if (!read_module(shown, module_abs, &bytes, &len, err))
+            goto done;
+    }
+    if (wasi_is_component(bytes, len)) {
+        err_set(err, ERR_WASM_UNLINKABLE, "wasm_run \"%s\": %s", shown, WASI_P2_HINT);
+        goto done;
+    }
+    struct err load_err = { 0 };
+    mod = ops_wasm_cache_get(bytes, len, &load_err);
+    if (!mod) {
+        err_set_code(err, load_err.kind, load_err.code, "wasm_run \"%s\": invalid module: %s",
+                     shown, load_err.msg);
+        goto done;
+    }
+    struct err link_err = { 0 };
+    if (!wasi_check_imports(mod, &link_err)) {
+        report_run_error(shown, &link_err, STOP_NONE, err);
+        goto done;
+    }
+
+    /* Mounts. */
+    mounts = xcalloc(req->mount_count ? req->mount_count : 1, sizeof(*mounts));
+    mount_strings = xcalloc(req->mount_count * 2 + 1, sizeof(char *));
+    for (size_t i = 0; i < req->mount_count; i++) {
+        const struct ops_wasm_mount *m = &req->mounts[i];
+        char *host = op_path_resolve(ctx, m->host_path);
+        mount_strings[2 * i] = host;
+        struct stat st;
+        if (stat(host, &st) != 0) {
+            err_set_code(err, ERR_NOT_FOUND, errno,
+                         "wasm_run \"%s\": mount path '%s' does not exist", shown, m->host_path);
+            goto done;
+        }
+        if (!op_check(ctx, m->is_writable ? OP_CHECK_WRITE : OP_CHECK_READ, host, err))
+            goto done;
+        char *guest;
+        if (m->guest_path && m->guest_path[0]) {
+            guest = xstrdup(m->guest_path);
+        } else {
+            char base[256];
+            guest = xasprintf("%s/%s", m->is_writable ? "/rw" : "/ro",
+                              path_basename(host, base, sizeof(base)));
+        }
+        mount_strings[2 * i + 1] = guest;
+        mounts[i] = (struct wasi_mount){ host, guest, m->is_writable };
+    }
+
+    /* argv: the module's basename, then the declared args. */
+    argv = xcalloc(req->arg_count + 1, sizeof(*argv));
+    char base[256];
+    argv[0] = path_basename(shown, base, sizeof(base));
+    for (size_t i = 0; i < req->arg_count; i++)
+        argv[i + 1] = req->args[i];
+
+    struct sinks sinks = { ctx, capture };
+    struct wasi_config cfg = { 0 };
+    cfg.argv = argv;
+    cfg.argc = req->arg_count + 1;
+    cfg.env = req->env;
+    cfg.env_count = req->env_count;
+    cfg.mounts = mounts;
+    cfg.mount_count = req->mount_count;
+    cfg.stdin_fd = ctx->stdin_fd;
+    cfg.stdout_fn = guest_stdout;
+    cfg.stdout_user = &sinks;
+    cfg.stderr_fn = guest_stderr;
+    cfg.stderr_user = &sinks;
+    cfg.real_clock = req->real_clock;
+    cfg.real_random = req->real_random;
+
+    if (ctx->deadline_ns && mono_ns() >= ctx->deadline_ns) {
+        err_set(err, ERR_TIMEOUT, "wasm_run \"%s\": the deadline passed before it started", shown);
+        goto done;
+    }
+    struct watchdog dog;
+    bool dog_running = watchdog_start(&dog, ctx->interrupt, ctx->deadline_ns);
+    cfg.interrupt = &dog.flag;
+    int code = 0;
+    struct err run_err = { 0 };
+    bool ran = wasi_run(mod, &cfg, &code, &run_err);
+    watchdog_stop(&dog, dog_running);
+    if (!ran) {
+        report_run_error(shown, &run_err, (enum stop_reason)atomic_load(&dog.reason), err);
+        goto done;
+    }
+    if (out_exit_code)
+        *out_exit_code = code;
+    if (code != 0) {
+        err_set_code(err, ERR_WASM_EXIT, code, "wasm_run \"%s\": module exited with code %d", shown,
+                     code);
+        goto done;
+    }
+    ok = true;
+done:
+    if (mount_strings) {
+        for (size_t i = 0; i < req->mount_count * 2; i++)
+            free(mount_strings[i]);
+        free(mount_strings);
+    }
+    free(mounts);
+    free(argv);
+    wasm_module_free(mod);
+    if (bytes != req->module_bytes)
+        free(bytes);
+    free(module_abs);
+    return ok;
+}
