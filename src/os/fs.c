@@ -25,7 +25,11 @@
 #include "base/sbuf.h"
 #include "base/xalloc.h"
 #include "os/clock.h"
+#include "os/fault.h"
 #include "os/path.h"
+
+/* 'call', unless fault injection fails this step with EIO (os/fault.h). */
+#define FAULT_OR(call) (os_fault_io() ? (errno = EIO, -1) : (call))
 
 /* Deepest directory nesting the tree walks follow. */
 #define TREE_MAX_DEPTH 512
@@ -132,7 +136,7 @@ os_fs_lstat(const char *path, struct os_fs_info *out, struct err *err)
 bool
 os_fs_read_file(const char *path, size_t max_len, struct sbuf *out, struct err *err)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    int fd = FAULT_OR(open(path, O_RDONLY | O_CLOEXEC));
     if (fd < 0)
         return os_errno(err, errno, "cannot open '%s'", path);
     struct stat st;
@@ -180,7 +184,7 @@ write_all(int fd, const void *data, size_t len, const char *path, struct err *er
 {
     const char *p = data;
     while (len > 0) {
-        ssize_t n = write(fd, p, len);
+        ssize_t n = FAULT_OR(write(fd, p, len));
         if (n < 0) {
             if (errno == EINTR)
                 continue;
@@ -205,7 +209,7 @@ os_fs_open_temp_beside(const char *path, char **out_temp_path, struct err *err)
         seed = seed * 6364136223846793005u + 1442695040888963407u;
         char *tmp = xasprintf("%s/.%s.tmp-%ld-%08x", dir, base, (long)getpid(),
                               (unsigned)(seed >> 32));
-        int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+        int fd = FAULT_OR(open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666));
         if (fd >= 0) {
             free(dir);
             free(base);
@@ -239,7 +243,7 @@ commit_temp(int fd, const char *tmp, const char *path, int mode, struct err *err
         os_errno(err, errno, "cannot set mode of '%s'", path);
         goto fail;
     }
-    if (fsync(fd) != 0 && errno != EINVAL) {
+    if (FAULT_OR(fsync(fd)) != 0 && errno != EINVAL) {
         os_errno(err, errno, "cannot write '%s'", path);
         goto fail;
     }
@@ -249,7 +253,7 @@ commit_temp(int fd, const char *tmp, const char *path, int mode, struct err *err
         goto fail;
     }
     fd = -1;
-    if (rename(tmp, path) != 0) {
+    if (FAULT_OR(rename(tmp, path)) != 0) {
         os_errno(err, errno, "cannot replace '%s'", path);
         goto fail;
     }
@@ -300,7 +304,7 @@ os_fs_write_atomic(const char *path, const void *data, size_t len, struct err *e
 bool
 os_fs_append(const char *path, const void *data, size_t len, struct err *err)
 {
-    int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0666);
+    int fd = FAULT_OR(open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0666));
     if (fd < 0)
         return os_errno(err, errno, "cannot open '%s'", path);
     bool ok = write_all(fd, data, len, path, err);
@@ -477,7 +481,7 @@ copy_fd_to(int in_fd, const char *src, const char *dst, unsigned mode, struct er
 static bool
 copy_file(const char *src, const char *dst, struct err *err)
 {
-    int fd = open(src, O_RDONLY | O_CLOEXEC);
+    int fd = FAULT_OR(open(src, O_RDONLY | O_CLOEXEC));
     if (fd < 0)
         return os_errno(err, errno, "cannot open '%s'", src);
     struct stat st;

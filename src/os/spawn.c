@@ -38,6 +38,7 @@
 #include "base/sbuf.h"
 #include "base/xalloc.h"
 #include "os/clock.h"
+#include "os/fault.h"
 #include "os/fs.h"
 #include "os/path.h"
 
@@ -399,10 +400,13 @@ os_spawn_run(const struct os_spawn *spec, struct os_spawn_result *out, struct er
     }
     pid_t pid = -1;
     bool own_group = !isatty(in_fd);
+    int rc = EIO; /* stays EIO when fault injection fails the start */
 #if HAVE_ADDCHDIR
-    int rc = start_posix_spawn(spec, in_fd, out_pipe[1], err_pipe[1], own_group, &pid);
+    if (!os_fault_io())
+        rc = start_posix_spawn(spec, in_fd, out_pipe[1], err_pipe[1], own_group, &pid);
 #else
-    int rc = start_fork(spec, in_fd, out_pipe[1], err_pipe[1], own_group, &pid);
+    if (!os_fault_io())
+        rc = start_fork(spec, in_fd, out_pipe[1], err_pipe[1], own_group, &pid);
 #endif
     close(out_pipe[1]);
     close(err_pipe[1]);
