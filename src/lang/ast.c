@@ -2,6 +2,7 @@
  * ast.c: read-only queries over a loaded program, and the names of enum
  * values as scripts spell them.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "lang/lang_int.h"
@@ -99,4 +100,56 @@ lang_cmp_op_name(enum lang_cmp_op op)
         return ">=";
     }
     return "?";
+}
+
+/* Levenshtein distance, stopping early past 'limit'. Words here are short
+ * (names), so two rows on the stack suffice; longer words never match. */
+static size_t
+edit_distance(const char *a, const char *b, size_t limit)
+{
+    size_t la = strlen(a), lb = strlen(b);
+    if (la > 32 || lb > 32)
+        return limit + 1;
+    size_t prev[33], cur[33];
+    for (size_t j = 0; j <= lb; j++)
+        prev[j] = j;
+    for (size_t i = 1; i <= la; i++) {
+        cur[0] = i;
+        size_t row_min = cur[0];
+        for (size_t j = 1; j <= lb; j++) {
+            size_t sub = prev[j - 1] + (a[i - 1] != b[j - 1]);
+            size_t del = prev[j] + 1, ins = cur[j - 1] + 1;
+            cur[j] = sub < del ? (sub < ins ? sub : ins) : (del < ins ? del : ins);
+            if (cur[j] < row_min)
+                row_min = cur[j];
+        }
+        if (row_min > limit)
+            return limit + 1;
+        memcpy(prev, cur, (lb + 1) * sizeof(prev[0]));
+    }
+    return prev[lb];
+}
+
+const char *
+lang_suggest(const char *word, const char *const *candidates, size_t count)
+{
+    size_t len = strlen(word);
+    return lang_suggest_within(word, candidates, count, len < 4 ? 1 : len < 9 ? 2 : 3);
+}
+
+const char *
+lang_suggest_within(const char *word, const char *const *candidates, size_t count, size_t limit)
+{
+    const char *best = NULL;
+    size_t best_d = limit + 1;
+    for (size_t i = 0; i < count; i++) {
+        if (strcmp(candidates[i], word) == 0)
+            continue;
+        size_t d = edit_distance(word, candidates[i], limit);
+        if (d < best_d) {
+            best_d = d;
+            best = candidates[i];
+        }
+    }
+    return best;
 }

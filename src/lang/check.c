@@ -201,6 +201,37 @@ is_plain_count(const struct lang_word *w)
 
 static void check_body(struct checker *ck, const struct lang_body *body, bool in_wasm);
 
+/* A close name for an unknown call: a command, or a command setting that a
+ * body line became because it was misspelled. */
+static const char *
+suggest_name(struct checker *ck, const char *name)
+{
+    static const char *const settings[] = {
+        "description",
+        "private",
+        "proxy_args",
+        "require_os",
+        "require_arch",
+        "dir",
+        "env",
+        "test",
+        "test_allow_shell",
+        "test_allow_network",
+        "test_allow_subprocess",
+        "test_allow_write",
+        "test_keep_cwd",
+        "test_timeout",
+    };
+    VEC(const char *) names = { 0 };
+    for (size_t i = 0; i < ck->prog->command_count; i++)
+        vec_push(&names, ck->prog->commands[i].name);
+    for (size_t i = 0; i < sizeof(settings) / sizeof(settings[0]); i++)
+        vec_push(&names, settings[i]);
+    const char *guess = lang_suggest(name, names.items, names.count);
+    vec_release(&names);
+    return guess;
+}
+
 static void
 check_call(struct checker *ck, const struct lang_stmt *st, bool in_wasm)
 {
@@ -218,7 +249,12 @@ check_call(struct checker *ck, const struct lang_stmt *st, bool in_wasm)
                st->name);
     } else if (ck->is_op && !ck->is_op(ck->user, st->name) && !lang_find_command(ck->prog, st->name)
                && !is_declared_bin(ck->prog, st->name)) {
-        report(ck, LANG_SEV_ERROR, &st->loc, span, "unknown op or command '%s'", st->name);
+        const char *guess = suggest_name(ck, st->name);
+        if (guess)
+            report(ck, LANG_SEV_ERROR, &st->loc, span,
+                   "unknown op or command '%s' (did you mean '%s'?)", st->name, guess);
+        else
+            report(ck, LANG_SEV_ERROR, &st->loc, span, "unknown op or command '%s'", st->name);
     }
     check_words(ck, st->args, st->arg_count);
 }

@@ -135,6 +135,11 @@ void lang_unit_release(struct lang_unit *unit);
 
 /* True for identifiers: [A-Za-z_][A-Za-z0-9_-]* (dots allowed when 'dotted'). */
 bool lang_is_ident(const char *s, bool dotted);
+/* The candidate closest to 'word' by edit distance (a typo away), or NULL. */
+const char *lang_suggest(const char *word, const char *const *candidates, size_t count);
+/* Same with an explicit maximum distance. */
+const char *lang_suggest_within(const char *word, const char *const *candidates, size_t count,
+                                size_t limit);
 /* The block kind a statement name opens, LANG_BLOCK_NONE when none. */
 enum lang_block_kind lang_block_from_name(const char *name);
 

@@ -532,6 +532,13 @@ parse_body(struct parser *p, unsigned stops, int depth)
         unsigned s = stop_of(head(p));
         if ((s & stops) || is_top_keyword(p))
             break;
+        if ((strcmp(head(p), "arg") == 0 || strcmp(head(p), "do") == 0)
+            && !(ntok(p) >= 2 && tok(p, 1)->op == TOK_OP_ASSIGN)) {
+            /* Settings belong before the body; both own an 'end'. */
+            ERROR_TOK(p, 0, "'%s' inside a body (settings and 'arg' come before 'do')", head(p));
+            skip_block(p);
+            continue;
+        }
         if (s) {
             ERROR_TOK(p, 0, "'%s' without a matching %s", head(p),
                       s == STOP_CASE                          ? "'match'"
@@ -974,10 +981,17 @@ parse_arg(struct parser *p, struct lang_arg *arg, int depth)
                 arg->index = (int)v;
             }
         } else {
-            ERROR_TOK(p, 0,
-                      "unknown arg setting '%s' (expected type, default, description, "
-                      "optional, index or rest)",
-                      tok(p, 0)->word.text);
+            static const char *const settings[] = { "type",     "default", "description",
+                                                    "optional", "index",   "rest" };
+            const char *guess = lang_suggest(w, settings, sizeof(settings) / sizeof(settings[0]));
+            if (guess)
+                ERROR_TOK(p, 0, "unknown arg setting '%s' (did you mean '%s'?)",
+                          tok(p, 0)->word.text, guess);
+            else
+                ERROR_TOK(p, 0,
+                          "unknown arg setting '%s' (expected type, default, description, "
+                          "optional, index or rest)",
+                          tok(p, 0)->word.text);
             ok = false;
             if (opens_body_block(stmt_head(p)) || strcmp(w, "do") == 0) {
                 /* Most likely a missing 'end' for the arg: stop here. */
@@ -1076,6 +1090,26 @@ plain_list(struct parser *p, size_t from, size_t *out_count)
     return list;
 }
 
+static const char *const settings[] = {
+    "description",
+    "arg",
+    "private",
+    "proxy_args",
+    "require_os",
+    "require_arch",
+    "dir",
+    "env",
+    "test",
+    "test_allow_shell",
+    "test_allow_network",
+    "test_allow_subprocess",
+    "test_allow_write",
+    "test_keep_cwd",
+    "test_timeout",
+    "do",
+};
+#define SETTING_COUNT (sizeof(settings) / sizeof(settings[0]))
+
 /*
  * command  -> 'command' NAME NL config* ('do' NL body 'end' | body) 'end'
  * template -> 'template' NAME PARAM* NL config* ('do' NL body 'end' | body) 'end'
@@ -1118,6 +1152,7 @@ parse_command(struct parser *p, bool is_template)
     consume(p);
     VEC(struct lang_env_pair) env = { 0 };
     bool have_body = false;
+    const char *guess;
     while (peek(p) && !tok_is(p, 0, "end") && !is_top_keyword(p)) {
         const char *w = head(p);
         bool *flag = is_template ? NULL : flag_field(cmd, w);
@@ -1206,6 +1241,13 @@ parse_command(struct parser *p, bool is_template)
             } else {
                 cmd->test_timeout = tok(p, 1)->word.text;
             }
+        } else if (!have_body && ntok(p) <= 2 && strlen(w) >= 4
+                   && (guess =
+                           lang_suggest_within(w, settings, SETTING_COUNT, strlen(w) >= 8 ? 2 : 1))
+                   && !opens_body_block(stmt_head(p))) {
+            /* Most likely a misspelled setting, not the start of a body. */
+            ERROR_TOK(p, 0, "unknown %s setting '%s' (did you mean '%s'?)", what, w, guess);
+            ok = false;
         } else {
             /* Not config: the body starts here, without 'do'. */
             if (have_body) {
@@ -1540,10 +1582,41 @@ parse_top(struct parser *p)
                 consume(p);
         }
     } else {
-        ERROR_TOK(p, 0,
-                  "unexpected '%s' at top level (expected command, template, import, "
-                  "requires, bundle, hooks, catch, name, about, version or NAME = value)",
-                  tok(p, 0)->word.text);
+        static const char *const top_words[] = { "command", "template", "import", "requires",
+                                                 "bundle",  "hooks",    "catch",  "name",
+                                                 "about",   "version" };
+        const char *guess = lang_suggest_within(
+            w, top_words, sizeof(top_words) / sizeof(top_words[0]), strlen(w) >= 6 ? 2 : 1);
+        if (guess) {
+            ERROR_TOK(p, 0, "unexpected '%s' at top level (did you mean '%s'?)", w, guess);
+            /* Read the block as what it most likely is, so its body does
+             * not turn into a cascade of top-level errors. */
+            if (strcmp(guess, "command") == 0 || strcmp(guess, "template") == 0) {
+                parse_command(p, guess[0] == 't');
+                return;
+            }
+            if (strcmp(guess, "requires") == 0) {
+                parse_requires(p);
+                return;
+            }
+            if (strcmp(guess, "bundle") == 0) {
+                parse_bundle(p);
+                return;
+            }
+            if (strcmp(guess, "hooks") == 0) {
+                parse_hooks(p);
+                return;
+            }
+            if (strcmp(guess, "catch") == 0) {
+                parse_catch(p);
+                return;
+            }
+        } else {
+            ERROR_TOK(p, 0,
+                      "unexpected '%s' at top level (expected command, template, import, "
+                      "requires, bundle, hooks, catch, name, about, version or NAME = value)",
+                      tok(p, 0)->word.text);
+        }
         if (opens_body_block(stmt_head(p)))
             skip_block(p);
         else

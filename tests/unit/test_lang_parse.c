@@ -736,6 +736,34 @@ test_lang_parse_config_values_are_validated(void **state)
     lang_diags_release(&d);
 }
 
+static void
+test_lang_parse_typos_get_suggestions_and_recover(void **state)
+{
+    (void)state;
+    const char *text = "comand build\n"         /* 1 */
+                       "    descripton \"x\"\n" /* 2 */
+                       "    arg a\n"
+                       "        tpye int\n" /* 4 */
+                       "    end\n"
+                       "    do\n"
+                       "        print 1\n"
+                       "    end\n"
+                       "end\n"
+                       "command other\n"
+                       "    mkdir ./x\n" /* a body, not a typo of 'dir' */
+                       "end\n";
+    struct lang_diags d;
+    struct lang_program *p = load(text, &d);
+    assert_null(p);
+    assert_int_equal(d.error_count, 3);
+    assert_string_equal(d.items[0].message, "unexpected 'comand' at top level (did you mean "
+                                            "'command'?)");
+    assert_string_equal(d.items[1].message, "unknown command setting 'descripton' (did you mean "
+                                            "'description'?)");
+    assert_string_equal(d.items[2].message, "unknown arg setting 'tpye' (did you mean 'type'?)");
+    lang_diags_release(&d);
+}
+
 static bool
 known_op(void *user, const char *name)
 {
@@ -761,7 +789,7 @@ test_lang_parse_check_reports_unknown_names(void **state)
                        "    arg a\n"
                        "    end\n"
                        "    do\n"
-                       "        helper\n"
+                       "        helpr\n" /* 11: typo */
                        "        git \"status\"\n"
                        "        mkdri \"x\"\n"    /* 13: unknown op */
                        "        wasm_arg \"y\"\n" /* 14: outside wasm_run */
@@ -786,11 +814,12 @@ test_lang_parse_check_reports_unknown_names(void **state)
     assert_non_null(
         strstr(out, "t.perch:17:13: error: 'print' cannot appear in a 'wasm_run' block"));
     assert_non_null(strstr(out, "t.perch:19:18: error: 'parallel' takes a whole number"));
-    assert_null(strstr(out, "'helper'"));
+    assert_non_null(strstr(out, "t.perch:11:9: error: unknown op or command 'helpr' (did you "
+                                "mean 'helper'?)"));
     assert_null(strstr(out, "'git'"));
     assert_null(strstr(out, "variable 'HOME'"));
     assert_int_equal(d.warning_count, 1); /* 'nope' once */
-    assert_int_equal(d.error_count, 5);
+    assert_int_equal(d.error_count, 6);
     free(out);
     lang_program_free(p);
     lang_diags_release(&d);
@@ -844,6 +873,7 @@ main(void)
         cmocka_unit_test(test_lang_parse_rejects_misplaced_constructs),
         cmocka_unit_test(test_lang_parse_missing_end_stops_at_next_command),
         cmocka_unit_test(test_lang_parse_config_values_are_validated),
+        cmocka_unit_test(test_lang_parse_typos_get_suggestions_and_recover),
         cmocka_unit_test(test_lang_parse_check_reports_unknown_names),
         cmocka_unit_test(test_lang_parse_indentation_warnings),
     };
