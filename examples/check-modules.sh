@@ -217,6 +217,7 @@ for f in A-100200 A-100201; do
     run $js "$S/order.json ro:02-jsonschema/fixtures/orders" /ro/order.json "/ro/orders/$f.json"
 done
 want 1 "" "/ro/orders/invalid-lines.json: at '/status': \"shipped-ish\" is not one of \"pending\", \"paid\", \"shipped\", \"cancelled\"
+/ro/orders/invalid-lines.json: at '/lines/1/sku': \"mug2\" does not match the pattern \"^[A-Z]+-\\\\d+\$\"
 /ro/orders/invalid-lines.json: at '/lines/1/qty': expected integer, got number 1.5
 /ro/orders/invalid-lines.json: at '/lines/1/colour': property 'colour' is not allowed (additionalProperties is false)"
 run $js "$S/order.json ro:02-jsonschema/fixtures/orders" /ro/order.json /ro/orders/invalid-lines.json
@@ -238,7 +239,7 @@ jcase bad-type.json '{"type": "strin"}'
 jcase ref-cycle.json '{"$ref": "#"}'
 jcase ref-missing.json '{"$ref": "#/$defs/x"}'
 jcase ref-remote.json '{"$ref": "https://example.com/s.json"}'
-jcase pattern.json '{"properties": {"a": {"pattern": "x"}}}'
+jcase pattern.json '{"properties": {"a": {"pattern": "(a)\\1"}}}'
 jcase one.json '1'
 jcase two-and-half.json '2.5'
 jcase three.json '3'
@@ -278,7 +279,7 @@ want 2 "" "/ro/cases/ref-missing.json: invalid schema at '/\$ref': '#/\$defs/x' 
 run $js "$C" /ro/cases/ref-missing.json /ro/cases/one.json
 want 2 "" "/ro/cases/ref-remote.json: invalid schema at '/\$ref': only references inside the schema ('#/...') are supported, not 'https://example.com/s.json'"
 run $js "$C" /ro/cases/ref-remote.json /ro/cases/one.json
-want 2 "" "/ro/cases/pattern.json: invalid schema at '/properties/a/pattern': 'pattern' is not supported by this validator (no regular expressions)"
+want 2 "" "/ro/cases/pattern.json: invalid schema at '/properties/a/pattern': invalid or unsupported regular expression: at offset 3: backreferences are not supported"
 run $js "$C" /ro/cases/pattern.json /ro/cases/one.json
 want 2 "" "/ro/cases/not-schema.json: invalid schema at '': a schema must be an object or a boolean, not array"
 run $js "$C" /ro/cases/not-schema.json /ro/cases/one.json
@@ -319,6 +320,68 @@ want 1 "" "/ro/cases/five.json: at '': 5 is not greater than the minimum 5"
 run $js "$C" /ro/cases/draft4.json /ro/cases/five.json
 want 1 "" "/ro/cases/one.json: at '': no value is allowed here (the schema is false)"
 run $js "$C" /ro/cases/false-schema.json /ro/cases/one.json
+
+# pattern: the regex.h subset, searched (not anchored), on code points.
+pcase() { # pcase PATTERN-JSON DOC-JSON RC
+    printf '{"pattern": %s}' "$1" >"$T/cases/p.json"
+    printf '%s' "$2" >"$T/cases/d.json"
+    case $3 in
+    0) want 0 "/ro/cases/d.json: valid" "" ;;
+    1) want 1 "" "/ro/cases/d.json: at '': $2 does not match the pattern $1" ;;
+    esac
+    run $js "$C" /ro/cases/p.json /ro/cases/d.json
+}
+pcase '"^[a-z]+$"' '"abc"' 0
+pcase '"b"' '"abc"' 0
+pcase '"^\\d{3}-\\d{4}$"' '"555-1234"' 0
+pcase '"^(foo|bar)baz$"' '"barbaz"' 0
+pcase '"^a*?b"' '"aaab"' 0
+pcase '"^(?!admin)\\w+$"' '"root"' 0
+pcase '"\\bcat\\b"' '"a cat!"' 0
+pcase '"^.{2}$"' '"éé"' 0
+pcase '"^[é-ë]$"' '"ê"' 0
+pcase '"^x{2,3}$"' '"xxx"' 0
+pcase '"^a{,2}$"' '"a{,2}"' 0
+pcase '"^[\\W\\d]+$"' '"1!2"' 0
+pcase '"^(a|ab)(c|bcd)(d*)$"' '"abcd"' 0
+pcase '"^(a?){5}a{5}$"' '"aaaaa"' 0
+pcase '"^[a-]+$"' '"a-a"' 0
+pcase '""' '"anything"' 0
+pcase '"^[a-z]+$"' '"abC"' 1
+pcase '"^(foo|bar)baz$"' '"bazbaz"' 1
+pcase '"^(?!admin)\\w+$"' '"administrator"' 1
+pcase '"\\bcat\\b"' '"concat"' 1
+pcase '"^x{2,3}$"' '"xxxx"' 1
+pcase '"^\\d+$"' '""' 1
+printf '{"pattern": "^a+$"}' >"$T/cases/p.json"
+printf '"%s"' "$(printf '%05000d' 0 | tr 0 a)" >"$T/cases/d.json"
+want 0 "/ro/cases/d.json: valid" ""
+run $js "$C" /ro/cases/p.json /ro/cases/d.json
+printf '{"pattern": "(a*)*b"}' >"$T/cases/p.json"
+printf '"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaac"' >"$T/cases/d.json"
+want 2 "" "/ro/cases/d.json: at '': pattern \"(a*)*b\" is too costly to match (too much backtracking or too long a string)"
+run $js "$C" /ro/cases/p.json /ro/cases/d.json
+badpattern() { # badpattern PATTERN-JSON MESSAGE
+    printf '{"pattern": %s}' "$1" >"$T/cases/p.json"
+    want 2 "" "/ro/cases/p.json: invalid schema at '/pattern': invalid or unsupported regular expression: $2"
+    run $js "$C" /ro/cases/p.json /ro/cases/one.json
+}
+badpattern '"(a"' "at offset 2: missing ')'"
+badpattern '"a)"' "at offset 1: unmatched ')'"
+badpattern '"*a"' "at offset 1: nothing to repeat"
+badpattern '"a**"' "at offset 2: nothing to repeat"
+badpattern '"(?<=a)b"' "at offset 0: lookbehind is not supported"
+badpattern '"(?P<x>a)"' "at offset 0: unknown group syntax '(?P'"
+badpattern '"[z-a]"' "at offset 4: range out of order in character class"
+badpattern '"[abc"' "at offset 4: unterminated character class"
+badpattern '"x{2,1}"' "at offset 6: numbers out of order in {n,m}"
+badpattern '"\\p{L}"' "at offset 0: Unicode property escapes (\\p{...}) are not supported"
+badpattern '"\\q"' "at offset 0: unknown escape '\\q'"
+jcase pp.json '{"patternProperties":{"^x-":{"type":"string"}},"additionalProperties":false}'
+jcase pp-doc.json '{"x-a":"s","x-b":1,"y":2}'
+want 1 "" "/ro/cases/pp-doc.json: at '/x-b': expected string, got number 1
+/ro/cases/pp-doc.json: at '/y': property 'y' is not allowed (additionalProperties is false)"
+run $js "$C" /ro/cases/pp.json /ro/cases/pp-doc.json
 
 # ---- 03-agent-ops ---------------------------------------------------------
 ee=03-agent-ops/wasm/extract-emails

@@ -12,20 +12,21 @@
  *           a keyword wrongly or one this validator does not implement
  *
  * Supported keywords (draft 2020-12 meaning; older drafts' forms noted):
- *   type (incl. "integer" and lists of types), enum, const,
+ *   type (incl. "integer" and lists of types), enum, const, pattern,
  *   minimum, maximum, exclusiveMinimum, exclusiveMaximum (number, or the
  *   draft-4 boolean form), multipleOf,
  *   minLength, maxLength (in Unicode code points),
  *   items (a schema; an array of schemas is the pre-2020 tuple form),
  *   prefixItems, minItems, maxItems, uniqueItems,
- *   properties, required, additionalProperties (boolean or schema),
+ *   properties, patternProperties, required, additionalProperties (boolean
+ *   or schema), propertyNames,
  *   minProperties, maxProperties,
  *   allOf, anyOf, oneOf, not, if/then/else,
  *   $ref to the same document ("#", "#/$defs/x", "#/definitions/x").
  * Annotations ($schema, $id, title, description, default, examples, format,
- * $comment, ...) are ignored, as the specification allows. Keywords that
- * need a regular expression engine (pattern, patternProperties) are refused
- * with exit 2 rather than silently skipped.
+ * $comment, ...) are ignored, as the specification allows. pattern and
+ * patternProperties use the ECMA-262 subset of regex.h; a pattern outside it
+ * is a schema error (exit 2), as is a match too costly to decide.
  */
 #include <math.h>
 #include <stdarg.h>
@@ -34,6 +35,7 @@
 #include <string.h>
 
 #include "json.h"
+#include "regex.h"
 
 #define MAX_FILE_BYTES ((size_t)64 * 1024 * 1024)
 #define MAX_PRINTED_ERRORS 50
@@ -246,6 +248,18 @@ bad_schema(struct schema_check *sc, const char *fmt, ...)
 
 static bool check_schema(struct schema_check *sc, const struct json *schema, int depth);
 
+/* A pattern must compile with regex.h's syntax. */
+static bool
+check_pattern(struct schema_check *sc, const char *pattern, size_t len)
+{
+    char msg[160];
+    struct regex *re = regex_compile(pattern, len, msg, sizeof(msg));
+    if (re == NULL)
+        return bad_schema(sc, "invalid or unsupported regular expression: %s", msg);
+    regex_free(re);
+    return true;
+}
+
 static bool
 is_type_name(const struct json *t)
 {
@@ -306,9 +320,23 @@ check_keyword(struct schema_check *sc, const char *kw, const struct json *val, i
                 return bad_schema(sc, "must be an array of property names");
         return true;
     }
-    if (!strcmp(kw, "pattern") || !strcmp(kw, "patternProperties"))
-        return bad_schema(sc, "'%s' is not supported by this validator "
-                              "(no regular expressions)", kw);
+    if (!strcmp(kw, "pattern")) {
+        if (val->type != JSON_STRING)
+            return bad_schema(sc, "must be a string (a regular expression)");
+        return check_pattern(sc, val->str, val->len);
+    }
+    if (!strcmp(kw, "patternProperties")) {
+        if (val->type != JSON_OBJECT)
+            return bad_schema(sc, "must be an object of schemas");
+        for (size_t i = 0; i < val->count; i++) {
+            const struct json_member *m = &val->members[i];
+            size_t saved = pointer_push_key(&sc->where, m->key, m->key_len);
+            if (!check_pattern(sc, m->key, m->key_len) || !check_schema(sc, m->value, depth + 1))
+                return false;
+            pointer_pop(&sc->where, saved);
+        }
+        return true;
+    }
     if (!strcmp(kw, "$ref")) {
         if (val->type != JSON_STRING)
             return bad_schema(sc, "must be a string");
@@ -400,6 +428,24 @@ validate_quietly(struct validator *v, const struct json *schema, const struct js
     return ok;
 }
 
+/* Whether 'pattern' (checked at load) matches 'text'. A match too costly to
+ * decide ends the run with exit 2: the answer would be a guess. */
+static bool
+pattern_matches(struct validator *v, const struct json *pattern, const char *text, size_t len)
+{
+    char msg[160];
+    struct regex *re = regex_compile(pattern->str, pattern->len, msg, sizeof(msg));
+    enum re_result r = regex_search(re, text, len);
+    regex_free(re);
+    if (r == RE_TOO_COMPLEX) {
+        fprintf(stderr, "%s: at '%s': pattern %s is too costly to match (too much "
+                        "backtracking or too long a string)\n",
+                v->doc_path, pointer_text(&v->where), show(pattern).text);
+        exit(2);
+    }
+    return r == RE_MATCH;
+}
+
 static void
 check_type(struct validator *v, const struct json *type, const struct json *inst)
 {
@@ -462,6 +508,9 @@ check_string(struct validator *v, const struct json *schema, const struct json *
         report(v, "%s is shorter than %s characters", show(inst).text, show(min).text);
     if (max && (double)n > max->number)
         report(v, "%s is longer than %s characters", show(inst).text, show(max).text);
+    const struct json *pattern = json_get(schema, "pattern");
+    if (pattern && !pattern_matches(v, pattern, inst->str, inst->len))
+        report(v, "%s does not match the pattern %s", show(inst).text, show(pattern).text);
 }
 
 static void
@@ -542,12 +591,24 @@ check_object(struct validator *v, const struct json *schema, const struct json *
     const struct json *props = json_get(schema, "properties");
     const struct json *additional = json_get(schema, "additionalProperties");
     const struct json *names = json_get(schema, "propertyNames");
+    const struct json *pattern_props = json_get(schema, "patternProperties");
     for (size_t i = 0; i < inst->count; i++) {
         const struct json_member *m = &inst->members[i];
         size_t saved = pointer_push_key(&v->where, m->key, m->key_len);
         const struct json *sub = props ? json_get(props, m->key) : NULL;
-        if (sub) {
+        bool matched = sub != NULL;
+        if (sub)
             validate(v, sub, m->value);
+        for (size_t p = 0; pattern_props && p < pattern_props->count; p++) {
+            const struct json_member *pp = &pattern_props->members[p];
+            struct json key = { .type = JSON_STRING, .str = pp->key, .len = pp->key_len };
+            if (pattern_matches(v, &key, m->key, m->key_len)) {
+                matched = true;
+                validate(v, pp->value, m->value);
+            }
+        }
+        if (matched) {
+            /* covered by properties or patternProperties */
         } else if (additional) {
             if (additional->type == JSON_BOOL && !additional->boolean)
                 report(v, "property '%s' is not allowed (additionalProperties is false)",
