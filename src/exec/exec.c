@@ -1383,6 +1383,28 @@ run_catches(struct exec_state *st, const struct err *e)
     }
 }
 
+/* Run the `hooks` statements for 'event' ("before", "after", "on_error")
+ * in a scope of their own; with 'e', err.* is bound. */
+static bool
+run_hooks(struct exec_state *st, const char *event, const struct err *e, struct err *err)
+{
+    bool ok = true;
+    for (size_t i = 0; ok && i < st->prog->hook_count; i++) {
+        const struct lang_hook *h = &st->prog->hooks[i];
+        if (strcmp(h->event, event) != 0)
+            continue;
+        struct exec_scope *scope = exec_scope_new(st->globals);
+        struct exec_scope *saved = st->scope;
+        st->scope = scope;
+        if (e)
+            exec_bind_err(st, e);
+        ok = exec_run_stmt(st, &h->stmt, err);
+        st->scope = saved;
+        exec_scope_free(scope);
+    }
+    return ok;
+}
+
 bool
 exec_run(const struct exec_app *app, const struct lang_command *cmd, const struct exec_args *args,
          const struct exec_run_opts *opts, struct err *err)
@@ -1412,10 +1434,19 @@ exec_run(const struct exec_app *app, const struct lang_command *cmd, const struc
         }
     }
     if (ok)
+        ok = run_hooks(st, "before", NULL, &e);
+    if (ok)
         ok = run_command_args(st, cmd, args, NULL, &e);
+    if (ok)
+        ok = run_hooks(st, "after", NULL, &e);
     if (!ok) {
         if (!e.loc.line)
             e.loc = cmd->loc;
+        struct err ignored = { 0 };
+        int64_t deadline = st->deadline_ns;
+        st->deadline_ns = 0; /* reporting still runs after a timeout */
+        run_hooks(st, "on_error", &e, &ignored);
+        st->deadline_ns = deadline;
         run_catches(st, &e);
         if (err && !err_is_set(err))
             *err = e;

@@ -114,4 +114,32 @@ run -f "$T/undeclared.perch" run
 expect_status 1 "undeclared bin"
 expect_err "(bin_not_declared)"
 
+# hooks: before and after around a run, on_error with err.* bound.
+cat >"$T/hooks.perch" <<'P'
+hooks
+    before print "hook: before"
+    after print "hook: after"
+    on_error print "hook: failed with ${err.kind}"
+end
+command good
+    do
+        print "body"
+    end
+end
+command bad
+    do
+        fail "nope"
+    end
+end
+P
+run -f "$T/hooks.perch" good
+expect_status 0 "hooks around a good run"
+expect_out_exact "hook: before
+body
+hook: after"
+run -f "$T/hooks.perch" bad
+expect_status 1 "hooks around a failing run"
+expect_out_exact "hook: before
+hook: failed with fail"
+
 finish
