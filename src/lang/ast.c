@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/duration.h"
 #include "lang/lang_int.h"
 
 const struct lang_command *
@@ -152,4 +153,13 @@ lang_suggest_within(const char *word, const char *const *candidates, size_t coun
         }
     }
     return best;
+}
+
+/* Durations are parsed by base/duration.c, the same code the runtime uses,
+ * so a value accepted here is accepted when the block runs. */
+bool
+lang_is_duration_text(const char *s)
+{
+    int64_t ns;
+    return duration_parse(s, &ns, NULL);
 }

@@ -201,6 +201,92 @@ is_plain_count(const struct lang_word *w)
 
 static void check_body(struct checker *ck, const struct lang_body *body, bool in_wasm);
 
+/* Literal opener arguments that can be judged before running: durations,
+ * sandbox flags, with_env pairs, bundle aliases. Interpolated ones are the
+ * runtime's business. */
+static void
+check_block_args(struct checker *ck, const struct lang_stmt *st)
+{
+    const struct lang_word *a = st->arg_count ? &st->args[0] : NULL;
+    const struct lang_word *ttl = st->arg_count > 1 ? &st->args[1] : NULL;
+    switch (st->block) {
+    case LANG_BLOCK_TIMEOUT:
+        if (a && !a->has_interp && !lang_is_duration_text(a->text))
+            report(ck, LANG_SEV_ERROR, &a->loc, (uint32_t)a->len + 2,
+                   "'timeout' takes a duration such as 30s or 5m, not '%s'", a->text);
+        break;
+    case LANG_BLOCK_CACHE:
+        if (ttl && !ttl->has_interp && !lang_is_duration_text(ttl->text))
+            report(ck, LANG_SEV_ERROR, &ttl->loc, (uint32_t)ttl->len + 2,
+                   "the 'cache' time to live is a duration such as 7d or 12h, not '%s'", ttl->text);
+        break;
+    case LANG_BLOCK_SANDBOX: {
+        static const char *const flags[] = { "no_shell", "no_network", "no_subprocess",
+                                             "no_write" };
+        if (!a || a->has_interp)
+            break;
+        const char *s = a->text;
+        while (*s) {
+            size_t n = strcspn(s, ",");
+            char flag[64];
+            size_t fl = n < sizeof(flag) - 1 ? n : sizeof(flag) - 1;
+            memcpy(flag, s, fl);
+            flag[fl] = '\0';
+            /* Spaces around commas are fine. */
+            char *f = flag;
+            while (*f == ' ')
+                f++;
+            size_t end = strlen(f);
+            while (end && f[end - 1] == ' ')
+                f[--end] = '\0';
+            if (*f && !in_list(flags, sizeof(flags) / sizeof(flags[0]), f)) {
+                const char *guess = lang_suggest(f, flags, sizeof(flags) / sizeof(flags[0]));
+                report(ck, LANG_SEV_ERROR, &a->loc, (uint32_t)a->len + 2,
+                       "unknown sandbox flag '%s'%s%s%s (flags: no_shell, no_network, "
+                       "no_subprocess, no_write)",
+                       f, guess ? " (did you mean '" : "", guess ? guess : "", guess ? "'?)" : "");
+            }
+            s += n;
+            if (*s == ',')
+                s++;
+        }
+        break;
+    }
+    case LANG_BLOCK_WITH_ENV:
+        for (size_t i = 0; i < st->arg_count; i++) {
+            const struct lang_word *w = &st->args[i];
+            if (w->has_interp)
+                continue;
+            const char *s = w->text;
+            while (*s) {
+                size_t n = strcspn(s, ",");
+                const char *eq = memchr(s, '=', n);
+                if (!eq || eq == s) {
+                    report(ck, LANG_SEV_ERROR, &w->loc, (uint32_t)w->len + 2,
+                           "'with_env' takes KEY=value pairs separated by commas, not '%.*s'",
+                           (int)n, s);
+                    break;
+                }
+                s += n;
+                if (*s == ',')
+                    s++;
+            }
+        }
+        break;
+    case LANG_BLOCK_WASM_RUN:
+        /* A bare word without '/' or '.' names a bundle include. */
+        if (a && a->quote == LANG_QUOTE_BARE && !a->has_interp && !strchr(a->text, '/')
+            && !strchr(a->text, '.') && !lang_find_bundle_alias(ck->prog, a->text))
+            report(ck, LANG_SEV_ERROR, &a->loc, (uint32_t)a->len,
+                   "unknown bundle alias '%s' (declare it with 'include \"PATH\" as %s' in a "
+                   "bundle block, or give a path)",
+                   a->text, a->text);
+        break;
+    default:
+        break;
+    }
+}
+
 /* A close name for an unknown call: a command, or a command setting that a
  * body line became because it was misspelled. */
 static const char *
@@ -285,6 +371,8 @@ check_stmt(struct checker *ck, const struct lang_stmt *st, bool in_wasm)
         && !is_plain_count(&st->args[0]))
         report(ck, LANG_SEV_ERROR, &st->args[0].loc, (uint32_t)st->args[0].len,
                "'%s' takes a whole number, not '%s'", st->name, st->args[0].text);
+    if (st->kind == LANG_STMT_BLOCK)
+        check_block_args(ck, st);
     check_body(ck, &st->body, st->kind == LANG_STMT_BLOCK && st->block == LANG_BLOCK_WASM_RUN);
     for (size_t i = 0; i < st->clause_count; i++) {
         check_cond(ck, st->clauses[i].cond);

@@ -140,6 +140,8 @@ const char *lang_suggest(const char *word, const char *const *candidates, size_t
 /* Same with an explicit maximum distance. */
 const char *lang_suggest_within(const char *word, const char *const *candidates, size_t count,
                                 size_t limit);
+/* A whole number (seconds) or a duration such as 500ms, 30s, 1h30m, 7d, 2w. */
+bool lang_is_duration_text(const char *s);
 /* The block kind a statement name opens, LANG_BLOCK_NONE when none. */
 enum lang_block_kind lang_block_from_name(const char *name);
 

@@ -1028,34 +1028,6 @@ check_args(struct parser *p, const struct lang_arg *args, size_t count)
     }
 }
 
-/* A whole number of seconds, or a duration: ([0-9]+ (ms|s|m|h|d|w))+.
- * The exact value is the runtime's business; this only catches typos. */
-static bool
-is_duration_text(const char *s)
-{
-    if (!*s)
-        return false;
-    const char *q = s;
-    while (*q >= '0' && *q <= '9')
-        q++;
-    if (!*q)
-        return true;
-    while (*s) {
-        const char *digits = s;
-        while (*s >= '0' && *s <= '9')
-            s++;
-        if (s == digits)
-            return false;
-        if (strncmp(s, "ms", 2) == 0)
-            s += 2;
-        else if (*s && strchr("smhdw", *s))
-            s++;
-        else
-            return false;
-    }
-    return true;
-}
-
 /* Config words that take no value. */
 static bool *
 flag_field(struct lang_command *cmd, const char *w)
@@ -1233,7 +1205,7 @@ parse_command(struct parser *p, bool is_template)
             check_indent(p, 1);
             if (!expect_count(p, "test_timeout", 1, 1) || !expect_plain(p, 1, "test_timeout")) {
                 ok = false;
-            } else if (!is_duration_text(tok(p, 1)->word.text)) {
+            } else if (!lang_is_duration_text(tok(p, 1)->word.text)) {
                 ERROR_TOK(p, 1,
                           "test_timeout takes seconds or a duration such as 90s or 2m, not '%s'",
                           tok(p, 1)->word.text);

@@ -826,6 +826,57 @@ test_lang_parse_check_reports_unknown_names(void **state)
 }
 
 static void
+test_lang_parse_check_judges_literal_block_arguments(void **state)
+{
+    (void)state;
+    const char *text = "bundle\n"
+                       "    include \"a.wasm\" as tool\n"
+                       "end\n"
+                       "command c\n"
+                       "    timeout \"30 s\"\n" /* 5 */
+                       "    end\n"
+                       "    timeout \"1h30m\"\n"
+                       "    end\n"
+                       "    cache \"k\" \"forever\"\n" /* 9 */
+                       "    end\n"
+                       "    sandbox \"no_shell, no_netwrk\"\n" /* 11 */
+                       "    end\n"
+                       "    with_env \"A=1,B\"\n" /* 13 */
+                       "    end\n"
+                       "    wasm_run tool\n"
+                       "    end\n"
+                       "    wasm_run tol\n" /* 17 */
+                       "    end\n"
+                       "    timeout \"${t}\"\n" /* judged at run time */
+                       "        wasm_run \"./m.wasm\"\n"
+                       "        end\n"
+                       "    end\n"
+                       "end\n";
+    struct lang_diags d;
+    struct lang_program *p = load(text, &d);
+    assert_non_null(p);
+    assert_false(lang_check(p, NULL, NULL, &d));
+    static const struct {
+        unsigned line;
+        const char *msg;
+    } want[] = {
+        { 5, "'timeout' takes a duration such as 30s or 5m, not '30 s'" },
+        { 9, "the 'cache' time to live is a duration" },
+        { 11, "unknown sandbox flag 'no_netwrk' (did you mean 'no_network'?)" },
+        { 13, "'with_env' takes KEY=value pairs separated by commas, not 'B'" },
+        { 17, "unknown bundle alias 'tol'" },
+    };
+    assert_int_equal(d.error_count, sizeof(want) / sizeof(want[0]));
+    for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+        assert_int_equal(d.items[i].loc.line, want[i].line);
+        if (!strstr(d.items[i].message, want[i].msg))
+            fail_msg("diag %zu: '%s' lacks '%s'", i, d.items[i].message, want[i].msg);
+    }
+    lang_program_free(p);
+    lang_diags_release(&d);
+}
+
+static void
 test_lang_parse_indentation_warnings(void **state)
 {
     (void)state;
@@ -875,6 +926,7 @@ main(void)
         cmocka_unit_test(test_lang_parse_config_values_are_validated),
         cmocka_unit_test(test_lang_parse_typos_get_suggestions_and_recover),
         cmocka_unit_test(test_lang_parse_check_reports_unknown_names),
+        cmocka_unit_test(test_lang_parse_check_judges_literal_block_arguments),
         cmocka_unit_test(test_lang_parse_indentation_warnings),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
