@@ -13,6 +13,11 @@
  * - End: waitpid(). If the child has exited but something it started in
  *   the background still holds the pipes, reading stops after a short
  *   quiet period, so `cmd &` cannot hang the caller.
+ * - Pipelines: a single run is a pipeline of one. Stages are joined by
+ *   close-on-exec pipes (each child gets only its own ends through dup2),
+ *   share the first stage's process group and one stderr pipe, and the
+ *   parent closes every stage end as soon as the stage holds it, so EOF
+ *   travels down the pipeline as in a shell.
  *
  * Terminals: a process outside the terminal's foreground group that reads
  * from it is stopped with SIGTTIN. So when stdin is a terminal (perch run
@@ -131,9 +136,14 @@ os_spawn_find_program(const char *name, const char *path_env, const char *cwd, s
 
 static char *const empty_env[] = { NULL };
 
+/* Process group of a new child: PGROUP_NONE keeps the caller's, PGROUP_NEW
+ * makes the child a group leader, any other value joins that group. */
+#define PGROUP_NONE ((pid_t)-1)
+#define PGROUP_NEW ((pid_t)0)
+
 #if HAVE_ADDCHDIR
 static int
-start_posix_spawn(const struct os_spawn *spec, int in_fd, int out_fd, int err_fd, bool own_group,
+start_posix_spawn(const struct os_spawn *spec, int in_fd, int out_fd, int err_fd, pid_t pgroup,
                   pid_t *out_pid)
 {
     posix_spawn_file_actions_t fa;
@@ -152,12 +162,12 @@ start_posix_spawn(const struct os_spawn *spec, int in_fd, int out_fd, int err_fd
     for (size_t i = 0; i < sizeof(reset_signals) / sizeof(reset_signals[0]); i++)
         sigaddset(&defaults, reset_signals[i]);
     short flags = POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF;
-    if (own_group)
+    if (pgroup != PGROUP_NONE)
         flags |= POSIX_SPAWN_SETPGROUP;
     if (rc == 0)
         rc = posix_spawnattr_setflags(&attr, flags);
-    if (rc == 0)
-        rc = posix_spawnattr_setpgroup(&attr, 0);
+    if (rc == 0 && pgroup != PGROUP_NONE)
+        rc = posix_spawnattr_setpgroup(&attr, pgroup);
     if (rc == 0)
         rc = posix_spawnattr_setsigmask(&attr, &mask);
     if (rc == 0)
@@ -181,7 +191,7 @@ start_posix_spawn(const struct os_spawn *spec, int in_fd, int out_fd, int err_fd
 /* fork + exec. Between fork and exec the child only calls async-signal-safe
  * functions, as POSIX requires of a child of a multithreaded process. */
 static int
-start_fork(const struct os_spawn *spec, int in_fd, int out_fd, int err_fd, bool own_group,
+start_fork(const struct os_spawn *spec, int in_fd, int out_fd, int err_fd, pid_t pgroup,
            pid_t *out_pid)
 {
     int report[2];
@@ -197,8 +207,8 @@ start_fork(const struct os_spawn *spec, int in_fd, int out_fd, int err_fd, bool 
         return e;
     }
     if (pid == 0) {
-        if (own_group)
-            setpgid(0, 0);
+        if (pgroup != PGROUP_NONE)
+            setpgid(0, pgroup);
         struct sigaction sa;
         memset(&sa, 0, sizeof(sa));
         sa.sa_handler = SIG_DFL;
@@ -221,8 +231,9 @@ start_fork(const struct os_spawn *spec, int in_fd, int out_fd, int err_fd, bool 
         (void)unused;
         _exit(127);
     }
-    if (own_group)
-        setpgid(pid, pid); /* also done by the child; whichever runs first wins */
+    /* Also done by the child; whichever runs first wins. */
+    if (pgroup != PGROUP_NONE)
+        setpgid(pid, pgroup == PGROUP_NEW ? pid : pgroup);
     close(report[1]);
     int child_errno = 0;
     ssize_t n;
@@ -238,6 +249,19 @@ start_fork(const struct os_spawn *spec, int in_fd, int out_fd, int err_fd, bool 
     return 0;
 }
 #endif
+
+static int
+start_one(const struct os_spawn *spec, int in_fd, int out_fd, int err_fd, pid_t pgroup,
+          pid_t *out_pid)
+{
+    if (os_fault_io())
+        return EIO;
+#if HAVE_ADDCHDIR
+    return start_posix_spawn(spec, in_fd, out_fd, err_fd, pgroup, out_pid);
+#else
+    return start_fork(spec, in_fd, out_fd, err_fd, pgroup, out_pid);
+#endif
+}
 
 /* Per-stream state of the read loop. */
 struct stream {
@@ -289,43 +313,82 @@ drain(const struct os_spawn *spec, struct stream *s)
     flush_lines(spec, s, false);
 }
 
-/* Deadline and interrupt handling shared by the read and wait loops. */
-struct stopper {
-    pid_t target; /* -pgid for a group of its own, else the child's pid */
-    int64_t term_at;     /* when SIGTERM was sent; 0 = not yet */
+/* The children of one run and how to stop them. */
+struct run {
+    const struct os_spawn *spec; /* stage 0: deadline, interrupt, output */
+    pid_t *pids;
+    int *statuses;
+    bool *reaped;
+    size_t count;      /* children started */
+    bool own_group;    /* all children are in the group of pids[0] */
+    int64_t term_at;   /* when SIGTERM was sent; 0 = not yet */
     bool kill_sent;
     int64_t grace_ns;
 };
 
-/* Signal the group if the run must stop; returns the poll timeout (ms) that
- * keeps the next check on time, capped at POLL_SLICE_MS. */
-static int
-check_stop(const struct os_spawn *spec, struct stopper *st, struct os_spawn_result *out)
+static void
+signal_all(struct run *r, int sig)
 {
+    if (r->own_group && r->count > 0) {
+        kill(-r->pids[0], sig);
+        return;
+    }
+    for (size_t i = 0; i < r->count; i++)
+        if (!r->reaped[i])
+            kill(r->pids[i], sig);
+}
+
+/* Signal the children if the run must stop; returns the poll timeout (ms)
+ * that keeps the next check on time, capped at POLL_SLICE_MS. */
+static int
+check_stop(struct run *r, struct os_spawn_result *out)
+{
+    const struct os_spawn *spec = r->spec;
     int64_t now = os_clock_mono_ns();
-    if (!st->term_at) {
+    if (!r->term_at) {
         bool expired = spec->deadline_ns > 0 && now >= spec->deadline_ns;
         bool interrupted = spec->interrupt && atomic_load(spec->interrupt);
         if (expired || interrupted) {
             out->timed_out = expired;
             out->interrupted = !expired;
-            kill(st->target, SIGTERM);
-            kill(st->target, SIGCONT); /* a stopped process must run to see SIGTERM */
-            st->term_at = now;
+            signal_all(r, SIGTERM);
+            signal_all(r, SIGCONT); /* a stopped process must run to see SIGTERM */
+            r->term_at = now;
         }
     }
-    if (st->term_at && !st->kill_sent && now - st->term_at >= st->grace_ns) {
-        kill(st->target, SIGKILL);
-        st->kill_sent = true;
+    if (r->term_at && !r->kill_sent && now - r->term_at >= r->grace_ns) {
+        signal_all(r, SIGKILL);
+        r->kill_sent = true;
     }
     int64_t wait_ns = (int64_t)POLL_SLICE_MS * OS_NS_PER_MS;
-    if (!st->term_at && spec->deadline_ns > 0 && spec->deadline_ns - now < wait_ns)
+    if (!r->term_at && spec->deadline_ns > 0 && spec->deadline_ns - now < wait_ns)
         wait_ns = spec->deadline_ns - now;
-    if (st->term_at && !st->kill_sent && st->term_at + st->grace_ns - now < wait_ns)
-        wait_ns = st->term_at + st->grace_ns - now;
+    if (r->term_at && !r->kill_sent && r->term_at + r->grace_ns - now < wait_ns)
+        wait_ns = r->term_at + r->grace_ns - now;
     if (wait_ns < 0)
         wait_ns = 0;
     return (int)((wait_ns + OS_NS_PER_MS - 1) / OS_NS_PER_MS);
+}
+
+/* waitpid(WNOHANG, or blocking when 'block') on every unreaped child;
+ * returns true once all are reaped. */
+static bool
+reap(struct run *r, bool block)
+{
+    bool all = true;
+    for (size_t i = 0; i < r->count; i++) {
+        if (r->reaped[i])
+            continue;
+        pid_t w;
+        do {
+            w = waitpid(r->pids[i], &r->statuses[i], block ? 0 : WNOHANG);
+        } while (w < 0 && errno == EINTR);
+        if (w == r->pids[i] || w < 0)
+            r->reaped[i] = true; /* w < 0: not ours to wait for (ECHILD) */
+        else
+            all = false;
+    }
+    return all;
 }
 
 static void
@@ -339,93 +402,131 @@ record_status(int status, struct os_spawn_result *out)
     }
 }
 
-bool
-os_spawn_run(const struct os_spawn *spec, struct os_spawn_result *out, struct err *err)
+/* Close a descriptor slot if open. */
+static void
+close_fd(int *fd)
 {
-    memset(out, 0, sizeof(*out));
-    if (spec->deadline_ns > 0 && os_clock_mono_ns() >= spec->deadline_ns) {
-        out->timed_out = true;
-        out->exit_code = 128 + SIGKILL;
-        return true;
+    if (*fd >= 0) {
+        close(*fd);
+        *fd = -1;
     }
-    if (spec->interrupt && atomic_load(spec->interrupt)) {
-        out->interrupted = true;
-        out->exit_code = 128 + SIGKILL;
-        return true;
-    }
-    if (spec->cwd) {
-        struct stat st;
-        if (stat(spec->cwd, &st) != 0)
-            return os_errno(err, errno, "cannot run '%s' in '%s'", spec->program, spec->cwd);
-        if (!S_ISDIR(st.st_mode))
-            return err_set_code(err, ERR_NOT_FOUND, ENOTDIR,
-                                "cannot run '%s': working directory '%s' is not a directory",
-                                spec->program, spec->cwd);
-    }
-    int out_pipe[2] = { -1, -1 }, err_pipe[2] = { -1, -1 };
-    int null_fd = -1;
-    int in_fd = spec->stdin_fd;
-    if (in_fd < 0) {
-        null_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
-        if (null_fd < 0)
-            return os_errno(err, errno, "cannot open '/dev/null'");
-        in_fd = null_fd;
-    }
+}
+
+static int
+make_pipe(int fds[2])
+{
 #ifdef __linux__
-    int prc = pipe2(out_pipe, O_CLOEXEC);
-    if (prc == 0)
-        prc = pipe2(err_pipe, O_CLOEXEC);
+    return pipe2(fds, O_CLOEXEC) == 0 ? 0 : errno;
 #else
     /* NEEDSWORK: without pipe2 another thread may fork between pipe() and
      * the FD_CLOEXEC below and leak these descriptors into its child. */
-    int prc = pipe(out_pipe);
-    if (prc == 0)
-        prc = pipe(err_pipe);
-    for (int i = 0; i < 2 && prc == 0; i++) {
-        fcntl(out_pipe[i], F_SETFD, FD_CLOEXEC);
-        fcntl(err_pipe[i], F_SETFD, FD_CLOEXEC);
-    }
+    if (pipe(fds) != 0)
+        return errno;
+    fcntl(fds[0], F_SETFD, FD_CLOEXEC);
+    fcntl(fds[1], F_SETFD, FD_CLOEXEC);
+    return 0;
 #endif
-    if (prc != 0) {
-        int e = errno;
-        for (int i = 0; i < 2; i++) {
-            if (out_pipe[i] >= 0)
-                close(out_pipe[i]);
-            if (err_pipe[i] >= 0)
-                close(err_pipe[i]);
-        }
-        if (null_fd >= 0)
-            close(null_fd);
-        return os_errno(err, e, "cannot create pipes for '%s'", spec->program);
-    }
-    pid_t pid = -1;
-    bool own_group = !isatty(in_fd);
-    int rc = EIO; /* stays EIO when fault injection fails the start */
-#if HAVE_ADDCHDIR
-    if (!os_fault_io())
-        rc = start_posix_spawn(spec, in_fd, out_pipe[1], err_pipe[1], own_group, &pid);
-#else
-    if (!os_fault_io())
-        rc = start_fork(spec, in_fd, out_pipe[1], err_pipe[1], own_group, &pid);
-#endif
-    close(out_pipe[1]);
-    close(err_pipe[1]);
-    if (null_fd >= 0)
-        close(null_fd);
-    if (rc != 0) {
-        close(out_pipe[0]);
-        close(err_pipe[0]);
-        return os_errno(err, rc, "cannot run '%s'", spec->program);
-    }
+}
 
-    struct stream streams[2] = { { out_pipe[0], 1, SBUF_INIT }, { err_pipe[0], 2, SBUF_INIT } };
-    struct stopper stop = { .target = own_group ? -pid : pid,
-                            .grace_ns = spec->grace_ns > 0 ? spec->grace_ns : OS_SPAWN_GRACE_NS };
-    bool reaped = false;
-    int status = 0;
-    int64_t quiet_since = 0; /* after the child exited: when output last arrived */
+/* Checks before anything starts; false with 'err' for a bad cwd. */
+static bool
+check_cwd(const struct os_spawn *spec, struct err *err)
+{
+    if (!spec->cwd)
+        return true;
+    struct stat st;
+    if (stat(spec->cwd, &st) != 0)
+        return os_errno(err, errno, "cannot run '%s' in '%s'", spec->program, spec->cwd);
+    if (!S_ISDIR(st.st_mode))
+        return err_set_code(err, ERR_NOT_FOUND, ENOTDIR,
+                            "cannot run '%s': working directory '%s' is not a directory",
+                            spec->program, spec->cwd);
+    return true;
+}
+
+bool
+os_spawn_pipeline(const struct os_spawn *stages, size_t count, struct os_spawn_result *out,
+                  struct err *err)
+{
+    if (count == 0)
+        return err_set(err, ERR_USAGE, "empty pipeline");
+    const struct os_spawn *spec = &stages[0];
+    for (size_t i = 0; i < count; i++)
+        memset(&out[i], 0, sizeof(out[i]));
+    bool stop_now = (spec->deadline_ns > 0 && os_clock_mono_ns() >= spec->deadline_ns)
+                    || (spec->interrupt && atomic_load(spec->interrupt));
+    if (stop_now) {
+        for (size_t i = 0; i < count; i++) {
+            out[i].timed_out = spec->deadline_ns > 0 && os_clock_mono_ns() >= spec->deadline_ns;
+            out[i].interrupted = !out[i].timed_out;
+            out[i].exit_code = 128 + SIGKILL;
+        }
+        return true;
+    }
+    for (size_t i = 0; i < count; i++)
+        if (!check_cwd(&stages[i], err))
+            return false;
+
+    bool ok = false;
+    int null_fd = -1;
+    int out_pipe[2] = { -1, -1 }, err_pipe[2] = { -1, -1 };
+    int prev_read = -1; /* read end of the pipe into the next stage */
+    struct stream streams[2] = { { -1, 1, SBUF_INIT }, { -1, 2, SBUF_INIT } };
+    struct run r = { .spec = spec };
+    r.pids = xcalloc(count, sizeof(pid_t));
+    r.statuses = xcalloc(count, sizeof(int));
+    r.reaped = xcalloc(count, sizeof(bool));
+    r.grace_ns = spec->grace_ns > 0 ? spec->grace_ns : OS_SPAWN_GRACE_NS;
+
+    int in_fd = spec->stdin_fd;
+    if (in_fd < 0) {
+        null_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+        if (null_fd < 0) {
+            os_errno(err, errno, "cannot open '/dev/null'");
+            goto fail;
+        }
+        in_fd = null_fd;
+    }
+    int e = make_pipe(out_pipe);
+    if (!e)
+        e = make_pipe(err_pipe);
+    if (e) {
+        os_errno(err, e, "cannot create pipes for '%s'", spec->program);
+        goto fail;
+    }
+    r.own_group = !isatty(in_fd);
+    for (size_t i = 0; i < count; i++) {
+        int next[2] = { -1, -1 };
+        bool is_last = i + 1 == count;
+        if (!is_last && (e = make_pipe(next)) != 0) {
+            os_errno(err, e, "cannot create a pipe for '%s'", stages[i].program);
+            goto fail;
+        }
+        pid_t pgroup = !r.own_group ? PGROUP_NONE : i == 0 ? PGROUP_NEW : r.pids[0];
+        int stage_in = i == 0 ? in_fd : prev_read;
+        int stage_out = is_last ? out_pipe[1] : next[1];
+        int rc = start_one(&stages[i], stage_in, stage_out, err_pipe[1], pgroup, &r.pids[i]);
+        close_fd(&prev_read);
+        close_fd(&next[1]);
+        prev_read = next[0];
+        if (rc != 0) {
+            close_fd(&prev_read);
+            os_errno(err, rc, "cannot run '%s'", stages[i].program);
+            goto fail;
+        }
+        r.count++;
+    }
+    close_fd(&out_pipe[1]);
+    close_fd(&err_pipe[1]);
+    close_fd(&null_fd);
+    streams[0].fd = out_pipe[0];
+    streams[1].fd = err_pipe[0];
+    out_pipe[0] = err_pipe[0] = -1;
+
+    bool all_reaped = false;
+    int64_t quiet_since = 0; /* after every child exited: when output last arrived */
     while (streams[0].fd >= 0 || streams[1].fd >= 0) {
-        int timeout_ms = check_stop(spec, &stop, out);
+        int timeout_ms = check_stop(&r, &out[0]);
         struct pollfd pfd[2];
         nfds_t nfds = 0;
         struct stream *which[2];
@@ -447,10 +548,9 @@ os_spawn_run(const struct os_spawn *spec, struct os_spawn_result *out, struct er
                 got_data = true;
             }
         }
-        if (!reaped) {
-            pid_t w = waitpid(pid, &status, WNOHANG);
-            if (w == pid) {
-                reaped = true;
+        if (!all_reaped) {
+            if (reap(&r, false)) {
+                all_reaped = true;
                 quiet_since = os_clock_mono_ns();
             }
         } else if (got_data) {
@@ -459,28 +559,46 @@ os_spawn_run(const struct os_spawn *spec, struct os_spawn_result *out, struct er
             break; /* background processes hold the pipes; stop listening */
         }
     }
+    while (!all_reaped) {
+        check_stop(&r, &out[0]);
+        bool can_block = !spec->deadline_ns && !spec->interrupt;
+        all_reaped = reap(&r, can_block);
+        if (!all_reaped)
+            os_sleep_ns(5 * OS_NS_PER_MS, 0, NULL);
+    }
+    for (size_t i = 0; i < count; i++) {
+        out[i].timed_out = out[0].timed_out;
+        out[i].interrupted = out[0].interrupted;
+        record_status(r.statuses[i], &out[i]);
+    }
+    /* A stopped run takes its whole group down, stragglers included. */
+    if (r.term_at && !r.kill_sent && r.own_group)
+        kill(-r.pids[0], SIGKILL);
+    ok = true;
+fail:
+    if (!ok && r.count > 0) {
+        /* A later stage could not start: stop the ones already running. */
+        for (size_t i = 0; i < r.count; i++)
+            kill(r.own_group ? -r.pids[0] : r.pids[i], SIGKILL);
+        reap(&r, true);
+    }
+    close_fd(&prev_read);
+    close_fd(&null_fd);
     for (int i = 0; i < 2; i++) {
-        if (streams[i].fd >= 0) {
-            close(streams[i].fd);
-            streams[i].fd = -1;
-        }
+        close_fd(&out_pipe[i]);
+        close_fd(&err_pipe[i]);
+        close_fd(&streams[i].fd);
         flush_lines(spec, &streams[i], true);
         sbuf_release(&streams[i].pending);
     }
-    while (!reaped) {
-        check_stop(spec, &stop, out);
-        bool can_block = !spec->deadline_ns && !spec->interrupt;
-        pid_t w = waitpid(pid, &status, can_block ? 0 : WNOHANG);
-        if (w == pid || (w < 0 && errno != EINTR)) {
-            reaped = true;
-            break;
-        }
-        if (w == 0)
-            os_sleep_ns(5 * OS_NS_PER_MS, 0, NULL);
-    }
-    record_status(status, out);
-    /* A stopped run takes its whole group down, stragglers included. */
-    if (stop.term_at && !stop.kill_sent && own_group)
-        kill(-pid, SIGKILL);
-    return true;
+    free(r.pids);
+    free(r.statuses);
+    free(r.reaped);
+    return ok;
+}
+
+bool
+os_spawn_run(const struct os_spawn *spec, struct os_spawn_result *out, struct err *err)
+{
+    return os_spawn_pipeline(spec, 1, out, err);
 }

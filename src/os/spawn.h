@@ -59,6 +59,19 @@ struct os_spawn_result {
 bool os_spawn_run(const struct os_spawn *spec, struct os_spawn_result *out, struct err *err);
 
 /*
+ * Run 'count' programs as a pipeline: each stage's stdout feeds the next
+ * stage's stdin; stages[0].stdin_fd feeds the first; the last stage's
+ * stdout and every stage's stderr reach the first stage's on_output. The
+ * deadline, interrupt flag and grace period of stages[0] govern the whole
+ * pipeline, and all stages share one process group, so a timeout stops
+ * them together. Each stage's argv, envp and cwd are its own. out[i] is
+ * stage i's result; timed_out / interrupted are set on all of them. Fails
+ * like os_spawn_run when a stage cannot start (the started ones are killed).
+ */
+bool os_spawn_pipeline(const struct os_spawn *stages, size_t count, struct os_spawn_result *out,
+                       struct err *err);
+
+/*
  * Find 'name' the way a shell would: a name containing '/' is taken
  * relative to 'cwd'; otherwise each directory of 'path_env' (the PATH value
  * the child will see; NULL or "" → "/usr/local/bin:/usr/bin:/bin") is tried

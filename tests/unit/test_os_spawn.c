@@ -320,6 +320,99 @@ test_os_spawn_start_errors(void **state)
 }
 
 static void
+test_os_spawn_pipeline_connects_stages(void **state)
+{
+    (void)state;
+    const char *a1[] = { "printf", "b\\na\\nc\\na\\n", NULL };
+    const char *a2[] = { "sort", NULL };
+    const char *a3[] = { "uniq", "-c", NULL };
+    struct collect c = { 0 };
+    struct os_spawn st[3] = {
+        { .program = "/usr/bin/printf", .argv = a1, .envp = sh_env, .stdin_fd = -1,
+          .on_output = collect_output, .output_arg = &c },
+        { .program = "/usr/bin/sort", .argv = a2, .envp = sh_env },
+        { .program = "/usr/bin/uniq", .argv = a3, .envp = sh_env },
+    };
+    struct os_spawn_result r[3];
+    struct err err = { 0 };
+    assert_true(os_spawn_pipeline(st, 3, r, &err));
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(r[i].exit_code, 0);
+    /* uniq -c pads counts; compare without the padding. */
+    struct sbuf norm = SBUF_INIT;
+    for (const char *p = c.out[1].buf; *p; p++)
+        if (*p != ' ')
+            sbuf_addc(&norm, *p);
+    assert_string_equal(norm.buf, "2a\n1b\n1c\n");
+    sbuf_release(&norm);
+    collect_release(&c);
+}
+
+static void
+test_os_spawn_pipeline_reports_each_status_and_stderr(void **state)
+{
+    (void)state;
+    const char *a1[] = { "sh", "-c", "echo one; echo warn >&2; exit 3", NULL };
+    const char *a2[] = { "sh", "-c", "cat; exit 0", NULL };
+    struct collect c = { 0 };
+    struct os_spawn st[2] = {
+        { .program = "/bin/sh", .argv = a1, .envp = sh_env, .stdin_fd = -1,
+          .on_output = collect_output, .output_arg = &c },
+        { .program = "/bin/sh", .argv = a2, .envp = sh_env },
+    };
+    struct os_spawn_result r[2];
+    struct err err = { 0 };
+    assert_true(os_spawn_pipeline(st, 2, r, &err));
+    assert_int_equal(r[0].exit_code, 3);
+    assert_int_equal(r[1].exit_code, 0);
+    assert_string_equal(c.out[1].buf, "one\n");
+    assert_string_equal(c.out[2].buf, "warn\n");
+    collect_release(&c);
+}
+
+static void
+test_os_spawn_pipeline_deadline_stops_every_stage(void **state)
+{
+    (void)state;
+    const char *a1[] = { "sh", "-c", "while :; do echo tick; sleep 0.05; done", NULL };
+    const char *a2[] = { "sh", "-c", "sleep 100", NULL };
+    struct collect c = { 0 };
+    int64_t start = os_clock_mono_ns();
+    struct os_spawn st[2] = {
+        { .program = "/bin/sh", .argv = a1, .envp = sh_env, .stdin_fd = -1,
+          .deadline_ns = start + 200 * OS_NS_PER_MS, .grace_ns = 200 * OS_NS_PER_MS,
+          .on_output = collect_output, .output_arg = &c },
+        { .program = "/bin/sh", .argv = a2, .envp = sh_env },
+    };
+    struct os_spawn_result r[2];
+    struct err err = { 0 };
+    assert_true(os_spawn_pipeline(st, 2, r, &err));
+    assert_true(r[0].timed_out && r[1].timed_out);
+    assert_true(r[0].signal != 0 && r[1].signal != 0);
+    assert_true(os_clock_mono_ns() - start < 3 * OS_NS_PER_SEC);
+    collect_release(&c);
+}
+
+static void
+test_os_spawn_pipeline_start_failure_stops_earlier_stages(void **state)
+{
+    (void)state;
+    const char *a1[] = { "sh", "-c", "sleep 100", NULL };
+    const char *a2[] = { "nope", NULL };
+    struct os_spawn st[2] = {
+        { .program = "/bin/sh", .argv = a1, .envp = sh_env, .stdin_fd = -1 },
+        { .program = "/nonexistent/nope", .argv = a2, .envp = sh_env },
+    };
+    struct os_spawn_result r[2];
+    struct err err = { 0 };
+    int64_t start = os_clock_mono_ns();
+    assert_false(os_spawn_pipeline(st, 2, r, &err));
+    assert_int_equal(err.kind, ERR_NOT_FOUND);
+    assert_non_null(strstr(err.msg, "/nonexistent/nope"));
+    assert_true(os_clock_mono_ns() - start < 2 * OS_NS_PER_SEC);
+}
+
+static void
 test_os_envp_get(void **state)
 {
     (void)state;
@@ -345,6 +438,10 @@ main(void)
         cmocka_unit_test(test_os_spawn_stops_on_interrupt),
         cmocka_unit_test(test_os_spawn_background_child_holding_pipes_does_not_hang),
         cmocka_unit_test(test_os_spawn_start_errors),
+        cmocka_unit_test(test_os_spawn_pipeline_connects_stages),
+        cmocka_unit_test(test_os_spawn_pipeline_reports_each_status_and_stderr),
+        cmocka_unit_test(test_os_spawn_pipeline_deadline_stops_every_stage),
+        cmocka_unit_test(test_os_spawn_pipeline_start_failure_stops_earlier_stages),
         cmocka_unit_test(test_os_envp_get),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
