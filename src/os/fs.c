@@ -421,8 +421,24 @@ empty_dir_at(int fd, const char *display, int depth, struct err *err)
     return ok;
 }
 
+static bool remove_tree_clean(const char *path, struct err *err);
+
 bool
 os_fs_remove_tree(const char *path, struct err *err)
+{
+    /* Without trailing slashes: "link/" would name the directory a
+     * symlink points to, and the walk would empty it. */
+    size_t len = strlen(path);
+    while (len > 1 && path[len - 1] == '/')
+        len--;
+    char *clean = xstrndup(path, len);
+    bool ok = remove_tree_clean(clean, err);
+    free(clean);
+    return ok;
+}
+
+static bool
+remove_tree_clean(const char *path, struct err *err)
 {
     struct stat st;
     if (lstat(path, &st) != 0)

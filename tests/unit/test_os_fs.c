@@ -190,11 +190,15 @@ test_os_fs_remove_tree_does_not_follow_symlinks(void **state)
     /* Removing what is not there names it. */
     assert_false(os_fs_remove_tree(tree, &err));
     assert_int_equal(err.kind, ERR_NOT_FOUND);
-    /* A symlink given directly is removed itself. */
+    /* A symlink given directly is removed itself, even spelled "link/". */
     char *top_link = at(dir, "top-link");
     assert_int_equal(symlink(outside, top_link), 0);
     err_clear(&err);
-    assert_true(os_fs_remove_tree(top_link, &err));
+    char *slashed = xasprintf("%s/", top_link);
+    assert_true(os_fs_remove_tree(slashed, &err));
+    free(slashed);
+    assert_true(os_fs_lstat(top_link, &info, &err));
+    assert_int_equal(info.type, OS_FS_NONE);
     assert_true(os_fs_stat(keep, &info, &err));
     assert_int_equal(info.type, OS_FS_FILE);
     free(got);
