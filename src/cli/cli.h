@@ -84,4 +84,12 @@ int cli_completions(const char *shell);
  */
 int cli_wasm_main(int argc, char **argv);
 
+/*
+ * `perch-mcp` (and `perch mcp`): serve the commands of a .perch file over MCP
+ * on stdin/stdout until stdin ends. 'argv[0]' is the program name, the rest
+ * perch-mcp's flags (-f FILE, --no-shell ..., --env, --max-runtime, --audit).
+ * Returns the exit status.
+ */
+int cli_mcp_main(int argc, char **argv);
+
 #endif
