@@ -252,6 +252,17 @@ main(int argc, char **argv)
     if (status >= 0)
         goto out;
     status = CLI_EXIT_OK;
+    if (next < argc && !strcmp(argv[next], "mcp")) {
+        /* `perch [FLAGS] mcp [FLAGS]` is perch-mcp with all of those flags. */
+        char **words = xcalloc((size_t)argc, sizeof(char *));
+        int n = 0;
+        for (int i = 0; i < argc; i++)
+            if (i != next)
+                words[n++] = argv[i];
+        status = cli_mcp_main(n, words);
+        free(words);
+        goto out;
+    }
     if (o.version) {
         printf("perch %s\n", PERCH_VERSION);
         goto out;
