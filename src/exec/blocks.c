@@ -9,6 +9,7 @@
  */
 #include "exec/blocks.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -184,13 +185,70 @@ block_os_arch(struct exec_state *st, const struct lang_stmt *stmt, struct sbuf *
     return match ? exec_run_body(st, &stmt->body, err) : true;
 }
 
+/* A temporary file holding 'data', positioned at its start: the stdin of
+ * the next pipe stage. A file rather than a pipe, so a stage that never
+ * reads its input cannot block the one before it. */
+static FILE *
+stage_input(const struct sbuf *data, struct err *err)
+{
+    FILE *f = tmpfile();
+    if (!f) {
+        err_errno(err, errno, "pipe: cannot create a temporary file");
+        return NULL;
+    }
+    if ((data->len && fwrite(data->buf, 1, data->len, f) != data->len) || fflush(f) != 0 ||
+        fseek(f, 0, SEEK_SET) != 0) {
+        err_errno(err, errno, "pipe: cannot write a temporary file");
+        fclose(f);
+        return NULL;
+    }
+    return f;
+}
+
+/*
+ * `pipe ... end`: the children run in order; what each prints on stdout
+ * (plus the value of a value-returning op, such as read_file) becomes the
+ * next one's stdin. The last child prints as usual, or, when the pipe is
+ * captured (`x = pipe`), its output is the captured value.
+ */
 bool
 block_pipe(struct exec_state *st, const struct lang_stmt *stmt, struct sbuf *out,
            struct err *err)
 {
-    (void)st;
-    (void)stmt;
-    (void)out;
-    return err_set(err, ERR_OP_FAILED,
-                   "pipe blocks are not supported yet; use a shell pipeline (shell \"a | b\")");
+    struct sbuf data = SBUF_INIT;
+    int saved_stdin = st->stdin_fd;
+    bool ok = true;
+    for (size_t i = 0; ok && i < stmt->body.count; i++) {
+        const struct lang_stmt *child = &stmt->body.stmts[i];
+        FILE *in = NULL;
+        if (i > 0) {
+            in = stage_input(&data, err);
+            if (!in) {
+                ok = false;
+                break;
+            }
+            st->stdin_fd = fileno(in);
+        }
+        struct sbuf next = SBUF_INIT;
+        bool last = i + 1 == stmt->body.count;
+        if (!last || stmt->target) {
+            struct exec_capture cap;
+            exec_capture_begin(st, &cap, &next);
+            ok = exec_run_stmt_value(st, child, &next, err);
+            exec_capture_end(st, &cap);
+        } else {
+            ok = exec_run_stmt_value(st, child, &next, err);
+            if (ok && next.len)
+                exec_print(st, 1, next.buf, next.len);
+        }
+        st->stdin_fd = saved_stdin;
+        if (in)
+            fclose(in);
+        sbuf_release(&data);
+        data = next;
+    }
+    if (ok && stmt->target)
+        sbuf_add(out, data.buf, data.len);
+    sbuf_release(&data);
+    return ok;
 }

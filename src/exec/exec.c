@@ -419,7 +419,7 @@ exec_script_dir(const struct exec_state *st)
 int
 exec_stdin_fd(const struct exec_state *st)
 {
-    return st->app->stdin_fd;
+    return st->stdin_fd;
 }
 
 void
@@ -597,7 +597,7 @@ op_ctx_init(struct exec_state *st, struct op_ctx *ctx)
     ctx->cwd = st->cwd;
     ctx->deadline_ns = st->deadline_ns;
     ctx->interrupt = st->interrupt;
-    ctx->stdin_fd = st->app->stdin_fd;
+    ctx->stdin_fd = st->stdin_fd;
     ctx->script_dir = exec_script_dir(st);
     ctx->vt = &exec_vtable;
     ctx->self = st;
@@ -689,32 +689,43 @@ bind_capture(struct exec_state *st, const char *target, struct sbuf *value)
     exec_scope_set_text(st->scope, target, value->buf);
 }
 
-/* A sink that keeps stdout (a command capture) and passes stderr on.
- * Branches of a `parallel` inside the captured command may write from
- * several threads, hence the lock. */
-struct keep_stdout_sink {
-    struct exec_sink base;
-    pthread_mutex_t lock; /* protects 'keep' */
-    struct sbuf *keep;
-    struct exec_sink *pass; /* where stderr lines go (the caller's sink) */
-};
-
+/* The capture sink: stdout is kept, stderr passes on to the outer sink. */
 static void
-keep_stdout_write(struct exec_sink *base, int stream, const char *data, size_t len)
+capture_write(struct exec_sink *base, int stream, const char *data, size_t len)
 {
-    struct keep_stdout_sink *s = (struct keep_stdout_sink *)base;
+    struct exec_capture *c = (struct exec_capture *)base;
     if (stream == 1) {
-        pthread_mutex_lock(&s->lock);
-        sbuf_add(s->keep, data, len);
-        pthread_mutex_unlock(&s->lock);
+        pthread_mutex_lock(&c->lock);
+        sbuf_add(c->into, data, len);
+        pthread_mutex_unlock(&c->lock);
     } else {
-        exec_sink_write(s->pass, stream, data, len);
+        exec_sink_write(c->pass, stream, data, len);
     }
+}
+
+void
+exec_capture_begin(struct exec_state *st, struct exec_capture *cap, struct sbuf *into)
+{
+    cap->base.write = capture_write;
+    pthread_mutex_init(&cap->lock, NULL);
+    cap->into = into;
+    cap->pass = st->out->sink;
+    cap->saved = st->out;
+    exec_out_init(&cap->out, &cap->base);
+    st->out = &cap->out;
+}
+
+void
+exec_capture_end(struct exec_state *st, struct exec_capture *cap)
+{
+    exec_out_release(&cap->out); /* flushes an unterminated last line */
+    st->out = cap->saved;
+    pthread_mutex_destroy(&cap->lock);
 }
 
 static bool
 run_op(struct exec_state *st, const struct lang_stmt *stmt, const struct op_def *def,
-       struct err *err)
+       struct sbuf *value, struct err *err)
 {
     char **argv;
     int argc = eval_args(st, stmt->args, stmt->arg_count, &argv, err);
@@ -746,8 +757,13 @@ run_op(struct exec_state *st, const struct lang_stmt *stmt, const struct op_def 
         err_clear(err);
         err_set(err, ERR_TIMEOUT, "timed out (%s) in '%s'", st->deadline_label, def->name);
     }
-    if (ok && stmt->target)
+    if (ok && stmt->target) {
         bind_capture(st, stmt->target, &out);
+    } else if (ok && value && def->ret != OP_RET_NONE && out.len) {
+        sbuf_add(value, out.buf, out.len);
+        if (out.buf[out.len - 1] != '\n')
+            sbuf_addc(value, '\n');
+    }
 done:
     if (!ok)
         set_fail_op(st, def->name);
@@ -831,7 +847,8 @@ unknown_name(struct exec_state *st, const char *name, struct err *err)
 }
 
 static bool
-run_call(struct exec_state *st, const struct lang_stmt *stmt, struct err *err)
+run_call(struct exec_state *st, const struct lang_stmt *stmt, struct sbuf *value,
+         struct err *err)
 {
     const struct lang_command *cmd = lang_find_command(st->prog, stmt->name);
     if (cmd) {
@@ -849,7 +866,7 @@ run_call(struct exec_state *st, const struct lang_stmt *stmt, struct err *err)
     }
     const struct op_def *def = ops_find(stmt->name);
     if (def)
-        return run_op(st, stmt, def, err);
+        return run_op(st, stmt, def, value, err);
     if (!strcmp(stmt->name, "fail")) {
         char **argv;
         int argc = eval_args(st, stmt->args, stmt->arg_count, &argv, err);
@@ -1065,11 +1082,12 @@ run_block(struct exec_state *st, const struct lang_stmt *stmt, struct err *err)
 }
 
 static bool
-run_one(struct exec_state *st, const struct lang_stmt *stmt, struct err *err)
+run_one(struct exec_state *st, const struct lang_stmt *stmt, struct sbuf *value,
+        struct err *err)
 {
     switch (stmt->kind) {
     case LANG_STMT_CALL:
-        return run_call(st, stmt, err);
+        return run_call(st, stmt, value, err);
     case LANG_STMT_ASSIGN:
         return run_assign(st, stmt, err);
     case LANG_STMT_BLOCK:
@@ -1089,6 +1107,13 @@ run_one(struct exec_state *st, const struct lang_stmt *stmt, struct err *err)
 bool
 exec_run_stmt(struct exec_state *st, const struct lang_stmt *stmt, struct err *err)
 {
+    return exec_run_stmt_value(st, stmt, NULL, err);
+}
+
+bool
+exec_run_stmt_value(struct exec_state *st, const struct lang_stmt *stmt, struct sbuf *value,
+                    struct err *err)
+{
     if (st->depth >= EXEC_MAX_DEPTH)
         return err_set(err, ERR_LIMIT, "nesting deeper than %d (runaway recursion?)",
                        EXEC_MAX_DEPTH);
@@ -1099,7 +1124,7 @@ exec_run_stmt(struct exec_state *st, const struct lang_stmt *stmt, struct err *e
     st->depth++;
     /* `a && b || c`: each link decides whether the next one runs. */
     struct err e = { 0 };
-    bool ok = run_one(st, stmt, &e);
+    bool ok = run_one(st, stmt, value, &e);
     locate(&e, &stmt->loc);
     for (const struct lang_stmt *cur = stmt; cur->chain != LANG_CHAIN_NONE && cur->next;
          cur = cur->next) {
@@ -1110,7 +1135,7 @@ exec_run_stmt(struct exec_state *st, const struct lang_stmt *stmt, struct err *e
             break;
         err_clear(&e);
         st->fail_op[0] = '\0';
-        ok = run_one(st, cur->next, &e);
+        ok = run_one(st, cur->next, value, &e);
         locate(&e, &cur->next->loc);
     }
     st->depth--;
@@ -1167,10 +1192,7 @@ run_command_args(struct exec_state *st, const struct lang_command *cmd,
     const struct lang_command *saved_cmd = st->cmd;
     char *saved_cwd = xstrdup(st->cwd);
     size_t env_mark = exec_env_mark(st);
-    struct exec_out *saved_out = st->out;
-    struct keep_stdout_sink keep = { { keep_stdout_write }, PTHREAD_MUTEX_INITIALIZER, capture,
-                                     saved_out->sink };
-    struct exec_out cap_out;
+    struct exec_capture cap;
     bool ok = false;
 
     struct exec_scope *scope = exec_scope_new(st->globals);
@@ -1195,19 +1217,15 @@ run_command_args(struct exec_state *st, const struct lang_command *cmd,
         exec_set_cwd(st, abs);
         free(abs);
     }
-    if (capture) {
-        exec_out_init(&cap_out, &keep.base);
-        st->out = &cap_out;
-    }
+    if (capture)
+        exec_capture_begin(st, &cap, capture);
     struct exec_span span;
     int64_t t0;
     exec_span_begin(st, &span, "command", cmd->name, 0, NULL, &cmd->loc, &t0);
     ok = exec_run_body(st, &cmd->body, err);
     exec_span_end(st, &span, t0, ok, err);
-    if (capture) {
-        exec_out_release(&cap_out);
-        st->out = saved_out;
-    }
+    if (capture)
+        exec_capture_end(st, &cap);
 done:
     exec_env_pop(st, env_mark);
     free(st->cwd);
@@ -1272,6 +1290,7 @@ exec_state_new(const struct exec_app *app, const struct exec_run_opts *opts, str
     st->cwd = opts && opts->cwd ? xstrdup(opts->cwd) : process_cwd();
     st->deny_caps = app->deny_caps | (opts ? opts->deny_caps : 0);
     st->interrupt = opts && opts->interrupt ? opts->interrupt : app->interrupt;
+    st->stdin_fd = app->stdin_fd;
     exec_out_init(&st->out_base, opts && opts->sink ? opts->sink : app->sink);
     st->out = &st->out_base;
     sbuf_init(&st->scratch);
@@ -1312,6 +1331,7 @@ exec_state_fork(struct exec_state *st)
     f->deadline_ns = st->deadline_ns;
     memcpy(f->deadline_label, st->deadline_label, sizeof(f->deadline_label));
     f->interrupt = st->interrupt;
+    f->stdin_fd = st->stdin_fd;
     exec_out_init(&f->out_base, st->out->sink);
     f->out = &f->out_base;
     f->depth = st->depth;

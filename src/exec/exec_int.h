@@ -48,6 +48,7 @@ struct exec_state {
     const struct lang_command *cmd; /* the command whose body is running */
     char fail_op[64];          /* the op that produced the current error ("" = none) */
     int span_depth;            /* spans currently open in this state */
+    int stdin_fd;              /* what ops read as stdin (app's, or a pipe stage's input) */
     struct sbuf scratch;       /* lookup results that are computed (cwd) */
 };
 
@@ -66,6 +67,23 @@ void exec_span_begin(struct exec_state *st, struct exec_span *span, const char *
                      int64_t *out_start_ns);
 void exec_span_end(struct exec_state *st, struct exec_span *span, int64_t start_ns, bool ok,
                    const struct err *err);
+
+/* Collect what the current body prints on stdout into 'into' (stderr
+ * still goes out) until exec_capture_end. Nests. */
+struct exec_capture {
+    struct exec_sink base;
+    pthread_mutex_t lock; /* protects 'into' (parallel branches may write) */
+    struct sbuf *into;
+    struct exec_sink *pass; /* where stderr goes */
+    struct exec_out out;    /* the line buffer in front of this capture */
+    struct exec_out *saved; /* the state's previous line buffer */
+};
+void exec_capture_begin(struct exec_state *st, struct exec_capture *cap, struct sbuf *into);
+void exec_capture_end(struct exec_state *st, struct exec_capture *cap);
+/* Run one statement; an op call that is not a capture appends its value
+ * (if it has one) to 'value' instead of dropping it. Used by `pipe`. */
+bool exec_run_stmt_value(struct exec_state *st, const struct lang_stmt *stmt, struct sbuf *value,
+                         struct err *err);
 
 /* args.c */
 bool exec_args_bind(struct exec_state *st, const struct lang_command *cmd,
