@@ -323,8 +323,21 @@ parse_int_text(const char *s, long *out)
 struct cond_parser {
     struct parser *p;
     size_t pos, end; /* token range */
-    int depth;
+    int ops;         /* not/and/or so far: bounds the tree's depth */
 };
+
+/* Count one operator; the tree is at most as deep as its operators, and
+ * every walker recurses on it, so their number is capped. */
+static bool
+count_op(struct cond_parser *cp)
+{
+    if (++cp->ops <= LANG_MAX_DEPTH)
+        return true;
+    if (cp->ops == LANG_MAX_DEPTH + 1)
+        ERROR_TOK(cp->p, cp->pos, "condition too complex (at most %d of not / and / or)",
+                  LANG_MAX_DEPTH);
+    return false;
+}
 
 static enum lang_cmp_op
 cmp_of(enum lang_tok_op op, bool *out_ok)
@@ -426,13 +439,10 @@ parse_unary(struct cond_parser *cp)
 {
     if (cp_is_word(cp, cp->pos, "not")) {
         struct src_loc loc = tok(cp->p, cp->pos)->word.loc;
-        if (++cp->depth > LANG_MAX_DEPTH) {
-            error_at(cp->p, &loc, 3, "condition nested too deeply");
+        if (!count_op(cp))
             return NULL;
-        }
         cp->pos++;
         struct lang_cond *sub = parse_unary(cp);
-        cp->depth--;
         if (!sub)
             return NULL;
         struct lang_cond *c = lang_arena_alloc(cp->p->arena, sizeof(*c));
@@ -450,6 +460,8 @@ parse_and(struct cond_parser *cp)
 {
     struct lang_cond *left = parse_unary(cp);
     while (left && cp_is_word(cp, cp->pos, "and")) {
+        if (!count_op(cp))
+            return NULL;
         cp->pos++;
         struct lang_cond *right = parse_unary(cp);
         if (!right)
@@ -470,6 +482,8 @@ parse_or(struct cond_parser *cp)
 {
     struct lang_cond *left = parse_and(cp);
     while (left && cp_is_word(cp, cp->pos, "or")) {
+        if (!count_op(cp))
+            return NULL;
         cp->pos++;
         struct lang_cond *right = parse_and(cp);
         if (!right)
@@ -597,6 +611,7 @@ parse_chain(struct parser *p, struct lang_stmt *out, size_t from)
     size_t n = ntok(p);
     struct lang_stmt *cur = out;
     size_t start = from;
+    int links = 0;
     bool ok = true;
     for (size_t i = from; i <= n; i++) {
         bool at_end = i == n;
@@ -615,6 +630,11 @@ parse_chain(struct parser *p, struct lang_stmt *out, size_t from)
         const char *w = tok(p, i + 1 < n ? i + 1 : i)->word.text;
         if (i + 1 < n && (opens_body_block(w) || stop_of(w))) {
             ERROR_TOK(p, i + 1, "'%s' cannot follow '%s'", w, tok(p, i)->word.text);
+            return false;
+        }
+        if (++links > LANG_MAX_DEPTH) {
+            /* Walkers may recurse along the chain: keep it short. */
+            ERROR_TOK(p, i, "'&&' / '||' chain too long (at most %d links)", LANG_MAX_DEPTH);
             return false;
         }
         cur->chain = op == TOK_OP_AND ? LANG_CHAIN_AND : LANG_CHAIN_OR;

@@ -595,6 +595,27 @@ test_lang_parse_nesting_is_capped(void **state)
 }
 
 static void
+test_lang_parse_long_conditions_and_chains_are_capped(void **state)
+{
+    (void)state;
+    /* Trees that walkers recurse on stay shallow: 100 'and's, 100 '&&'s. */
+    char text[8192] = "command c\n    if x";
+    for (int i = 0; i < 100; i++)
+        strcat(text, " and x");
+    strcat(text, "\n    end\n    print 0");
+    for (int i = 0; i < 100; i++)
+        strcat(text, " && print 1");
+    strcat(text, "\nend\n");
+    struct lang_diags d;
+    struct lang_program *p = load(text, &d);
+    assert_null(p);
+    assert_int_equal(d.error_count, 2);
+    assert_non_null(strstr(d.items[0].message, "condition too complex"));
+    assert_non_null(strstr(d.items[1].message, "chain too long"));
+    lang_diags_release(&d);
+}
+
+static void
 test_lang_parse_condition_forms(void **state)
 {
     (void)state;
@@ -921,6 +942,7 @@ main(void)
         cmocka_unit_test(test_lang_parse_diagnostics_are_capped),
         cmocka_unit_test(test_lang_parse_nesting_is_capped),
         cmocka_unit_test(test_lang_parse_condition_forms),
+        cmocka_unit_test(test_lang_parse_long_conditions_and_chains_are_capped),
         cmocka_unit_test(test_lang_parse_rejects_misplaced_constructs),
         cmocka_unit_test(test_lang_parse_missing_end_stops_at_next_command),
         cmocka_unit_test(test_lang_parse_config_values_are_validated),
