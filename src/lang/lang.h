@@ -43,7 +43,9 @@
 
 #include "base/err.h"
 
-/* Limits: input that goes past them gets a diagnostic, never a crash. */
+/* Limits: input that goes past them gets a diagnostic, never a crash.
+ * LANG_MAX_DEPTH also bounds the not/and/or of one condition and the links
+ * of one && / || chain, so every tree walker's recursion stays shallow. */
 #define LANG_MAX_DEPTH          64          /* nested blocks in one body */
 #define LANG_MAX_TEMPLATE_DEPTH 32          /* templates expanding templates */
 #define LANG_MAX_IMPORT_DEPTH   32          /* chain of imports */
