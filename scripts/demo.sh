@@ -100,14 +100,20 @@ echo "(exit status $?: a usage error)"
 WT="$ROOT/examples/01-frontmatter"
 if [ -f "$WT/docs-ci.perch" ]; then
     echo
-    echo "== walkthrough 1: markdown frontmatter validator"
-    step perch -f examples/01-frontmatter/docs-ci.perch validate_all
-    "$PERCH" -f "$WT/docs-ci.perch" validate_all
-    st=$?
-    if grep -q "not available yet" "$ROOT/src/exec/block_wasm.c" 2>/dev/null; then
-        echo "(wasm_run is not available in this build yet)"
-    else
-        echo "(exit status $st: a post with missing fields fails the run)"
-    fi
+    echo "== walkthrough 1: markdown frontmatter validator (examples/01-frontmatter)"
+    cd "$WT" || exit 1
+    step perch -f docs-ci.perch --help
+    "$PERCH" -f docs-ci.perch --help
+    step perch -f docs-ci.perch validate_one welcome.md
+    "$PERCH" -f docs-ci.perch validate_one welcome.md
+    echo "(exit status $?)"
+    step perch -f docs-ci.perch validate_all
+    "$PERCH" -f docs-ci.perch validate_all
+    echo "(exit status $?: the module's exit code; a post with missing fields fails the run)"
+    step perch -f docs-ci.perch validate_all_parallel
+    "$PERCH" -f docs-ci.perch validate_all_parallel
+    echo "(exit status $?)"
+    step perch -f docs-ci.perch test
+    "$PERCH" -f docs-ci.perch test
 fi
 exit 0
