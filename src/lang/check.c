@@ -201,6 +201,36 @@ is_plain_count(const struct lang_word *w)
 
 static void check_body(struct checker *ck, const struct lang_body *body, bool in_wasm);
 
+/*
+ * A call of a command with more positional words than it has positional
+ * arguments. Mirrors the runtime's rule (args with `index`, or when none
+ * has one, every non-rest arg) and stays out of the way of anything it
+ * cannot judge: flags, `--`, rest arguments, proxy_args.
+ */
+static void
+check_command_call(struct checker *ck, const struct lang_stmt *st, const struct lang_command *cmd)
+{
+    if (cmd->proxy_args)
+        return;
+    bool any_index = false;
+    for (size_t i = 0; i < cmd->arg_count; i++) {
+        if (cmd->args[i].is_rest)
+            return;
+        any_index = any_index || cmd->args[i].index >= 0;
+    }
+    size_t slots = 0;
+    for (size_t i = 0; i < cmd->arg_count; i++)
+        if (!any_index || cmd->args[i].index >= 0)
+            slots++;
+    for (size_t i = 0; i < st->arg_count; i++)
+        if (st->args[i].text[0] == '-')
+            return;
+    if (st->arg_count > slots)
+        report(ck, LANG_SEV_ERROR, &st->args[slots].loc, (uint32_t)st->args[slots].len,
+               "too many arguments for command '%s' (it takes %zu positional argument%s)",
+               cmd->name, slots, slots == 1 ? "" : "s");
+}
+
 /* Literal opener arguments that can be judged before running: durations,
  * sandbox flags, with_env pairs, bundle aliases. Interpolated ones are the
  * runtime's business. */
@@ -333,6 +363,8 @@ check_call(struct checker *ck, const struct lang_stmt *st, bool in_wasm)
                "'%s' cannot appear in a 'wasm_run' block (only wasm_arg, wasm_env, "
                "wasm_mount_read, wasm_mount_write, wasm_clock, wasm_random, wasm_allow_host)",
                st->name);
+    } else if (lang_find_command(ck->prog, st->name)) {
+        check_command_call(ck, st, lang_find_command(ck->prog, st->name));
     } else if (ck->is_op && !ck->is_op(ck->user, st->name) && !lang_find_command(ck->prog, st->name)
                && !is_declared_bin(ck->prog, st->name)) {
         const char *guess = suggest_name(ck, st->name);

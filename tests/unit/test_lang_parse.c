@@ -898,6 +898,47 @@ test_lang_parse_check_judges_literal_block_arguments(void **state)
 }
 
 static void
+test_lang_parse_check_command_call_arity(void **state)
+{
+    (void)state;
+    const char *text = "command two\n"
+                       "    arg a\n"
+                       "        index 0\n"
+                       "    end\n"
+                       "    arg b\n"
+                       "        index 1\n"
+                       "    end\n"
+                       "    arg c\n"
+                       "        default 1\n"
+                       "    end\n"
+                       "    print \"${a}${b}${c}\"\n"
+                       "end\n"
+                       "command many\n"
+                       "    arg all\n"
+                       "        rest\n"
+                       "    end\n"
+                       "    print \"${all}\"\n"
+                       "end\n"
+                       "command go\n"
+                       "    two 1 2\n"
+                       "    two 1 2 3\n"    /* 21: too many */
+                       "    two 1 2 -c=3\n" /* flags: left to the runtime */
+                       "    many 1 2 3 4 5\n"
+                       "end\n";
+    struct lang_diags d;
+    struct lang_program *p = load(text, &d);
+    assert_non_null(p);
+    assert_false(lang_check(p, NULL, NULL, &d));
+    assert_int_equal(d.error_count, 1);
+    assert_int_equal(d.items[0].loc.line, 21);
+    assert_int_equal(d.items[0].loc.col, 13);
+    assert_string_equal(d.items[0].message,
+                        "too many arguments for command 'two' (it takes 2 positional arguments)");
+    lang_program_free(p);
+    lang_diags_release(&d);
+}
+
+static void
 test_lang_parse_indentation_warnings(void **state)
 {
     (void)state;
@@ -949,6 +990,7 @@ main(void)
         cmocka_unit_test(test_lang_parse_typos_get_suggestions_and_recover),
         cmocka_unit_test(test_lang_parse_check_reports_unknown_names),
         cmocka_unit_test(test_lang_parse_check_judges_literal_block_arguments),
+        cmocka_unit_test(test_lang_parse_check_command_call_arity),
         cmocka_unit_test(test_lang_parse_indentation_warnings),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
