@@ -73,7 +73,7 @@ unknown_command(const struct lang_program *prog, const char *name)
 {
     size_t n;
     const char **names = command_names(prog, &n);
-    const char *s = cli_suggest(name, names, n);
+    const char *s = *name ? cli_suggest(name, names, n) : NULL;
     fprintf(stderr, "perch: unknown command '%s'", name);
     if (s)
         fprintf(stderr, "; did you mean '%s'?", s);
@@ -112,7 +112,11 @@ parse_test_flags(int argc, char **argv, struct testrun_opts *t)
             t->verbose = true;
         } else if (!strcmp(a, "--keep-tempdir")) {
             t->keep_tempdir = true;
-        } else if (!strcmp(a, "--filter") && i + 1 < argc) {
+        } else if (!strcmp(a, "--filter")) {
+            if (i + 1 >= argc) {
+                fprintf(stderr, "perch test: --filter needs a value\n");
+                return CLI_EXIT_USAGE;
+            }
             t->filter = argv[++i];
         } else if (!strncmp(a, "--filter=", 9)) {
             t->filter = a + 9;
