@@ -440,6 +440,31 @@ path_within(const char *path, const char *dir)
     return !strncmp(path, dir, n) && (path[n] == '\0' || path[n] == '/');
 }
 
+/*
+ * The absolute directory of 'file' (a path as the loader opened it, so
+ * relative to the process's cwd), for paths that are relative to the file
+ * that declares them in an imported file. Falls back to script_dir.
+ * Returns a new string.
+ */
+static char *
+declaring_dir(struct exec_state *st, const char *file)
+{
+    if (!file || !*file || file[0] == '<')
+        return xstrdup(exec_script_dir(st));
+    char pcwd[PATH_MAX];
+    if (!getcwd(pcwd, sizeof(pcwd)))
+        return xstrdup(exec_script_dir(st));
+    char *abs = os_path_abs(pcwd, file);
+    char *dir = os_path_dir(abs);
+    free(abs);
+    char real[PATH_MAX];
+    if (realpath(dir, real)) {
+        free(dir);
+        return xstrdup(real);
+    }
+    return dir;
+}
+
 /* `bin "x" hash "sha256:..."`: the program that would run must have exactly
  * these bytes. Resolved the way the spawn will resolve it (PATH of the
  * state's environment, relative to its cwd). */
@@ -517,7 +542,9 @@ exec_check_required(struct exec_state *st, enum op_check what, const char *subje
             continue;
         bool ok = false;
         if (want == LANG_REQ_READ || want == LANG_REQ_WRITE) {
-            char *abs = os_path_abs(exec_script_dir(st), decl);
+            char *base = declaring_dir(st, r->loc.file);
+            char *abs = os_path_abs(base, decl);
+            free(base);
             char *subj = os_path_abs(st->cwd, subject);
             ok = path_within(subj, abs);
             free(abs);
@@ -1212,7 +1239,9 @@ run_command_args(struct exec_state *st, const struct lang_command *cmd,
         if (!d)
             goto done;
         /* `dir` is relative to the file that declares the command. */
-        char *abs = os_path_abs(exec_script_dir(st), d);
+        char *base = declaring_dir(st, cmd->file);
+        char *abs = os_path_abs(base, d);
+        free(base);
         free(d);
         exec_set_cwd(st, abs);
         free(abs);

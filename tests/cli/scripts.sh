@@ -39,4 +39,29 @@ status=$?
 expect_status 0 "shebang"
 expect_out_exact "hello shebang from $real_t"
 
+# `dir` is relative to the file that declares the command, imports included.
+mkdir -p "$T/proj/lib"
+cat >"$T/proj/lib/tools.perch" <<'P'
+command where_lib
+    dir "."
+    do
+        print "${cwd}"
+    end
+end
+P
+cat >"$T/proj/commands.perch" <<'P'
+import "lib/tools.perch"
+command where_main
+    dir "lib"
+    do
+        print "${cwd}"
+    end
+end
+P
+run_in "$T" -f proj/commands.perch where_lib
+expect_status 0 "imported command with dir"
+expect_out_exact "$real_t/proj/lib"
+run_in "$T/elsewhere" -f ../proj/commands.perch where_main
+expect_out_exact "$real_t/proj/lib" "dir relative to the main file"
+
 finish
