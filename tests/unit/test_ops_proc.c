@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include "test_ops_fake.h"
@@ -159,6 +160,22 @@ test_ops_proc_deadline_stops_the_command(void **state)
 }
 
 static void
+test_ops_proc_reads_the_ctx_stdin(void **state)
+{
+    (void)state;
+    int fds[2];
+    assert_int_equal(pipe(fds), 0);
+    assert_int_equal(write(fds[1], "piped in\n", 9), 9);
+    close(fds[1]);
+    f.ctx.stdin_fd = fds[0];
+    EXPECT("piped in", "shell_output", "cat");
+    close(fds[0]);
+    /* -1: an empty stdin, so a reader ends at once. */
+    f.ctx.stdin_fd = -1;
+    EXPECT("0", "shell_output", "wc -c < /dev/stdin | tr -d ' '");
+}
+
+static void
 test_ops_proc_print(void **state)
 {
     (void)state;
@@ -232,6 +249,7 @@ main(void)
         cmocka_unit_test_setup_teardown(test_ops_proc_requires_bin_check, setup, teardown),
         cmocka_unit_test_setup_teardown(test_ops_proc_deadline_stops_the_command, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(test_ops_proc_reads_the_ctx_stdin, setup, teardown),
         cmocka_unit_test_setup_teardown(test_ops_proc_print, setup, teardown),
         cmocka_unit_test_setup_teardown(test_ops_proc_env_ops_and_list_commands, setup,
                                         teardown),

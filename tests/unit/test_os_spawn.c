@@ -106,6 +106,22 @@ test_os_spawn_forwards_whole_lines(void **state)
 }
 
 static void
+test_os_spawn_very_long_lines_arrive_whole_in_order(void **state)
+{
+    (void)state;
+    struct collect c = { 0 };
+    /* 200 000 bytes without a newline, then one: forwarded in pieces, but
+     * nothing is lost or reordered. */
+    run_sh("head -c 200000 /dev/zero | tr '\\0' x; echo; echo after", NULL, NULL, 0, &c);
+    assert_int_equal(c.out[1].len, 200000 + 1 + 6);
+    for (size_t i = 0; i < 200000; i++)
+        if (c.out[1].buf[i] != 'x')
+            fail_msg("byte %zu is '%c'", i, c.out[1].buf[i]);
+    assert_string_equal(c.out[1].buf + 200000, "\nafter\n");
+    collect_release(&c);
+}
+
+static void
 test_os_spawn_keeps_streams_apart_without_tearing(void **state)
 {
     (void)state;
@@ -430,6 +446,7 @@ main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_os_spawn_reports_exit_codes_and_signals),
         cmocka_unit_test(test_os_spawn_forwards_whole_lines),
+        cmocka_unit_test(test_os_spawn_very_long_lines_arrive_whole_in_order),
         cmocka_unit_test(test_os_spawn_keeps_streams_apart_without_tearing),
         cmocka_unit_test(test_os_spawn_uses_explicit_env_and_cwd),
         cmocka_unit_test(test_os_spawn_reads_stdin_from_fd_or_dev_null),
