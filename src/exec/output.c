@@ -118,6 +118,12 @@ exec_out_write(struct exec_out *o, int stream, const char *data, size_t len)
     }
     if (!last_nl) {
         sbuf_add(part, data, len);
+        /* A "line" that never ends (a module printing a huge blob without
+         * newlines) must not grow without bound: pass it on in pieces. */
+        if (part->len >= EXEC_OUT_MAX_PARTIAL) {
+            exec_sink_write(o->sink, stream, part->buf, part->len);
+            sbuf_reset(part);
+        }
         return;
     }
     size_t head = (size_t)(last_nl + 1 - data);

@@ -22,6 +22,10 @@
 
 #include "base/sbuf.h"
 
+/* Longest unterminated line a line buffer holds before passing it on in
+ * pieces (bounded memory beats whole lines for multi-megabyte lines). */
+#define EXEC_OUT_MAX_PARTIAL (64u * 1024)
+
 /* Where lines go. 'write' receives one or more whole lines (each ending in
  * '\n', except possibly the last piece at a final flush), for stream 1
  * (stdout) or 2 (stderr). A sink may be called from several threads. */

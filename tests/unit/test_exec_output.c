@@ -57,6 +57,23 @@ test_exec_output_flush_terminates_the_last_line(void **state)
 }
 
 static void
+test_exec_output_endless_line_is_passed_on_in_pieces(void **state)
+{
+    (void)state;
+    struct recording_sink rec = { { record_write }, SBUF_INIT, 0 };
+    struct exec_out o;
+    exec_out_init(&o, &rec.base);
+    char chunk[1024];
+    memset(chunk, 'x', sizeof(chunk));
+    for (int i = 0; i < 200; i++)
+        exec_out_write(&o, 1, chunk, sizeof(chunk));
+    assert_true(rec.count >= 2); /* never buffered whole */
+    assert_true(o.partial[0].len < EXEC_OUT_MAX_PARTIAL);
+    exec_out_release(&o);
+    sbuf_release(&rec.calls);
+}
+
+static void
 test_exec_output_capture_sink_keeps_streams_apart(void **state)
 {
     (void)state;
@@ -110,6 +127,7 @@ main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_exec_output_only_whole_lines_reach_the_sink),
         cmocka_unit_test(test_exec_output_flush_terminates_the_last_line),
+        cmocka_unit_test(test_exec_output_endless_line_is_passed_on_in_pieces),
         cmocka_unit_test(test_exec_output_capture_sink_keeps_streams_apart),
         cmocka_unit_test(test_exec_output_fd_sink_writes_to_its_fds),
     };
