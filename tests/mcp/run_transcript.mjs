@@ -9,6 +9,7 @@
 //   #! args A B ...   command-line arguments ('' is an empty argument)
 //   #! nowait         send the next line without waiting for its answer
 //   #! sleep MS       pause before the next line
+//   #! await N        wait until N messages in all have come from perch-mcp
 //   #! raw TEXT       send TEXT as a line (for lines that start with '#')
 //   #! blank          send an empty line
 // After a line that deserves an answer (anything but a notification or a
@@ -45,6 +46,7 @@ for (const line of readFileSync(inPath, 'utf8').split('\n')) {
   if (line.startsWith('#! args')) args = parseArgs(line.slice(7));
   else if (line.startsWith('#! nowait')) steps.push({ nowait: true });
   else if (line.startsWith('#! sleep ')) steps.push({ sleep: Number(line.slice(9)) });
+  else if (line.startsWith('#! await ')) steps.push({ await: Number(line.slice(9)) });
   else if (line.startsWith('#! raw ')) steps.push({ send: line.slice(7) });
   else if (line.startsWith('#! blank')) steps.push({ send: '' });
   else if (line.startsWith('#') || line === '') continue;
@@ -128,6 +130,10 @@ async function main() {
   for (const step of steps) {
     if (step.nowait) { nowait = true; continue; }
     if (step.sleep) { await new Promise((r) => setTimeout(r, step.sleep)); continue; }
+    if (step.await) {
+      await waitFor(() => messages.length >= step.await, `${step.await} messages`);
+      continue;
+    }
     const before = responses();
     child.stdin.write(step.send + '\n');
     if (!nowait && expectsAnswer(step.send))
