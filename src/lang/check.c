@@ -24,8 +24,10 @@ struct checker {
     void *user;
     struct lang_diags *diags;
     size_t errors;
-    VEC(const char *) known;  /* variable names of the command being checked */
-    VEC(const char *) warned; /* unknown names already reported in it */
+    VEC(const char *) known;     /* variable names of the command being checked */
+    VEC(const char *) warned;    /* unknown names already reported in it */
+    const char *const *op_names; /* for suggestions; may be NULL */
+    size_t op_count;
 };
 
 static void report(struct checker *ck, enum lang_severity sev, const struct src_loc *loc,
@@ -123,9 +125,13 @@ check_word(struct checker *ck, const struct lang_word *w)
         if (part->kind == LANG_PART_VAR) {
             check_var(ck, part->text, &part->loc, span);
         } else if (part->kind == LANG_PART_CALL) {
-            if (ck->is_op && !ck->is_op(ck->user, part->text))
-                report(ck, LANG_SEV_ERROR, &part->loc, span, "unknown function '%s' in '${%s}'",
-                       part->text, part->source);
+            if (ck->is_op && !ck->is_op(ck->user, part->text)) {
+                const char *guess =
+                    ck->op_count ? lang_suggest(part->text, ck->op_names, ck->op_count) : NULL;
+                report(ck, LANG_SEV_ERROR, &part->loc, span,
+                       "unknown function '%s' in '${%s}'%s%s%s", part->text, part->source,
+                       guess ? " (did you mean '" : "", guess ? guess : "", guess ? "'?)" : "");
+            }
             for (size_t j = 0; j < part->arg_count; j++)
                 if (!part->args[j].is_literal)
                     check_var(ck, part->args[j].text, &part->loc, span);
@@ -343,6 +349,8 @@ suggest_name(struct checker *ck, const char *name)
         vec_push(&names, ck->prog->commands[i].name);
     for (size_t i = 0; i < sizeof(settings) / sizeof(settings[0]); i++)
         vec_push(&names, settings[i]);
+    for (size_t i = 0; i < ck->op_count; i++)
+        vec_push(&names, ck->op_names[i]);
     const char *guess = lang_suggest(name, names.items, names.count);
     vec_release(&names);
     return guess;
@@ -424,10 +432,22 @@ bool
 lang_check(const struct lang_program *prog, lang_is_known_fn *is_op, void *user,
            struct lang_diags *diags)
 {
+    struct lang_check_opts opts = { 0 };
+    opts.is_op = is_op;
+    opts.user = user;
+    return lang_check_opts(prog, &opts, diags);
+}
+
+bool
+lang_check_opts(const struct lang_program *prog, const struct lang_check_opts *opts,
+                struct lang_diags *diags)
+{
     struct checker ck = { 0 };
     ck.prog = prog;
-    ck.is_op = is_op;
-    ck.user = user;
+    ck.is_op = opts->is_op;
+    ck.user = opts->user;
+    ck.op_names = opts->op_names;
+    ck.op_count = opts->op_names ? opts->op_count : 0;
     ck.diags = diags;
     for (size_t i = 0; i < prog->command_count; i++) {
         const struct lang_command *cmd = &prog->commands[i];

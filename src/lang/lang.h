@@ -497,4 +497,16 @@ typedef bool lang_is_known_fn(void *user, const char *name);
 bool lang_check(const struct lang_program *prog, lang_is_known_fn *is_op, void *user,
                 struct lang_diags *diags);
 
+/* lang_check with more to go on: 'op_names' (op_count entries, may be NULL)
+ * lists the ops so that an unknown name can get a "did you mean" from them
+ * as well as from the commands. */
+struct lang_check_opts {
+    lang_is_known_fn *is_op; /* NULL: op names are not checked */
+    void *user;
+    const char *const *op_names;
+    size_t op_count;
+};
+bool lang_check_opts(const struct lang_program *prog, const struct lang_check_opts *opts,
+                     struct lang_diags *diags);
+
 #endif

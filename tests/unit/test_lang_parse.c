@@ -842,6 +842,19 @@ test_lang_parse_check_reports_unknown_names(void **state)
     assert_int_equal(d.warning_count, 1); /* 'nope' once */
     assert_int_equal(d.error_count, 6);
     free(out);
+    lang_diags_release(&d);
+
+    /* With the op names at hand, a misspelled op gets a suggestion too. */
+    static const char *const names[] = { "print", "glob", "sha256_file", "exists", "mkdir" };
+    struct lang_check_opts opts = { 0 };
+    opts.is_op = known_op;
+    opts.op_names = names;
+    opts.op_count = sizeof(names) / sizeof(names[0]);
+    lang_diags_init(&d);
+    assert_false(lang_check_opts(p, &opts, &d));
+    out = printed(&d);
+    assert_non_null(strstr(out, "unknown op or command 'mkdri' (did you mean 'mkdir'?)"));
+    free(out);
     lang_program_free(p);
     lang_diags_release(&d);
 }
