@@ -33,6 +33,11 @@ lang_lexer_init(struct lang_lexer *lx, const struct lang_source *src, struct lan
     lx->end = src->text + src->len;
     lx->line_start = src->text;
     lx->line = 1;
+    /* A UTF-8 byte order mark is not text: skip it (columns start after it). */
+    if (src->len >= 3 && memcmp(src->text, "\xEF\xBB\xBF", 3) == 0) {
+        lx->pos += 3;
+        lx->line_start += 3;
+    }
 }
 
 void

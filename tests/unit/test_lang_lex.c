@@ -243,6 +243,28 @@ test_lang_lex_crlf_and_tabs(void **state)
 }
 
 static void
+test_lang_lex_byte_order_mark_is_skipped(void **state)
+{
+    (void)state;
+    const char *text = "\xEF\xBB\xBFname \"n\"\ncommand c\n    print \"a\n";
+    struct lang_diags d;
+    lang_diags_init(&d);
+    struct lang_program *p = lang_load_string("t.perch", text, strlen(text), &d);
+    assert_null(p);
+    assert_int_equal(d.error_count, 2); /* the string and the missing end, nothing else */
+    assert_int_equal(d.items[0].loc.line, 3);
+    assert_int_equal(d.items[0].loc.col, 11);
+    lang_diags_release(&d);
+    const char *ok = "\xEF\xBB\xBFname \"n\"\n";
+    lang_diags_init(&d);
+    p = lang_load_string("t.perch", ok, strlen(ok), &d);
+    assert_non_null(p);
+    assert_string_equal(p->name, "n");
+    lang_program_free(p);
+    lang_diags_release(&d);
+}
+
+static void
 test_lang_lex_nul_byte_rejected(void **state)
 {
     (void)state;
@@ -285,6 +307,7 @@ main(void)
         cmocka_unit_test(test_lang_lex_bad_interpolation),
         cmocka_unit_test(test_lang_lex_comments_and_shebang),
         cmocka_unit_test(test_lang_lex_crlf_and_tabs),
+        cmocka_unit_test(test_lang_lex_byte_order_mark_is_skipped),
         cmocka_unit_test(test_lang_lex_nul_byte_rejected),
         cmocka_unit_test(test_lang_lex_text_glued_to_a_quote_is_an_error),
     };
