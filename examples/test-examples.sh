@@ -11,8 +11,9 @@
 # Exit status: 0 when every check passes, 1 otherwise.
 set -u
 build=${1:?usage: test-examples.sh BUILD_DIR}
+build=$(cd "$build" && pwd) || exit 1
 here=$(cd "$(dirname "$0")" && pwd)
-perch=$(cd "$build" && pwd)/perch
+perch=$build/perch
 if [ ! -x "$perch" ]; then
     echo "test-examples.sh: $perch is missing; build the perch target first" >&2
     exit 1
@@ -185,14 +186,30 @@ if [ "$rc" != 0 ]; then ok; else bad "reading outside the mount succeeded"; fi
 # The same verbs through perch-mcp, as an agent calls them.
 if [ -x "$build/perch-mcp" ]; then
     current="perch-mcp -f ops.perch"
+    # Keep the server's stdin open until every answer is in, as a client
+    # does (at end of input the server cancels calls still running).
+    mkfifo "$T/mcp.in"
+    (cd "$T/cwd" && exec timeout 60 "$build/perch-mcp" --no-shell --no-network --no-subprocess \
+        --env "" --max-runtime 30 -f "$here/03-agent-ops/ops.perch") \
+        <"$T/mcp.in" >"$T/out" 2>"$T/err" &
+    mcp_pid=$!
+    exec 3>"$T/mcp.in"
     printf '%s\n' \
         '{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"e2e","version":"0"}}}' \
         '{"jsonrpc":"2.0","method":"notifications/initialized"}' \
         '{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"classify_intent","arguments":{"text":"cancel my subscription"}}}' \
         '{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"perch_run","arguments":{"command":"normalize_address","args":{"address":"123 Main St, NYC"}}}}' \
         '{"jsonrpc":"2.0","id":4,"method":"tools/call","params":{"name":"perch_run","arguments":{"command":"rm_everything","args":{}}}}' \
-        | (cd "$T/cwd" && timeout 60 "$build/perch-mcp" --no-shell --no-network --no-subprocess \
-            --env "" --max-runtime 30 -f "$here/03-agent-ops/ops.perch") >"$T/out" 2>"$T/err"
+        >&3
+    waited=0
+    while [ "$waited" -lt 300 ]; do
+        n=$(grep -c '"id":[234],' "$T/out" 2>/dev/null)
+        [ "${n:-0}" -ge 3 ] && break
+        sleep 0.1
+        waited=$((waited + 1))
+    done
+    exec 3>&-
+    wait "$mcp_pid"
     rc=$?
     out=$(cat "$T/out")
     err=$(cat "$T/err")
@@ -218,6 +235,9 @@ p $P process "$T/broken.xml" "$T/broken.jsonl"
 expect_rc 2
 expect_err_has "input.xml:1: expected </name> (opened on line 1), found </nam>"
 if [ ! -e "$T/broken.jsonl" ]; then ok; else bad "a failed pipeline wrote its output"; fi
+workname=$(printf '%s\n' "$err" | sed -n 's|^/ro/\([^/]*\)/input.xml:.*|\1|p')
+if [ -n "$workname" ] && [ ! -e "${TMPDIR:-/tmp}/$workname" ]; then ok; else
+    bad "the work directory '$workname' was not removed after the failure"; fi
 # process_batch writes ./out next to the .perch file: run it on a copy.
 mkdir -p "$T/pipeline"
 cp -R "$here/04-pipeline/batch" "$here/04-pipeline/wasm" "$here/04-pipeline/pipeline.perch" "$T/pipeline/"
