@@ -1061,11 +1061,20 @@ run_try(struct exec_state *st, const struct lang_stmt *stmt, struct err *err)
         const struct lang_clause *c = &stmt->clauses[i];
         if (c->kind != LANG_CLAUSE_FINALLY)
             continue;
+        /* Cleanup still runs after a timeout: give `finally` a short grace
+         * period past the deadline that stopped the body. */
+        int64_t deadline = st->deadline_ns;
+        char label[sizeof(st->deadline_label)];
+        memcpy(label, st->deadline_label, sizeof(label));
+        int64_t now = os_clock_mono_ns();
+        if (deadline && now >= deadline)
+            exec_deadline_restore(st, now + EXEC_FINALLY_GRACE_NS, "finally after a timeout");
         struct err fe = { 0 };
         if (!exec_run_body(st, &c->body, &fe) && ok) {
             ok = false;
             e = fe;
         }
+        exec_deadline_restore(st, deadline, label);
     }
     if (!ok && err && !err_is_set(err))
         *err = e;

@@ -19,6 +19,10 @@
  * bound it (STYLE C.6). The parser already caps block depth per body. */
 #define EXEC_MAX_DEPTH 200
 
+/* How long a `finally` body may run once the deadline that stopped its
+ * `try` body has passed. */
+#define EXEC_FINALLY_GRACE_NS (INT64_C(5) * 1000000000)
+
 /* One environment overlay entry (with_env, command env, set_env). */
 struct exec_env_entry {
     char *key;   /* owned */
