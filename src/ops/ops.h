@@ -123,6 +123,31 @@ const struct op_def *ops_all(size_t *out_count);
 /* The name of the first category in 'caps' ("shell", "subprocess", "network", "write"). */
 const char *ops_cap_name(unsigned caps);
 
+/*
+ * One stage of a `pipe` block: a program with its arguments (argv[0] is the
+ * program, looked up in the scope's PATH, as `exec` does), or, when
+ * 'is_shell', a command line for /bin/sh -c in argv[0].
+ */
+struct ops_pipe_stage {
+    const char *const *argv; /* NULL-terminated */
+    bool is_shell;
+};
+
+/*
+ * Run 'count' stages as a pipeline in the scope of 'ctx': each stage's
+ * stdout feeds the next stage's stdin, the first reads ctx->stdin_fd, the
+ * last one's stdout goes to 'capture' (trailing newlines trimmed) or, when
+ * 'capture' is NULL, to the output callback; stderr of every stage goes to
+ * the output callback. Each stage's program (a shell stage's first word) is
+ * checked with OP_CHECK_BIN first; the caller checks capabilities. The
+ * deadline and interrupt stop every stage (kind `timeout`). When stages
+ * fail, the error names the last failing one, as `set -o pipefail` would:
+ * kind `shell_failed` for a shell stage, `process_failed` otherwise, and
+ * err.code = its exit status.
+ */
+bool ops_run_pipe(struct op_ctx *ctx, const struct ops_pipe_stage *stages, size_t count,
+                  struct sbuf *capture, struct err *err);
+
 /* Helpers for op implementations and callers. */
 static inline const char *
 op_getenv(struct op_ctx *ctx, const char *name)

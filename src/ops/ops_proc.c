@@ -1,5 +1,6 @@
 /*
- * ops_proc.c: process ops (shell, shell_output, try_shell, exec) and print.
+ * ops_proc.c: process ops (shell, shell_output, try_shell, exec), the
+ * pipeline runner behind `pipe` blocks (ops_run_pipe), and print.
  *
  * Subprocesses get an explicit argv, the scope's cwd and the scope's
  * environment (ctx->vt->envp), never the interpreter's own. Their output
@@ -66,12 +67,13 @@ describe(struct op_call *call, struct sbuf *d)
  * interruptions; an exit status, whatever it is, lands in *out_status.
  */
 static bool
-run_child(struct op_call *call, const char *program, const char *const *argv, struct sbuf *capture,
-          int *out_status, struct err *err)
+run_child(struct op_call *call, const char *program, const char *const *argv,
+          struct sbuf *capture, int *out_status, struct err *err)
 {
     struct op_ctx *ctx = call->ctx;
     char **envp = child_env(ctx);
-    char *resolved = os_spawn_find_program(program, os_envp_get((const char *const *)envp, "PATH"), ctx->cwd, err);
+    char *resolved = os_spawn_find_program(program, os_envp_get((const char *const *)envp, "PATH"),
+                                           ctx->cwd, err);
     if (!resolved) {
         op_envp_free(envp);
         err_prefix(err, "%s", ops_name(call));
@@ -210,6 +212,112 @@ ops_do_exec(struct op_call *call, struct sbuf *out, struct err *err)
     if (call->is_captured)
         sbuf_rtrim(out, "\n");
     return check_status(call, status, ERR_PROCESS, err);
+}
+
+/* `exec "git"` / `shell "grep x"` naming stage 'i' in messages. */
+static void
+describe_stage(const struct ops_pipe_stage *stage, size_t i, struct sbuf *d)
+{
+    sbuf_addf(d, "pipe stage %zu (%s ", i + 1, stage->is_shell ? "shell" : "exec");
+    ops_quote(d, stage->argv[0] ? stage->argv[0] : "", 80);
+    sbuf_addc(d, ')');
+}
+
+bool
+ops_run_pipe(struct op_ctx *ctx, const struct ops_pipe_stage *stages, size_t count,
+             struct sbuf *capture, struct err *err)
+{
+    if (count == 0)
+        return err_set(err, ERR_USAGE, "pipe: no stages");
+    for (size_t i = 0; i < count; i++) {
+        if (!stages[i].argv || !stages[i].argv[0])
+            return err_set(err, ERR_USAGE, "pipe: stage %zu has no program", i + 1);
+        char *word = stages[i].is_shell ? first_word(stages[i].argv[0])
+                                        : xstrdup(stages[i].argv[0]);
+        bool allowed = !word || op_check(ctx, OP_CHECK_BIN, word, err);
+        free(word);
+        if (!allowed)
+            return false;
+    }
+    char **envp = child_env(ctx);
+    const char *path_env = os_envp_get((const char *const *)envp, "PATH");
+    struct os_spawn *specs = xcalloc(count, sizeof(*specs));
+    char **programs = xcalloc(count, sizeof(char *));
+    const char **shell_argvs = xcalloc(count * 4, sizeof(char *));
+    struct os_spawn_result *results = xcalloc(count, sizeof(*results));
+    struct sink sink = { .ctx = ctx, .capture = capture };
+    size_t mark = capture ? capture->len : 0;
+    bool ok = false;
+    for (size_t i = 0; i < count; i++) {
+        const char *const *argv = stages[i].argv;
+        if (stages[i].is_shell) {
+            const char **sh = shell_argvs + i * 4;
+            sh[0] = "sh";
+            sh[1] = "-c";
+            sh[2] = stages[i].argv[0];
+            argv = sh;
+            programs[i] = xstrdup("/bin/sh");
+        } else {
+            programs[i] = os_spawn_find_program(argv[0], path_env, ctx->cwd, err);
+            if (!programs[i]) {
+                err_prefix(err, "pipe stage %zu", i + 1);
+                goto done;
+            }
+        }
+        specs[i] = (struct os_spawn){
+            .program = programs[i],
+            .argv = argv,
+            .envp = (const char *const *)envp,
+            .cwd = ctx->cwd,
+            .stdin_fd = ctx->stdin_fd,
+            .deadline_ns = ctx->deadline_ns,
+            .interrupt = ctx->interrupt,
+            .on_output = on_output,
+            .output_arg = &sink,
+        };
+    }
+    if (!os_spawn_pipeline(specs, count, results, err)) {
+        err_prefix(err, "pipe");
+        goto done;
+    }
+    if (results[0].timed_out || results[0].interrupted) {
+        err_set_code(err, ERR_TIMEOUT, results[count - 1].exit_code, "pipe %s",
+                     results[0].timed_out ? "timed out and was stopped" : "was interrupted");
+        goto done;
+    }
+    if (sink.is_over_limit) {
+        err_set(err, ERR_LIMIT, "pipe printed more than %zu bytes", OPS_MAX_CAPTURE_BYTES);
+        goto done;
+    }
+    for (size_t i = count; i-- > 0;) {
+        int status = results[i].exit_code;
+        if (status == 0)
+            continue;
+        struct sbuf d = SBUF_INIT;
+        describe_stage(&stages[i], i, &d);
+        if (results[i].signal)
+            err_set_code(err, stages[i].is_shell ? ERR_SHELL : ERR_PROCESS, status,
+                         "%s was killed by signal %d", d.buf, results[i].signal);
+        else
+            err_set_code(err, stages[i].is_shell ? ERR_SHELL : ERR_PROCESS, status,
+                         "%s failed with exit code %d", d.buf, status);
+        sbuf_release(&d);
+        goto done;
+    }
+    if (capture) {
+        while (capture->len > mark && capture->buf[capture->len - 1] == '\n')
+            sbuf_setlen(capture, capture->len - 1);
+    }
+    ok = true;
+done:
+    for (size_t i = 0; i < count; i++)
+        free(programs[i]);
+    free(programs);
+    free(specs);
+    free(shell_argvs);
+    free(results);
+    op_envp_free(envp);
+    return ok;
 }
 
 bool

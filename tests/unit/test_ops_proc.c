@@ -176,6 +176,76 @@ test_ops_proc_reads_the_ctx_stdin(void **state)
 }
 
 static void
+test_ops_pipe_runs_stages_in_the_scope(void **state)
+{
+    (void)state;
+    fake_write(&f, "words.txt", "pear\napple\npear\nfig\n");
+    const char *cat[] = { "cat", "words.txt", NULL };
+    const char *sort[] = { "sort", "-u", NULL };
+    const char *upper[] = { "tr a-z A-Z", NULL };
+    struct ops_pipe_stage stages[] = { { cat, false }, { sort, false }, { upper, true } };
+    struct sbuf cap = SBUF_INIT;
+    struct err err = { 0 };
+    assert_true(ops_run_pipe(&f.ctx, stages, 3, &cap, &err));
+    assert_string_equal(cap.buf, "APPLE\nFIG\nPEAR");
+    /* Uncaptured: the last stage's output is printed. */
+    assert_true(ops_run_pipe(&f.ctx, stages, 3, NULL, &err));
+    assert_string_equal(f.out[1].buf, "APPLE\nFIG\nPEAR\n");
+    sbuf_release(&cap);
+}
+
+static void
+test_ops_pipe_reports_the_last_failing_stage(void **state)
+{
+    (void)state;
+    const char *s1[] = { "echo data; exit 3", NULL };
+    const char *s2[] = { "grep", "nomatch", NULL };
+    const char *s3[] = { "cat", NULL };
+    struct ops_pipe_stage stages[] = { { s1, true }, { s2, false }, { s3, false } };
+    struct err err = { 0 };
+    assert_false(ops_run_pipe(&f.ctx, stages, 3, NULL, &err));
+    assert_int_equal(err.kind, ERR_PROCESS);
+    assert_int_equal(err.code, 1);
+    assert_string_equal(err.msg, "pipe stage 2 (exec \"grep\") failed with exit code 1");
+    const char *ok2[] = { "cat", NULL };
+    struct ops_pipe_stage first_fails[] = { { s1, true }, { ok2, false } };
+    err_clear(&err);
+    assert_false(ops_run_pipe(&f.ctx, first_fails, 2, NULL, &err));
+    assert_int_equal(err.kind, ERR_SHELL);
+    assert_int_equal(err.code, 3);
+    const char *missing[] = { "perch-no-such-tool", NULL };
+    struct ops_pipe_stage bad[] = { { ok2, false }, { missing, false } };
+    err_clear(&err);
+    assert_false(ops_run_pipe(&f.ctx, bad, 2, NULL, &err));
+    assert_int_equal(err.kind, ERR_NOT_FOUND);
+    assert_non_null(strstr(err.msg, "pipe stage 2"));
+    f.has_deny = true;
+    f.deny_what = OP_CHECK_BIN;
+    f.deny_subject = "grep";
+    err_clear(&err);
+    assert_false(ops_run_pipe(&f.ctx, stages, 3, NULL, &err));
+    assert_int_equal(err.kind, ERR_BIN_NOT_DECLARED);
+    f.has_deny = false;
+    f.deny_subject = NULL;
+}
+
+static void
+test_ops_pipe_deadline_stops_all_stages(void **state)
+{
+    (void)state;
+    const char *s1[] = { "yes", NULL };
+    const char *s2[] = { "sleep 100", NULL };
+    struct ops_pipe_stage stages[] = { { s1, false }, { s2, true } };
+    f.ctx.deadline_ns = os_clock_mono_ns() + 200 * OS_NS_PER_MS;
+    int64_t start = os_clock_mono_ns();
+    struct err err = { 0 };
+    assert_false(ops_run_pipe(&f.ctx, stages, 2, NULL, &err));
+    assert_int_equal(err.kind, ERR_TIMEOUT);
+    assert_true(os_clock_mono_ns() - start < 4 * OS_NS_PER_SEC);
+    f.ctx.deadline_ns = 0;
+}
+
+static void
 test_ops_proc_print(void **state)
 {
     (void)state;
@@ -250,6 +320,11 @@ main(void)
         cmocka_unit_test_setup_teardown(test_ops_proc_deadline_stops_the_command, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_ops_proc_reads_the_ctx_stdin, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_ops_pipe_runs_stages_in_the_scope, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_ops_pipe_reports_the_last_failing_stage, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_ops_pipe_deadline_stops_all_stages, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_ops_proc_print, setup, teardown),
         cmocka_unit_test_setup_teardown(test_ops_proc_env_ops_and_list_commands, setup,
                                         teardown),
