@@ -58,7 +58,8 @@ ops_do_glob(struct op_call *call, struct sbuf *out, struct err *err)
     if (!allowed)
         return false;
     struct glob_paths paths = { 0 };
-    if (!glob_expand(call->ctx->cwd, pattern, 0, &paths, err)) {
+    const char *cwd = call->ctx->cwd && call->ctx->cwd[0] ? call->ctx->cwd : "/";
+    if (!glob_expand(cwd, pattern, 0, &paths, err)) {
         glob_paths_release(&paths);
         return false;
     }
