@@ -79,6 +79,7 @@ struct lang_lexer {
     const char *end;
     const char *line_start; /* start of the current physical line */
     uint32_t line;          /* 1-based number of the current physical line */
+    bool runaway;           /* an unterminated backtick string ate the rest */
 };
 
 void lang_lexer_init(struct lang_lexer *lx, const struct lang_source *src, struct lang_arena *arena,

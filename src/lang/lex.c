@@ -477,6 +477,7 @@ lex_token(struct lang_lexer *lx, struct lang_line *out)
         }
         if (p >= lx->end) {
             lex_error(lx, &loc, 1, "unterminated backtick string");
+            lx->runaway = true;
             lx->pos = lx->end;
             lx->line = line;
             lx->line_start = line_start;

@@ -146,11 +146,15 @@ static void error_at(struct parser *p, const struct src_loc *loc, uint32_t span,
 static void
 error_at(struct parser *p, const struct src_loc *loc, uint32_t span, const char *fmt, ...)
 {
+    p->errors++;
+    /* The lexer already reported this line (an unterminated string, say):
+     * what the parser finds missing on it is a consequence, not news. */
+    if (p->have_line && p->line.had_error && loc->line >= p->line.line)
+        return;
     va_list ap;
     va_start(ap, fmt);
     lang_diag_vsrc(p->diags, LANG_SEV_ERROR, p->src, loc, span, fmt, ap);
     va_end(ap);
-    p->errors++;
 }
 
 #define ERROR_TOK(p, i, ...) \
@@ -582,6 +586,11 @@ expect_end(struct parser *p, const char *what, const struct src_loc *open_loc, i
             ERROR_TOK(p, 1, "unexpected '%s' after 'end'", tok(p, 1)->word.text);
         consume(p);
         return true;
+    }
+    if (p->lx.runaway) {
+        /* The 'end' is inside the runaway string, already reported. */
+        p->errors++;
+        return false;
     }
     error_at(p, open_loc, (uint32_t)strlen(what), "missing 'end' for '%s' opened here", what);
     return false;

@@ -243,6 +243,31 @@ test_lang_lex_crlf_and_tabs(void **state)
 }
 
 static void
+test_lang_lex_errors_are_not_followed_by_parser_noise(void **state)
+{
+    (void)state;
+    /* The opener's argument is cut off, and a backtick string runs to the
+     * end of the file, eating every 'end': one error each, no cascade. */
+    const char *text = "command c\n"
+                       "    do\n"
+                       "        timeout \"30s\n"
+                       "            print \"x\"\n"
+                       "        end\n"
+                       "        wasm_run `abc\n"
+                       "    end\n"
+                       "end\n";
+    struct lang_diags d;
+    lang_diags_init(&d);
+    struct lang_program *p = lang_load_string("t.perch", text, strlen(text), &d);
+    assert_null(p);
+    assert_int_equal(d.error_count, 2);
+    assert_int_equal(d.items[0].loc.line, 3);
+    assert_int_equal(d.items[1].loc.line, 6);
+    assert_non_null(strstr(d.items[1].message, "unterminated backtick"));
+    lang_diags_release(&d);
+}
+
+static void
 test_lang_lex_byte_order_mark_is_skipped(void **state)
 {
     (void)state;
@@ -307,6 +332,7 @@ main(void)
         cmocka_unit_test(test_lang_lex_bad_interpolation),
         cmocka_unit_test(test_lang_lex_comments_and_shebang),
         cmocka_unit_test(test_lang_lex_crlf_and_tabs),
+        cmocka_unit_test(test_lang_lex_errors_are_not_followed_by_parser_noise),
         cmocka_unit_test(test_lang_lex_byte_order_mark_is_skipped),
         cmocka_unit_test(test_lang_lex_nul_byte_rejected),
         cmocka_unit_test(test_lang_lex_text_glued_to_a_quote_is_an_error),
