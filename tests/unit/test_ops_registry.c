@@ -126,6 +126,50 @@ test_ops_call_refuses_to_start_after_the_deadline(void **state)
     fake_release(&f);
 }
 
+/* Call 'def' with 'argc' copies of 'arg'; it must succeed or fail with a
+ * kind and a message, and never crash or hang. */
+static void
+call_with(struct fake *f, const struct op_def *def, size_t argc, const char *arg)
+{
+    char *argv[8];
+    for (size_t i = 0; i < argc && i < 8; i++)
+        argv[i] = (char *)arg;
+    struct sbuf out = SBUF_INIT;
+    struct err err = { 0 };
+    f->ctx.deadline_ns = os_clock_mono_ns() + 3 * OS_NS_PER_SEC;
+    bool ok = ops_call(def, &f->ctx, argc, argv, true, &out, &err);
+    if (!ok && (err.kind == ERR_NONE || !err.msg[0]))
+        fail_msg("%s failed without an error", def->name);
+    if (ok && err.kind != ERR_NONE)
+        fail_msg("%s succeeded but set an error: %s", def->name, err.msg);
+    f->ctx.deadline_ns = 0;
+    sbuf_release(&out);
+}
+
+static void
+test_ops_every_op_survives_odd_arguments(void **state)
+{
+    (void)state;
+    struct fake f;
+    fake_init(&f);
+    size_t count = 0;
+    const struct op_def *all = ops_all(&count);
+    const char *odd[] = { "", "[{*?", "\xff\xfe\x01", "../../../../../../", "a b\nc\td",
+                          "{}{1}{{", "-" };
+    for (size_t i = 0; i < count; i++) {
+        const struct op_def *d = &all[i];
+        if (!strcmp(d->name, "sleep") || !strcmp(d->name, "download")
+            || !strcmp(d->name, "http_get"))
+            continue; /* covered with their own servers and clocks */
+        size_t n = d->max_args < 0 ? (size_t)d->min_args + 2 : (size_t)d->max_args;
+        for (size_t j = 0; j < sizeof(odd) / sizeof(odd[0]); j++) {
+            call_with(&f, d, (size_t)d->min_args, odd[j]);
+            call_with(&f, d, n, odd[j]);
+        }
+    }
+    fake_release(&f);
+}
+
 static void
 test_ops_path_resolve_and_envp_free(void **state)
 {
@@ -153,6 +197,7 @@ main(void)
         cmocka_unit_test(test_ops_registry_categories),
         cmocka_unit_test(test_ops_call_checks_argument_counts),
         cmocka_unit_test(test_ops_call_refuses_to_start_after_the_deadline),
+        cmocka_unit_test(test_ops_every_op_survives_odd_arguments),
         cmocka_unit_test(test_ops_path_resolve_and_envp_free),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
