@@ -19,6 +19,7 @@ cli_print_usage(FILE *out)
           "       perch test [--filter S] [-v] [--keep-tempdir]\n"
           "       perch help [OP]\n"
           "       perch wasm run [--dir HOST[::GUEST]] [--env K=V] MODULE [ARGS]\n"
+          "       perch mcp [FLAGS]   (the perch-mcp server on stdio)\n"
           "\n"
           "Without -f, perch runs the nearest commands.perch in the current directory\n"
           "or its parents.\n"
