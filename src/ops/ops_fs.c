@@ -117,6 +117,13 @@ ops_do_rm(struct op_call *call, struct sbuf *out, struct err *err)
 {
     (void)out;
     for (size_t i = 0; i < call->argc; i++) {
+        /* Like rm(1): "." and ".." as the last element are refused. */
+        char *base = os_path_base(call->argv[i]);
+        bool is_dot = strcmp(base, ".") == 0 || strcmp(base, "..") == 0;
+        free(base);
+        if (is_dot && call->argv[i][0])
+            return err_set(err, ERR_USAGE, "rm: refusing to remove '.' or '..' ('%s')",
+                           call->argv[i]);
         char *path = ops_path_for_write(call, call->argv[i], err);
         if (!path)
             return false;

@@ -149,6 +149,9 @@ test_ops_fs_cp_mv_rm(void **state)
     EXPECT("false", "exists", "moved");
     EXPECT("", "list_dir", "in");
     EXPECT_FAIL(ERR_USAGE, "refusing", "rm", "/");
+    EXPECT_FAIL(ERR_USAGE, "refusing to remove '.' or '..'", "rm", ".");
+    EXPECT_FAIL(ERR_USAGE, "refusing to remove '.' or '..'", "rm", "in/..");
+    EXPECT("true", "exists", "in");
 }
 
 static void
