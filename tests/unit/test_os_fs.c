@@ -310,6 +310,38 @@ test_os_fs_move_and_temp_names(void **state)
     free(b);
 }
 
+static void
+test_os_fs_move_across_filesystems(void **state)
+{
+    const char *dir = *state;
+    /* /dev/shm is usually a tmpfs, another filesystem than /tmp. */
+    struct stat a, b;
+    if (stat("/dev/shm", &a) != 0 || stat(dir, &b) != 0 || a.st_dev == b.st_dev
+        || access("/dev/shm", W_OK) != 0) {
+        skip();
+        return;
+    }
+    char tmpl[] = "/dev/shm/perch-fs-XXXXXX";
+    assert_non_null(mkdtemp(tmpl));
+    char *src_dir = at(tmpl, "tree");
+    char *src_file = at(tmpl, "tree/f.txt");
+    struct err err = { 0 };
+    assert_true(os_fs_mkdir_p(src_dir, 0755, &err));
+    put(src_file, "crossed");
+    char *dst = at(dir, "moved");
+    assert_true(os_fs_move(src_dir, dst, &err));
+    char *got = slurp_at(dir, "moved/f.txt");
+    assert_string_equal(got, "crossed");
+    struct os_fs_info info;
+    assert_true(os_fs_lstat(src_dir, &info, &err));
+    assert_int_equal(info.type, OS_FS_NONE);
+    os_fs_remove_tree(tmpl, NULL);
+    free(got);
+    free(dst);
+    free(src_dir);
+    free(src_file);
+}
+
 #define EXPECT_PATH(call, want)                                                                    \
     do {                                                                                           \
         char *got_ = call;                                                                         \
@@ -369,6 +401,8 @@ main(void)
         cmocka_unit_test_setup_teardown(test_os_fs_mkdir_p_and_sorted_listing, setup_dir,
                                         teardown_dir),
         cmocka_unit_test_setup_teardown(test_os_fs_move_and_temp_names, setup_dir,
+                                        teardown_dir),
+        cmocka_unit_test_setup_teardown(test_os_fs_move_across_filesystems, setup_dir,
                                         teardown_dir),
         cmocka_unit_test(test_os_path_lexical_functions),
     };
