@@ -130,14 +130,34 @@ tok_is(const struct parser *p, size_t i, const char *w)
            && strcmp(t->word.text, w) == 0;
 }
 
-/* The first word of the current line when it is a bare word, else "". */
+/* The first word of the current line when it is a bare word (and not the
+ * target of `x = ...`), else "". */
 static const char *
 head(const struct parser *p)
 {
     const struct lang_tok *t = tok(p, 0);
     if (t->op != TOK_OP_NONE || t->word.quote != LANG_QUOTE_BARE)
         return "";
+    if (p->line.toks.count >= 2 && p->line.toks.items[1].op == TOK_OP_ASSIGN)
+        return "";
     return t->word.text;
+}
+
+/* Words the grammar gives a meaning at the start of a line: they cannot
+ * name a variable ('all' = false) nor a command or template ('all' = true,
+ * which adds the block openers, since `parallel` would open a block). */
+static bool
+is_reserved(const char *w, bool all)
+{
+    static const char *const words[] = {
+        "end",      "do",     "arg",      "if",      "elif",  "else",  "for_each", "match",
+        "case",     "try",    "rescue",   "finally", "not",   "and",   "or",       "command",
+        "template", "import", "requires", "bundle",  "hooks", "catch",
+    };
+    for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
+        if (strcmp(words[i], w) == 0)
+            return true;
+    return all && lang_block_from_name(w) != LANG_BLOCK_NONE;
 }
 
 static void error_at(struct parser *p, const struct src_loc *loc, uint32_t span, const char *fmt,
@@ -843,8 +863,13 @@ parse_stmt(struct parser *p, struct lang_stmt *out, int depth)
     bool ok = true;
     size_t h = 0;
     if (ntok(p) >= 2 && tok(p, 1)->op == TOK_OP_ASSIGN) {
-        if (!expect_ident(p, 0, "variable name"))
+        if (!expect_ident(p, 0, "variable name")) {
             ok = false;
+        } else if (is_reserved(tok(p, 0)->word.text, false)) {
+            ERROR_TOK(p, 0, "'%s' is a reserved word and cannot name a variable",
+                      tok(p, 0)->word.text);
+            ok = false;
+        }
         out->target = tok(p, 0)->word.text;
         h = 2;
         if (ntok(p) == 2) {
@@ -1127,6 +1152,11 @@ parse_command(struct parser *p, bool is_template)
     const char *what = is_template ? "template" : "command";
     struct src_loc open_loc = tok(p, 0)->word.loc;
     bool ok = expect_ident(p, 1, is_template ? "template name" : "command name");
+    if (ok && is_reserved(tok(p, 1)->word.text, true)) {
+        ERROR_TOK(p, 1, "'%s' is a reserved word and cannot name a %s", tok(p, 1)->word.text,
+                  is_template ? "template" : "command");
+        ok = false;
+    }
     const char *name = ntok(p) > 1 ? tok(p, 1)->word.text : "";
     struct lang_command *cmd = lang_arena_alloc(p->arena, sizeof(*cmd));
     cmd->name = name;
@@ -1336,6 +1366,10 @@ static void
 parse_binding(struct parser *p)
 {
     bool ok = expect_ident(p, 0, "binding name");
+    if (ok && is_reserved(tok(p, 0)->word.text, false)) {
+        ERROR_TOK(p, 0, "'%s' is a reserved word and cannot name a binding", tok(p, 0)->word.text);
+        ok = false;
+    }
     if (ntok(p) < 3) {
         ERROR_TOK(p, 1, "missing value after '='");
         ok = false;

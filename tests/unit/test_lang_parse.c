@@ -616,6 +616,35 @@ test_lang_parse_long_conditions_and_chains_are_capped(void **state)
 }
 
 static void
+test_lang_parse_reserved_words_cannot_be_names(void **state)
+{
+    (void)state;
+    const char *text = "end = 1\n"          /* 1: binding */
+                       "command parallel\n" /* 2: command */
+                       "    print 1\n"
+                       "end\n"
+                       "template if\n" /* 5: template */
+                       "    print 1\n"
+                       "end\n"
+                       "command ok\n"
+                       "    do\n"
+                       "        else = 2\n"      /* 10: variable; the block goes on */
+                       "        os = \"mine\"\n" /* a block word is a fine variable */
+                       "    end\n"
+                       "end\n";
+    struct lang_diags d;
+    struct lang_program *p = load(text, &d);
+    assert_null(p);
+    static const unsigned lines[] = { 1, 2, 5, 10 };
+    assert_int_equal(d.error_count, sizeof(lines) / sizeof(lines[0]));
+    for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++) {
+        assert_int_equal(d.items[i].loc.line, lines[i]);
+        assert_non_null(strstr(d.items[i].message, "is a reserved word"));
+    }
+    lang_diags_release(&d);
+}
+
+static void
 test_lang_parse_condition_forms(void **state)
 {
     (void)state;
@@ -996,6 +1025,7 @@ main(void)
         cmocka_unit_test(test_lang_parse_diagnostics_are_capped),
         cmocka_unit_test(test_lang_parse_nesting_is_capped),
         cmocka_unit_test(test_lang_parse_condition_forms),
+        cmocka_unit_test(test_lang_parse_reserved_words_cannot_be_names),
         cmocka_unit_test(test_lang_parse_long_conditions_and_chains_are_capped),
         cmocka_unit_test(test_lang_parse_rejects_misplaced_constructs),
         cmocka_unit_test(test_lang_parse_missing_end_stops_at_next_command),
