@@ -357,6 +357,15 @@ printf '{"pattern": "^a+$"}' >"$T/cases/p.json"
 printf '"%s"' "$(printf '%05000d' 0 | tr 0 a)" >"$T/cases/d.json"
 want 0 "/ro/cases/d.json: valid" ""
 run $js "$C" /ro/cases/p.json /ro/cases/d.json
+# A repeated group recurses once per character: about 1500 characters fit
+# the depth limit (and the engine's call stack); more is "too costly".
+printf '{"pattern": "^(a|b)*$"}' >"$T/cases/p.json"
+printf '"%s"' "$(printf '%0740d' 0 | sed 's/0/ab/g')" >"$T/cases/d.json"
+want 0 "/ro/cases/d.json: valid" ""
+run $js "$C" /ro/cases/p.json /ro/cases/d.json
+printf '"%s"' "$(printf '%01400d' 0 | sed 's/0/ab/g')" >"$T/cases/d.json"
+want 2 "" "/ro/cases/d.json: at '': pattern \"^(a|b)*\$\" is too costly to match (too much backtracking or too long a string)"
+run $js "$C" /ro/cases/p.json /ro/cases/d.json
 printf '{"pattern": "(a*)*b"}' >"$T/cases/p.json"
 printf '"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaac"' >"$T/cases/d.json"
 want 2 "" "/ro/cases/d.json: at '': pattern \"(a*)*b\" is too costly to match (too much backtracking or too long a string)"
