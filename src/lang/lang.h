@@ -217,7 +217,10 @@ struct lang_stmt {
     size_t clause_count;
     enum lang_chain chain;
     const struct lang_stmt *next; /* the chained statement; NULL unless 'chain' */
-    const char *from_template;    /* set on statements a template expanded to */
+    /* The template a call was expanded from, on the statements the call
+     * became (their nested bodies came from it too); NULL otherwise. The
+     * location stays the one inside the template. */
+    const char *from_template;
     struct src_loc loc;
 };
 
