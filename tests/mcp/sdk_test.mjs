@@ -7,7 +7,7 @@
 // node_modules. Exits 77 (CTest: skipped) when the SDK is not there.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -91,7 +91,7 @@ test('tools/list: one tool per public command, in order, with generated schemas'
   const { tools, nextCursor } = await main.client.listTools();
   assert.equal(nextCursor, undefined);
   assert.deepEqual(tools.map((t) => t.name), [
-    'ns_echo_word', 'greet', 'add', 'boom', 'lines', 'ticks', 'both_streams', 'slow', 'nap', 'bad_utf8',
+    'ns_echo_word', 'greet', 'add', 'boom', 'lines', 'ticks', 'both_streams', 'slow', 'spin', 'nap', 'bad_utf8',
     'big', 'show_env', 'sandboxed_write', 'perch_list', 'perch_run',
   ]);
   const greet = tools.find((t) => t.name === 'greet');
@@ -213,6 +213,52 @@ test('cancellation stops the run (the subprocess is killed) and the server goes 
   await main.client.ping();
   const r = await main.client.callTool({ name: 'greet', arguments: { who: 'after' } });
   assert.equal(text(r), 'hello after x1 loud=false ratio=0.5\n');
+});
+
+// CPU seconds perch-mcp (all its threads) has used so far.
+function cpuSeconds(pid) {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100; // utime + stime, in ticks
+}
+
+// A module whose _start loops forever: (func (loop (br 0))), with a memory.
+const SPIN_WASM = Buffer.from([
+  0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, // magic, version
+  0x01, 0x04, 0x01, 0x60, 0x00, 0x00, // type: [] -> []
+  0x03, 0x02, 0x01, 0x00, // func 0 has type 0
+  0x05, 0x03, 0x01, 0x00, 0x01, // memory 1 page
+  0x07, 0x13, 0x02, 0x06, 0x6d, 0x65, 0x6d, 0x6f, 0x72, 0x79, 0x02, 0x00, // export "memory"
+  0x06, 0x5f, 0x73, 0x74, 0x61, 0x72, 0x74, 0x00, 0x00, // export "_start"
+  0x0a, 0x09, 0x01, 0x07, 0x00, 0x03, 0x40, 0x0c, 0x00, 0x0b, 0x0b, // loop br 0 end end
+]);
+
+test('cancellation stops a WebAssembly module stuck in a loop', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'perch-mcp-spin-'));
+  try {
+    const module = join(dir, 'spin.wasm');
+    writeFileSync(module, SPIN_WASM);
+    const ac = new AbortController();
+    let started;
+    const startedP = new Promise((r) => { started = r; });
+    const call = main.client.callTool({ name: 'spin', arguments: { module } }, undefined,
+                                      { signal: ac.signal, onprogress: () => started() });
+    await startedP;
+    await new Promise((r) => setTimeout(r, 300));
+    const pid = main.transport.pid;
+    const busy = cpuSeconds(pid);
+    await new Promise((r) => setTimeout(r, 300));
+    assert.ok(cpuSeconds(pid) - busy >= 0.03, 'the module is spinning');
+    ac.abort('test cancels');
+    await assert.rejects(call);
+    await new Promise((r) => setTimeout(r, 300)); // time to reach the engine's check
+    const idle = cpuSeconds(pid);
+    await new Promise((r) => setTimeout(r, 500));
+    const used = cpuSeconds(pid) - idle;
+    assert.ok(used <= 0.05, `perch-mcp still burns CPU after the cancel (${used} s in 0.5 s)`);
+    await main.client.ping();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test('concurrency: two calls run at once; ping is served meanwhile', async () => {
