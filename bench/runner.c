@@ -187,9 +187,10 @@ bench_bigmod(const char *path, unsigned reps)
         if (best_inst < 0 || inst_s < best_inst)
             best_inst = inst_s;
     }
+    const char *base = strrchr(path, '/');
     printf("big module (%s, %.1f MB): load %.1f ms (decode + validate + compile), "
            "instantiate %.2f ms\n",
-           path, (double)bytes.len / 1e6, best_load * 1e3, best_inst * 1e3);
+           base ? base + 1 : path, (double)bytes.len / 1e6, best_load * 1e3, best_inst * 1e3);
     sbuf_release(&bytes);
     return true;
 }

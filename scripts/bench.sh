@@ -25,6 +25,8 @@ cpu=$(grep -m1 -E '^(model name|Hardware|Processor)' /proc/cpuinfo 2>/dev/null |
 cc=$(sed -n 's/^CMAKE_C_COMPILER:[A-Z]*=//p' "$build/CMakeCache.txt")
 cc_version=$("${cc:-cc}" --version 2>/dev/null | head -1)
 build_type=$(sed -n 's/^CMAKE_BUILD_TYPE:[A-Z]*=//p' "$build/CMakeCache.txt")
+[ -n "$build_type" ] || build_type="RelWithDebInfo"  # the top CMakeLists.txt's default
+load=$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo unknown)
 commit=$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)
 
 out=$(mktemp)
@@ -37,8 +39,9 @@ results=$root/bench/RESULTS.md
 {
   printf '\n## %s, commit %s\n\n' "$(date -u '+%Y-%m-%d %H:%M UTC')" "$commit"
   printf -- '- machine: %s, %s, %s CPUs\n' "$(uname -m)" "$cpu" "$(nproc 2>/dev/null || echo '?')"
-  printf -- '- native kernels: %s, %s -O2; wasm kernels: clang --target=wasm32-wasi -O2\n' \
-    "$cc_version" "${build_type:-default}"
+  printf -- '- load average before the run: %s (other work on the machine skews the times)\n' "$load"
+  printf -- '- build: %s (%s); kernels: native %s -O2, wasm clang --target=wasm32-wasi -O2\n' \
+    "$build" "$build_type" "$cc_version"
   [ $# -gt 0 ] && printf -- '- options: %s\n' "$*"
   [ "$status" -ne 0 ] && printf -- '- perch-bench exit status %s (a kernel failed or mismatched)\n' "$status"
   printf '\n```\n'

@@ -99,8 +99,11 @@ main(int argc, char **argv)
                 p++;
                 counts[TOK_STRING]++;
             } else if (c == '/' && p + 1 < end && p[1] == '*') {
-                const char *close = strstr(p + 2, "*/");
-                p = close ? close + 2 : end;
+                /* a plain scan: some libcs' strstr measure the whole haystack first */
+                p += 2;
+                while (p + 1 < end && !(p[0] == '*' && p[1] == '/'))
+                    p++;
+                p = p + 1 < end ? p + 2 : end;
                 counts[TOK_COMMENT]++;
             } else {
                 /* two-character operators first */
