@@ -21,7 +21,8 @@
  * (st->fail_op) so `rescue` can bind err.op.
  *
  * The interpreter never calls chdir() or setenv(): the cwd and the overlays
- * are fields of the state, handed to ops through struct op_ctx.
+ * are fields of the state (state.c), handed to ops through struct op_ctx.
+ * What a run may do (sandbox mask, requires) is checked in caps.c.
  */
 #include "exec/exec.h"
 
@@ -31,19 +32,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <unistd.h>
-
-#include <openssl/sha.h>
 
 #include "base/xalloc.h"
 #include "exec/exec_int.h"
 #include "exec/interp.h"
 #include "ops/ops.h"
 #include "os/clock.h"
-#include "os/fs.h"
 #include "os/path.h"
-#include "os/spawn.h"
 
 int64_t
 exec_now_ns(void)
@@ -113,8 +109,6 @@ interp_lookup(void *self, const char *name)
     return exec_getenv(st, name);
 }
 
-static void op_ctx_init(struct exec_state *st, struct op_ctx *ctx);
-
 /* ${fn(args)}: a pure op from the registry. */
 static bool
 interp_call(void *self, const char *name, size_t argc, char **argv, struct sbuf *out,
@@ -131,7 +125,7 @@ interp_call(void *self, const char *name, size_t argc, char **argv, struct sbuf 
     if ((int)argc < def->min_args || (def->max_args >= 0 && (int)argc > def->max_args))
         return err_set(err, ERR_USAGE, "%s: expected %s", name, def->usage ? def->usage : "");
     struct op_ctx ctx;
-    op_ctx_init(st, &ctx);
+    exec_op_ctx(st, &ctx);
     struct op_call call = { &ctx, def, argc, argv, true };
     size_t mark = out->len;
     if (!def->fn(&call, out, err))
@@ -159,515 +153,6 @@ void
 exec_bind(struct exec_state *st, const char *name, const char *text)
 {
     exec_scope_set_text(st->scope, name, text);
-}
-
-/* ---- environment ------------------------------------------------------- */
-
-size_t
-exec_env_mark(const struct exec_state *st)
-{
-    return st->env_count;
-}
-
-void
-exec_env_push(struct exec_state *st, const char *key, const char *value)
-{
-    st->env = xgrow(st->env, &st->env_cap, st->env_count + 1, sizeof(*st->env));
-    st->env[st->env_count].key = xstrdup(key);
-    st->env[st->env_count].value = value ? xstrdup(value) : NULL;
-    st->env_count++;
-}
-
-void
-exec_env_pop(struct exec_state *st, size_t mark)
-{
-    while (st->env_count > mark) {
-        st->env_count--;
-        free(st->env[st->env_count].key);
-        free(st->env[st->env_count].value);
-    }
-}
-
-static bool
-env_allowed(const struct exec_app *app, const char *name)
-{
-    if (!app->has_env_allow)
-        return true;
-    for (size_t i = 0; i < app->env_allow_count; i++)
-        if (!strcmp(app->env_allow[i], name))
-            return true;
-    return false;
-}
-
-const char *
-exec_getenv(struct exec_state *st, const char *name)
-{
-    for (size_t i = st->env_count; i > 0; i--)
-        if (!strcmp(st->env[i - 1].key, name))
-            return st->env[i - 1].value;
-    if (!env_allowed(st->app, name))
-        return NULL;
-    return exec_host_env(st->app, name);
-}
-
-/* Append K=V to an envp under construction, replacing an earlier K. */
-static void
-envp_set(char ***envp, size_t *count, size_t *cap, const char *key, const char *value)
-{
-    size_t klen = strlen(key);
-    for (size_t i = 0; i < *count; i++) {
-        if (!strncmp((*envp)[i], key, klen) && (*envp)[i][klen] == '=') {
-            free((*envp)[i]);
-            if (value) {
-                (*envp)[i] = xasprintf("%s=%s", key, value);
-            } else {
-                memmove(&(*envp)[i], &(*envp)[i + 1], (*count - i) * sizeof(char *));
-                (*count)--;
-            }
-            return;
-        }
-    }
-    if (!value)
-        return;
-    *envp = xgrow(*envp, cap, *count + 2, sizeof(char *));
-    (*envp)[(*count)++] = xasprintf("%s=%s", key, value);
-    (*envp)[*count] = NULL;
-}
-
-char **
-exec_envp(struct exec_state *st)
-{
-    char **envp = NULL;
-    size_t count = 0, cap = 0;
-    envp = xgrow(envp, &cap, 1, sizeof(char *));
-    envp[0] = NULL;
-    for (const char *const *e = st->app->host_env; e && *e; e++) {
-        const char *eq = strchr(*e, '=');
-        if (!eq)
-            continue;
-        char *key = xstrndup(*e, (size_t)(eq - *e));
-        if (env_allowed(st->app, key))
-            envp_set(&envp, &count, &cap, key, eq + 1);
-        free(key);
-    }
-    /* UPPER_CASE top-level bindings, as evaluated at command start. */
-    for (size_t i = 0; i < st->prog->binding_count; i++) {
-        const struct lang_binding *b = &st->prog->bindings[i];
-        if (!b->is_exported)
-            continue;
-        const struct exec_value *v = exec_scope_get_local(st->globals, b->name);
-        if (v)
-            envp_set(&envp, &count, &cap, b->name, v->text);
-    }
-    for (size_t i = 0; i < st->env_count; i++)
-        envp_set(&envp, &count, &cap, st->env[i].key, st->env[i].value);
-    return envp;
-}
-
-/* ---- cwd, caps, deadlines ---------------------------------------------- */
-
-const char *
-exec_cwd(const struct exec_state *st)
-{
-    return st->cwd;
-}
-
-char *
-exec_cwd_dup(const struct exec_state *st)
-{
-    return xstrdup(st->cwd);
-}
-
-void
-exec_set_cwd(struct exec_state *st, const char *dir)
-{
-    char *abs = os_path_abs(st->cwd, dir);
-    free(st->cwd);
-    st->cwd = abs;
-}
-
-unsigned
-exec_caps_denied(const struct exec_state *st)
-{
-    return st->deny_caps;
-}
-
-void
-exec_caps_set_denied(struct exec_state *st, unsigned denied)
-{
-    st->deny_caps = denied;
-}
-
-static const struct {
-    unsigned cap;
-    const char *flag;
-} cap_flags[] = {
-    { OP_CAP_SHELL, "no_shell" },
-    { OP_CAP_SUBPROCESS, "no_subprocess" },
-    { OP_CAP_NETWORK, "no_network" },
-    { OP_CAP_WRITE, "no_write" },
-};
-
-bool
-exec_caps_parse(const char *flags, unsigned *out_caps, struct err *err)
-{
-    unsigned caps = 0;
-    const char *p = flags;
-    while (*p) {
-        while (*p == ',' || *p == ' ')
-            p++;
-        if (!*p)
-            break;
-        const char *e = p;
-        while (*e && *e != ',' && *e != ' ')
-            e++;
-        size_t len = (size_t)(e - p);
-        bool found = false;
-        for (size_t i = 0; i < sizeof(cap_flags) / sizeof(cap_flags[0]); i++) {
-            if (strlen(cap_flags[i].flag) == len && !strncmp(p, cap_flags[i].flag, len)) {
-                caps |= cap_flags[i].cap;
-                found = true;
-            }
-        }
-        if (!found)
-            return err_set(err, ERR_USAGE,
-                           "sandbox: unknown flag '%.*s' (known: no_shell, no_network, "
-                           "no_subprocess, no_write)",
-                           (int)len, p);
-        p = e;
-    }
-    *out_caps = caps;
-    return true;
-}
-
-bool
-exec_caps_check(struct exec_state *st, unsigned caps, const char *what, struct err *err)
-{
-    unsigned denied = caps & st->deny_caps;
-    if (!denied)
-        return true;
-    for (size_t i = 0; i < sizeof(cap_flags) / sizeof(cap_flags[0]); i++) {
-        if (denied & cap_flags[i].cap)
-            return err_set(err, ERR_SANDBOX_DENIED, "sandbox: '%s' needs %s (denied by %s)", what,
-                           ops_cap_name(cap_flags[i].cap), cap_flags[i].flag);
-    }
-    return err_set(err, ERR_SANDBOX_DENIED, "sandbox: '%s' is denied", what);
-}
-
-int64_t
-exec_deadline(const struct exec_state *st)
-{
-    return st->deadline_ns;
-}
-
-void
-exec_deadline_narrow(struct exec_state *st, int64_t deadline_ns, const char *label)
-{
-    if (!deadline_ns || (st->deadline_ns && st->deadline_ns <= deadline_ns))
-        return;
-    st->deadline_ns = deadline_ns;
-    snprintf(st->deadline_label, sizeof(st->deadline_label), "%s", label ? label : "deadline");
-}
-
-void
-exec_deadline_restore(struct exec_state *st, int64_t deadline_ns, const char *label)
-{
-    st->deadline_ns = deadline_ns;
-    snprintf(st->deadline_label, sizeof(st->deadline_label), "%s", label ? label : "");
-}
-
-atomic_int *
-exec_interrupt(struct exec_state *st)
-{
-    return st->interrupt;
-}
-
-bool
-exec_check_stop(struct exec_state *st, struct err *err)
-{
-    if (st->interrupt && atomic_load(st->interrupt))
-        return err_set(err, ERR_CANCELLED, "run cancelled");
-    if (st->deadline_ns && os_clock_mono_ns() >= st->deadline_ns)
-        return err_set(err, ERR_TIMEOUT, "timed out (%s)", st->deadline_label);
-    return true;
-}
-
-bool
-exec_sleep(struct exec_state *st, int64_t ns, struct err *err)
-{
-    enum os_sleep_result r = os_sleep_ns(ns, st->deadline_ns, st->interrupt);
-    if (r == OS_SLEEP_DONE)
-        return true;
-    if (!exec_check_stop(st, err))
-        return false;
-    return err_set(err, ERR_CANCELLED, "run cancelled");
-}
-
-const struct lang_program *
-exec_program(const struct exec_state *st)
-{
-    return st->prog;
-}
-
-const char *
-exec_script_dir(const struct exec_state *st)
-{
-    const struct exec_value *v = exec_scope_get_local(st->autos, "script_dir");
-    return v ? v->text : st->prog->dir;
-}
-
-int
-exec_stdin_fd(const struct exec_state *st)
-{
-    return st->stdin_fd;
-}
-
-void
-exec_print(struct exec_state *st, int stream, const char *data, size_t len)
-{
-    exec_out_write(st->out, stream, data, len);
-}
-
-/* ---- requires ---------------------------------------------------------- */
-
-/* Is 'path' equal to 'dir' or inside it (both absolute and clean)? */
-static bool
-path_within(const char *path, const char *dir)
-{
-    size_t n = strlen(dir);
-    if (n == 1 && dir[0] == '/')
-        return true;
-    return !strncmp(path, dir, n) && (path[n] == '\0' || path[n] == '/');
-}
-
-/*
- * The absolute directory of 'file' (a path as the loader opened it, so
- * relative to the process's cwd), for paths that are relative to the file
- * that declares them in an imported file. Falls back to script_dir.
- * Returns a new string.
- */
-static char *
-declaring_dir(struct exec_state *st, const char *file)
-{
-    if (!file || !*file || file[0] == '<')
-        return xstrdup(exec_script_dir(st));
-    char pcwd[PATH_MAX];
-    if (!getcwd(pcwd, sizeof(pcwd)))
-        return xstrdup(exec_script_dir(st));
-    char *abs = os_path_abs(pcwd, file);
-    char *dir = os_path_dir(abs);
-    free(abs);
-    char real[PATH_MAX];
-    if (realpath(dir, real)) {
-        free(dir);
-        return xstrdup(real);
-    }
-    return dir;
-}
-
-/* `bin "x" hash "sha256:..."`: the program that would run must have exactly
- * these bytes. Resolved the way the spawn will resolve it (PATH of the
- * state's environment, relative to its cwd). */
-static bool
-check_bin_hash(struct exec_state *st, const char *program, const char *want, struct err *err)
-{
-    struct err e = { 0 };
-    char *path = os_spawn_find_program(program, exec_getenv(st, "PATH"), st->cwd, &e);
-    if (!path)
-        return err_set(err, ERR_REQUIREMENT_UNMET, "bin '%s': not found, cannot check its hash",
-                       program);
-    struct sbuf bytes = SBUF_INIT;
-    bool ok = os_fs_read_file(path, (size_t)1 << 30, &bytes, &e);
-    char hex[65] = "";
-    if (ok) {
-        unsigned char md[SHA256_DIGEST_LENGTH];
-        SHA256((const unsigned char *)bytes.buf, bytes.len, md);
-        for (int i = 0; i < SHA256_DIGEST_LENGTH; i++)
-            snprintf(hex + 2 * i, 3, "%02x", md[i]);
-    }
-    sbuf_release(&bytes);
-    if (!ok) {
-        free(path);
-        return err_set(err, ERR_REQUIREMENT_UNMET, "bin '%s': cannot read it to check its hash",
-                       program);
-    }
-    const char *expect = !strncmp(want, "sha256:", 7) ? want + 7 : want;
-    if (strcasecmp(hex, expect) != 0) {
-        err_set(err, ERR_REQUIREMENT_UNMET,
-                "bin '%s' (%s) does not match its declared hash: expected sha256:%s, got sha256:%s",
-                program, path, expect, hex);
-        free(path);
-        return false;
-    }
-    free(path);
-    return true;
-}
-
-bool
-exec_check_required(struct exec_state *st, enum op_check what, const char *subject,
-                    struct err *err)
-{
-    const struct lang_program *prog = st->prog;
-    if (!prog->has_requires)
-        return true;
-    enum lang_req_kind want;
-    enum err_kind kind;
-    const char *noun;
-    switch (what) {
-    case OP_CHECK_BIN:
-        want = LANG_REQ_BIN, kind = ERR_BIN_NOT_DECLARED, noun = "bin";
-        break;
-    case OP_CHECK_ENV:
-        want = LANG_REQ_ENV, kind = ERR_ENV_NOT_DECLARED, noun = "env";
-        break;
-    case OP_CHECK_HOST:
-        want = LANG_REQ_HOST, kind = ERR_HOST_NOT_DECLARED, noun = "host";
-        break;
-    case OP_CHECK_READ:
-        want = LANG_REQ_READ, kind = ERR_READ_NOT_DECLARED, noun = "read";
-        break;
-    case OP_CHECK_WRITE:
-    default:
-        want = LANG_REQ_WRITE, kind = ERR_WRITE_NOT_DECLARED, noun = "write";
-        break;
-    }
-    for (size_t i = 0; i < prog->require_count; i++) {
-        const struct lang_require *r = &prog->requires[i];
-        /* A declared write location may also be read. */
-        if (r->kind != want && !(want == LANG_REQ_READ && r->kind == LANG_REQ_WRITE))
-            continue;
-        struct err ignored = { 0 };
-        char *decl = exec_word(st, &r->value, &ignored);
-        if (!decl)
-            continue;
-        bool ok = false;
-        if (want == LANG_REQ_READ || want == LANG_REQ_WRITE) {
-            char *base = declaring_dir(st, r->loc.file);
-            char *abs = os_path_abs(base, decl);
-            free(base);
-            char *subj = os_path_abs(st->cwd, subject);
-            ok = path_within(subj, abs);
-            free(abs);
-            free(subj);
-        } else if (want == LANG_REQ_BIN) {
-            const char *base = strrchr(subject, '/');
-            const char *dbase = strrchr(decl, '/');
-            ok = !strcmp(decl, subject) || (base && !strcmp(dbase ? dbase + 1 : decl, base + 1)) ||
-                 (dbase && !strcmp(dbase + 1, subject));
-            if (ok && r->hash && !check_bin_hash(st, subject, r->hash, err)) {
-                free(decl);
-                return false;
-            }
-        } else {
-            ok = !fnmatch(decl, subject, 0);
-        }
-        free(decl);
-        if (ok)
-            return true;
-    }
-    return err_set(err, kind, "%s '%s' is not declared in requires (add: %s \"%s\")", noun,
-                   subject, noun, subject);
-}
-
-/* ---- op context callbacks ---------------------------------------------- */
-
-static const char *
-vt_getenv(void *self, const char *name)
-{
-    return exec_getenv(self, name);
-}
-
-static void
-vt_setenv(void *self, const char *name, const char *value)
-{
-    exec_env_push(self, name, value);
-}
-
-static char **
-vt_envp(void *self)
-{
-    return exec_envp(self);
-}
-
-static void
-vt_output(void *self, int stream, const char *data, size_t len)
-{
-    exec_print(self, stream, data, len);
-}
-
-static bool
-vt_check(void *self, enum op_check what, const char *subject, struct err *err)
-{
-    return exec_check_required(self, what, subject, err);
-}
-
-static void
-vt_list_commands(void *self, struct sbuf *out)
-{
-    struct exec_state *st = self;
-    for (size_t i = 0; i < st->prog->command_count; i++) {
-        const struct lang_command *c = &st->prog->commands[i];
-        if (c->is_private || c->is_test)
-            continue;
-        sbuf_adds(out, c->name);
-        sbuf_addc(out, '\n');
-    }
-}
-
-static const struct op_ctx_vtable exec_vtable = {
-    vt_getenv, vt_setenv, vt_envp, vt_output, vt_check, vt_list_commands,
-};
-
-static void
-op_ctx_init(struct exec_state *st, struct op_ctx *ctx)
-{
-    ctx->cwd = st->cwd;
-    ctx->deadline_ns = st->deadline_ns;
-    ctx->interrupt = st->interrupt;
-    ctx->stdin_fd = st->stdin_fd;
-    ctx->script_dir = exec_script_dir(st);
-    ctx->vt = &exec_vtable;
-    ctx->self = st;
-}
-
-void
-exec_op_ctx(struct exec_state *st, struct op_ctx *ctx)
-{
-    op_ctx_init(st, ctx);
-}
-
-/* ---- observer spans ---------------------------------------------------- */
-
-void
-exec_span_begin(struct exec_state *st, struct exec_span *span, const char *kind,
-                const char *name, size_t argc, char *const *argv, const struct src_loc *loc,
-                int64_t *out_start_ns)
-{
-    struct exec_observer *obs = st->app->observer;
-    *out_start_ns = 0;
-    if (!obs)
-        return;
-    span->kind = kind;
-    span->name = name ? name : kind;
-    span->argc = argc;
-    span->argv = argv;
-    span->depth = st->span_depth++;
-    span->loc = loc ? *loc : (struct src_loc){ 0 };
-    *out_start_ns = os_clock_mono_ns();
-    if (obs->span_start)
-        obs->span_start(obs, span);
-}
-
-void
-exec_span_end(struct exec_state *st, struct exec_span *span, int64_t start_ns, bool ok,
-              const struct err *err)
-{
-    struct exec_observer *obs = st->app->observer;
-    if (!obs)
-        return;
-    st->span_depth--;
-    if (obs->span_end)
-        obs->span_end(obs, span, os_clock_mono_ns() - start_ns, ok ? NULL : err);
 }
 
 /* ---- statements -------------------------------------------------------- */
@@ -771,7 +256,7 @@ run_op(struct exec_state *st, const struct lang_stmt *stmt, const struct op_def 
     if (!exec_check_stop(st, err))
         goto done;
     struct op_ctx ctx;
-    op_ctx_init(st, &ctx);
+    exec_op_ctx(st, &ctx);
     struct op_call call = { &ctx, def, (size_t)argc, argv, stmt->target != NULL };
     struct exec_span span;
     int64_t t0;
@@ -819,7 +304,7 @@ run_bin(struct exec_state *st, const struct lang_stmt *stmt, struct err *err)
     struct sbuf out = SBUF_INIT;
     if (exec_caps_check(st, def->caps, stmt->name, err)) {
         struct op_ctx ctx;
-        op_ctx_init(st, &ctx);
+        exec_op_ctx(st, &ctx);
         struct op_call call = { &ctx, def, (size_t)argc + 1, full, stmt->target != NULL };
         struct exec_span span;
         int64_t t0;
@@ -1248,7 +733,7 @@ run_command_args(struct exec_state *st, const struct lang_command *cmd,
         if (!d)
             goto done;
         /* `dir` is relative to the file that declares the command. */
-        char *base = declaring_dir(st, cmd->file);
+        char *base = exec_declaring_dir(st, cmd->file);
         char *abs = os_path_abs(base, d);
         free(base);
         free(d);

@@ -89,6 +89,10 @@ void exec_capture_end(struct exec_state *st, struct exec_capture *cap);
 bool exec_run_stmt_value(struct exec_state *st, const struct lang_stmt *stmt, struct sbuf *value,
                          struct err *err);
 
+/* caps.c: the absolute directory of the file that declared something
+ * (a command's `dir`, a requirement path); new string. */
+char *exec_declaring_dir(struct exec_state *st, const char *file);
+
 /* args.c */
 bool exec_args_bind(struct exec_state *st, const struct lang_command *cmd,
                     const struct exec_args *args, struct exec_scope *scope, struct err *err);
