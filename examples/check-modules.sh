@@ -5,18 +5,21 @@
 #
 #   sh examples/check-modules.sh native BUILD/examples/native   # plain C builds
 #   sh examples/check-modules.sh node [NODE]                    # the .wasm under node's WASI
+#   sh examples/check-modules.sh perch BUILD/perch              # the .wasm under perch wasm run
 #
 # Modules see guest paths (/ro/<name>, /rw/<name>). Under node, run-node.mjs
-# preopens them. Natively, the script makes $T/ro/<name> and $T/rw/<name>
+# preopens them; under perch, `perch wasm run --ro-dir HOST::/ro/<name>`
+# mounts them. Natively, the script makes $T/ro/<name> and $T/rw/<name>
 # symlinks, rewrites a leading /ro/ or /rw/ in arguments to $T/ro/ or
 # $T/rw/, and strips $T from the output, so both modes expect the same text.
 # Exit status: 0 when every check passes, 1 otherwise.
 set -u
-mode=${1:?usage: check-modules.sh native BINDIR | node [NODE]}
+mode=${1:?usage: check-modules.sh native BINDIR | node [NODE] | perch PERCH}
 here=$(cd "$(dirname "$0")" && pwd)
 case $mode in
 native) bindir=${2:?usage: check-modules.sh native BINDIR} ;;
 node) node=${2:-node} ;;
+perch) perch=${2:?usage: check-modules.sh perch PERCH} ;;
 *) echo "check-modules.sh: unknown mode '$mode'" >&2; exit 2 ;;
 esac
 
@@ -51,6 +54,20 @@ run() {
             set -- "--$kind" "$host" "$@"
         done
         "$node" --no-warnings "$here/run-node.mjs" "$@" >"$T/out" 2>"$T/err"
+        rc=$?
+    elif [ "$mode" = perch ]; then
+        set -- "$here/$module.wasm" "$@"
+        for m in $mounts; do
+            kind=${m%%:*}
+            host=${m#*:}
+            case $host in /*) ;; *) host=$here/$host ;; esac
+            if [ "$kind" = ro ]; then
+                set -- --ro-dir "$host::/ro/$(basename "$host")" "$@"
+            else
+                set -- --dir "$host::/rw/$(basename "$host")" "$@"
+            fi
+        done
+        "$perch" wasm run "$@" >"$T/out" 2>"$T/err" </dev/null
         rc=$?
     else
         rm -rf "$T/ro" "$T/rw"
@@ -446,7 +463,7 @@ cintent "hello there" unknown
 want 0 "cancel_subscription" ""
 run $ci "$M" cancel my subscription
 unset CLASSIFY_MODEL
-if [ "$mode" = node ]; then
+if [ "$mode" != native ]; then
     want 2 "" "classify-intent: cannot open model /ro/models/intents.txt: No such file or directory (mount the models directory: wasm_mount_read \"\${script_dir}/models\")"
     mkdir -p "$T/empty/models"
     run $ci "ro:$T/empty/models" "cancel"
