@@ -1,6 +1,7 @@
 /*
- * exec.c: the tree-walking interpreter: statements, command calls, op calls,
- * scopes, environment overlays and the op context callbacks.
+ * exec.c: the tree-walking interpreter: lookups and interpolation,
+ * statements, op and command calls, creating and forking exec states, and
+ * whole runs (hooks, catch blocks).
  *
  * DESIGN
  *
