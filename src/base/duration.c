@@ -9,11 +9,11 @@
 
 #define NS_US INT64_C(1000)
 #define NS_MS INT64_C(1000000)
-#define NS_S INT64_C(1000000000)
-#define NS_M (60 * NS_S)
-#define NS_H (60 * NS_M)
-#define NS_D (24 * NS_H)
-#define NS_W (7 * NS_D)
+#define NS_S  INT64_C(1000000000)
+#define NS_M  (60 * NS_S)
+#define NS_H  (60 * NS_M)
+#define NS_D  (24 * NS_H)
+#define NS_W  (7 * NS_D)
 
 struct unit {
     const char *name;
@@ -22,9 +22,8 @@ struct unit {
 
 /* Longer names first where one is a prefix of another ("ms" before "m"). */
 static const struct unit units[] = {
-    { "ns", 1 },       { "us", NS_US },   { "\xc2\xb5s", NS_US }, { "ms", NS_MS },
-    { "s", NS_S },     { "m", NS_M },     { "h", NS_H },          { "d", NS_D },
-    { "w", NS_W },
+    { "ns", 1 },   { "us", NS_US }, { "\xc2\xb5s", NS_US }, { "ms", NS_MS }, { "s", NS_S },
+    { "m", NS_M }, { "h", NS_H },   { "d", NS_D },          { "w", NS_W },
 };
 
 static const struct unit *
@@ -77,9 +76,8 @@ duration_parse(const char *text, int64_t *out_ns, struct err *err)
     bool first = true;
     while (p < end) {
         if (!isdigit((unsigned char)*p) && *p != '.')
-            return err_set(err, ERR_USAGE,
-                           "invalid duration '%s': expected a number before '%.*s'", text,
-                           (int)(end - p), p);
+            return err_set(err, ERR_USAGE, "invalid duration '%s': expected a number before '%.*s'",
+                           text, (int)(end - p), p);
         uint64_t whole = 0, frac = 0, den = 1;
         bool any_digit = false;
         for (; p < end && isdigit((unsigned char)*p); p++) {

@@ -161,7 +161,7 @@ glob_match(const char *pattern, const char *name)
 
 /* Expansion state. */
 struct walk {
-    char **segs;     /* pattern elements */
+    char **segs; /* pattern elements */
     size_t seg_count;
     bool only_dirs;  /* pattern ended in '/' */
     const char *cwd; /* for relative patterns; NULL when absolute */

@@ -42,7 +42,7 @@ bool glob_match(const char *pattern, const char *name);
  * unreadable directories are skipped. Fails with ERR_USAGE on an empty
  * pattern and ERR_LIMIT beyond 'max_results' paths (0 = 1,000,000).
  */
-bool glob_expand(const char *cwd, const char *pattern, size_t max_results,
-                 struct glob_paths *out, struct err *err);
+bool glob_expand(const char *cwd, const char *pattern, size_t max_results, struct glob_paths *out,
+                 struct err *err);
 
 #endif

@@ -349,16 +349,27 @@ parse_mode(const char *text, unsigned old, bool is_dir, unsigned *out_mode)
             unsigned perm = 0;
             for (; *p && *p != ',' && *p != '+' && *p != '-' && *p != '='; p++) {
                 switch (*p) {
-                case 'r': perm |= 0444; break;
-                case 'w': perm |= 0222; break;
-                case 'x': perm |= 0111; break;
+                case 'r':
+                    perm |= 0444;
+                    break;
+                case 'w':
+                    perm |= 0222;
+                    break;
+                case 'x':
+                    perm |= 0111;
+                    break;
                 case 'X':
                     if (is_dir || (old & 0111))
                         perm |= 0111;
                     break;
-                case 's': perm |= 06000; break;
-                case 't': perm |= 01000; break;
-                default: return false;
+                case 's':
+                    perm |= 06000;
+                    break;
+                case 't':
+                    perm |= 01000;
+                    break;
+                default:
+                    return false;
                 }
             }
             unsigned mask = who & perm;

@@ -9,8 +9,8 @@
  * Proxies come from the scope's environment (http_proxy, https_proxy,
  * all_proxy, no_proxy, in either case), never from the process's, so
  * `with_env` applies to them like to everything else. A response status of
- * 400 or more fails with kind `http_error` and err.code = the status. Downloads stream into a temporary file beside the
- * target and are renamed into place only when complete.
+ * 400 or more fails with kind `http_error` and err.code = the status. Downloads stream into a
+ * temporary file beside the target and are renamed into place only when complete.
  */
 #include <curl/curl.h>
 #include <errno.h>
@@ -25,7 +25,7 @@
 #include "os/fs.h"
 #include "os/thread.h"
 
-#define MAX_REDIRECTS 10
+#define MAX_REDIRECTS      10
 #define CONNECT_TIMEOUT_MS 30000L
 /* Abort a transfer slower than 1 byte/s for this long (a stalled server). */
 #define STALL_SECONDS 60L
@@ -76,8 +76,7 @@ on_body(char *data, size_t size, size_t count, void *arg)
 }
 
 static int
-on_progress(void *arg, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
-            curl_off_t ulnow)
+on_progress(void *arg, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal, curl_off_t ulnow)
 {
     (void)dltotal, (void)dlnow, (void)ultotal, (void)ulnow;
     return op_should_stop(arg) ? 1 : 0;
@@ -205,8 +204,8 @@ fetch(struct op_call *call, const char *url, struct body *b, struct err *err)
                 err_set(err, ERR_LIMIT, "%s '%s': response larger than %zu bytes", ops_name(call),
                         url, OPS_MAX_CAPTURE_BYTES);
             else if (b->write_errno)
-                os_errno(err, b->write_errno, "%s '%s': cannot write the download",
-                         ops_name(call), url);
+                os_errno(err, b->write_errno, "%s '%s': cannot write the download", ops_name(call),
+                         url);
             else if (rc == CURLE_OPERATION_TIMEDOUT || rc == CURLE_ABORTED_BY_CALLBACK)
                 err_set(err, ERR_TIMEOUT, "%s '%s': %s", ops_name(call), url,
                         rc == CURLE_ABORTED_BY_CALLBACK ? "stopped: the run timed out or was "
@@ -234,8 +233,7 @@ fetch(struct op_call *call, const char *url, struct body *b, struct err *err)
             free(current);
             current = next;
             if (!reset_body(b)) {
-                os_errno(err, errno, "%s '%s': cannot restart the download", ops_name(call),
-                         url);
+                os_errno(err, errno, "%s '%s': cannot restart the download", ops_name(call), url);
                 break;
             }
             continue;

@@ -23,7 +23,8 @@
 #define OPS_MAX_CAPTURE_BYTES ((size_t)256 << 20)
 
 /* One declaration per op: ops_do_<name>. */
-#define OPS_DECLARE(name) bool ops_do_##name(struct op_call *call, struct sbuf *out, struct err *err);
+#define OPS_DECLARE(name) \
+ bool ops_do_##name(struct op_call *call, struct sbuf *out, struct err *err);
 /* fs */
 OPS_DECLARE(glob)
 OPS_DECLARE(write_file)

@@ -78,8 +78,10 @@ step(json_t *cur, const char *path, const char **pp, struct err *err)
         if (idx < 0)
             idx += size;
         if (idx < 0 || idx >= size) {
-            err_set(err, ERR_NOT_FOUND, "json_get: index %.*s out of range (array has %lld) in "
-                    "path '%s'", (int)(end - p), p, size, path);
+            err_set(err, ERR_NOT_FOUND,
+                    "json_get: index %.*s out of range (array has %lld) in "
+                    "path '%s'",
+                    (int)(end - p), p, size, path);
             return NULL;
         }
         return json_array_get(cur, (size_t)idx);
@@ -168,8 +170,10 @@ ops_do_json_stringify(struct op_call *call, struct sbuf *out, struct err *err)
             json_t *s = json_string(call->argv[i + 1]);
             if (!s || json_object_set_new(v, call->argv[i], s) != 0) {
                 json_decref(v);
-                return err_set(err, ERR_JSON, "json_stringify: key or value for '%s' is not "
-                               "valid UTF-8", call->argv[i]);
+                return err_set(err, ERR_JSON,
+                               "json_stringify: key or value for '%s' is not "
+                               "valid UTF-8",
+                               call->argv[i]);
             }
         }
     }

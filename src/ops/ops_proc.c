@@ -67,8 +67,8 @@ describe(struct op_call *call, struct sbuf *d)
  * interruptions; an exit status, whatever it is, lands in *out_status.
  */
 static bool
-run_child(struct op_call *call, const char *program, const char *const *argv,
-          struct sbuf *capture, int *out_status, struct err *err)
+run_child(struct op_call *call, const char *program, const char *const *argv, struct sbuf *capture,
+          int *out_status, struct err *err)
 {
     struct op_ctx *ctx = call->ctx;
     char **envp = child_env(ctx);
@@ -105,8 +105,8 @@ run_child(struct op_call *call, const char *program, const char *const *argv,
         ok = err_set_code(err, ERR_TIMEOUT, res.exit_code, "%s %s", d.buf,
                           res.timed_out ? "timed out and was stopped" : "was interrupted");
     } else if (sink.is_over_limit) {
-        ok = err_set(err, ERR_LIMIT, "%s printed more than %zu bytes", d.buf,
-                     OPS_MAX_CAPTURE_BYTES);
+        ok =
+            err_set(err, ERR_LIMIT, "%s printed more than %zu bytes", d.buf, OPS_MAX_CAPTURE_BYTES);
     }
     sbuf_release(&d);
     *out_status = res.exit_code;
@@ -232,8 +232,8 @@ ops_run_pipe(struct op_ctx *ctx, const struct ops_pipe_stage *stages, size_t cou
     for (size_t i = 0; i < count; i++) {
         if (!stages[i].argv || !stages[i].argv[0])
             return err_set(err, ERR_USAGE, "pipe: stage %zu has no program", i + 1);
-        char *word = stages[i].is_shell ? first_word(stages[i].argv[0])
-                                        : xstrdup(stages[i].argv[0]);
+        char *word =
+            stages[i].is_shell ? first_word(stages[i].argv[0]) : xstrdup(stages[i].argv[0]);
         bool allowed = !word || op_check(ctx, OP_CHECK_BIN, word, err);
         free(word);
         if (!allowed)

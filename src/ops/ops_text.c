@@ -214,7 +214,8 @@ ops_do_format(struct op_call *call, struct sbuf *out, struct err *err)
             sbuf_adds(out, call->argv[1 + index]);
             t = close + 1;
         } else if (t[0] == '}') {
-            return err_set(err, ERR_USAGE, "format: unmatched '}' in template (write }} for a brace)");
+            return err_set(err, ERR_USAGE,
+                           "format: unmatched '}' in template (write }} for a brace)");
         } else {
             sbuf_addc(out, *t++);
         }

@@ -39,8 +39,8 @@ ops_do_now(struct op_call *call, struct sbuf *out, struct err *err)
 # pragma GCC diagnostic pop
 #endif
     if (n == 0 && fmt[0])
-        return err_set(err, ERR_USAGE, "now: format '%s' gives no text or more than %zu bytes",
-                       fmt, sizeof(buf) - 1);
+        return err_set(err, ERR_USAGE, "now: format '%s' gives no text or more than %zu bytes", fmt,
+                       sizeof(buf) - 1);
     sbuf_add(out, buf, n);
     return true;
 }

@@ -6,23 +6,24 @@
  * strcmp order; a debug check in ops_find verifies that on first use in
  * tests (see test_ops_registry.c).
  */
-#include "ops/ops.h"
-
 #include <stdlib.h>
 #include <string.h>
 
 #include "base/xalloc.h"
+#include "ops/ops.h"
 #include "ops/ops_int.h"
 #include "os/clock.h"
 #include "os/path.h"
 
-#define W OP_CAP_WRITE
+#define W   OP_CAP_WRITE
 #define NET OP_CAP_NETWORK
 #define SUB OP_CAP_SUBPROCESS
-#define SH (OP_CAP_SHELL | OP_CAP_SUBPROCESS)
+#define SH  (OP_CAP_SHELL | OP_CAP_SUBPROCESS)
 
-#define OP(n, usage, ret, caps, min, max, pure, doc)                                                \
+/* clang-format off */
+#define OP(n, usage, ret, caps, min, max, pure, doc) \
     { #n, usage, OP_RET_##ret, caps, doc, min, max, pure, ops_do_##n }
+/* clang-format on */
 
 /* Sorted by name (strcmp order). */
 static const struct op_def op_table[] = {
@@ -61,12 +62,10 @@ static const struct op_def op_table[] = {
        "sorted paths matching PATTERN (*, ?, [...], **), in the pattern's form"),
     OP(http_get, "URL", STRING, NET, 1, 1, false, "body of an HTTP(S) GET of URL"),
     OP(is_dir, "PATH", BOOL, 0, 1, 1, true, "true when PATH is a directory"),
-    OP(join, "LIST SEPARATOR", STRING, 0, 2, 2, true,
-       "the lines of LIST joined with SEPARATOR"),
+    OP(join, "LIST SEPARATOR", STRING, 0, 2, 2, true, "the lines of LIST joined with SEPARATOR"),
     OP(json_get, "JSON PATH", STRING, 0, 2, 2, true,
        "value at PATH (a.b[0].c) in JSON: strings raw, anything else as JSON"),
-    OP(json_parse, "TEXT", STRING, 0, 1, 1, true,
-       "check that TEXT is JSON and return it compact"),
+    OP(json_parse, "TEXT", STRING, 0, 1, 1, true, "check that TEXT is JSON and return it compact"),
     OP(json_stringify, "VALUE | KEY VALUE...", STRING, 0, 1, -1, true,
        "encode VALUE as a JSON string, or KEY VALUE pairs as a JSON object of strings"),
     OP(lines, "TEXT", LIST, 0, 1, 1, true, "split TEXT into a list of lines (CRLF accepted)"),
@@ -74,8 +73,7 @@ static const struct op_def op_table[] = {
     OP(list_dir, "[PATH]", LIST, 0, 0, 1, true,
        "sorted names of the entries of directory PATH (default: the cwd)"),
     OP(lower, "TEXT", STRING, 0, 1, 1, true, "convert the ASCII letters of TEXT to lower case"),
-    OP(mkdir, "PATH...", NONE, W, 1, -1, false,
-       "create directories and their missing parents"),
+    OP(mkdir, "PATH...", NONE, W, 1, -1, false, "create directories and their missing parents"),
     OP(mktemp_dir, "[PREFIX]", STRING, W, 0, 1, false,
        "create a fresh private temporary directory and return its path"),
     OP(mktemp_file, "[PREFIX]", STRING, W, 0, 1, false,
@@ -86,9 +84,11 @@ static const struct op_def op_table[] = {
        "current UTC time: ISO 8601, \"unix\", \"unix_ms\" or a strftime FORMAT"),
     OP(path_abs, "PATH", STRING, 0, 1, 1, true, "make PATH absolute against the cwd"),
     OP(path_base, "PATH", STRING, 0, 1, 1, true, "last element of PATH"),
-    OP(path_dir, "PATH", STRING, 0, 1, 1, true, "directory part of PATH (all but its last element)"),
+    OP(path_dir, "PATH", STRING, 0, 1, 1, true,
+       "directory part of PATH (all but its last element)"),
     OP(path_ext, "PATH", STRING, 0, 1, 1, true, "extension of PATH with its dot, or empty"),
-    OP(path_join, "PART...", STRING, 0, 1, -1, true, "join the PARTs with '/' and clean the result"),
+    OP(path_join, "PART...", STRING, 0, 1, -1, true,
+       "join the PARTs with '/' and clean the result"),
     OP(path_rel, "PATH [BASE]", STRING, 0, 1, 2, true,
        "express PATH relative to BASE (default: the cwd)"),
     OP(path_stem, "PATH", STRING, 0, 1, 1, true, "last element of PATH without its extension"),
@@ -193,7 +193,7 @@ ops_call(const struct op_def *def, struct op_ctx *ctx, size_t argc, char *const 
     if (argc < (size_t)def->min_args || (def->max_args >= 0 && argc > (size_t)def->max_args)) {
         const char *what = def->min_args == def->max_args ? "exactly"
                            : argc < (size_t)def->min_args ? "at least"
-                                                           : "at most";
+                                                          : "at most";
         int n = argc < (size_t)def->min_args ? def->min_args : def->max_args;
         return err_set(err, ERR_USAGE, "%s takes %s %d argument%s, got %zu (usage: %s%s%s)",
                        def->name, what, n, n == 1 ? "" : "s", argc, def->name,

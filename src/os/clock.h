@@ -11,7 +11,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#define OS_NS_PER_MS INT64_C(1000000)
+#define OS_NS_PER_MS  INT64_C(1000000)
 #define OS_NS_PER_SEC INT64_C(1000000000)
 
 /* Nanoseconds on the monotonic clock (arbitrary origin, never goes back). */

@@ -95,8 +95,7 @@ type_of(mode_t mode)
 }
 
 static bool
-fill_info(int rc, const struct stat *st, const char *path, struct os_fs_info *out,
-          struct err *err)
+fill_info(int rc, const struct stat *st, const char *path, struct os_fs_info *out, struct err *err)
 {
     memset(out, 0, sizeof(*out));
     if (rc != 0) {
@@ -148,8 +147,8 @@ os_fs_read_file(const char *path, size_t max_len, struct sbuf *out, struct err *
     if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0) {
         if (max_len && (uint64_t)st.st_size > max_len) {
             close(fd);
-            return err_set(err, ERR_LIMIT, "cannot read '%s': file is larger than %zu bytes",
-                           path, max_len);
+            return err_set(err, ERR_LIMIT, "cannot read '%s': file is larger than %zu bytes", path,
+                           max_len);
         }
         sbuf_grow(out, (size_t)st.st_size);
     }
@@ -171,8 +170,8 @@ os_fs_read_file(const char *path, size_t max_len, struct sbuf *out, struct err *
         if (max_len && out->len - start > max_len) {
             close(fd);
             sbuf_setlen(out, start);
-            return err_set(err, ERR_LIMIT, "cannot read '%s': file is larger than %zu bytes",
-                           path, max_len);
+            return err_set(err, ERR_LIMIT, "cannot read '%s': file is larger than %zu bytes", path,
+                           max_len);
         }
     }
     close(fd);
@@ -207,8 +206,8 @@ os_fs_open_temp_beside(const char *path, char **out_temp_path, struct err *err)
     uint64_t seed = (uint64_t)os_clock_mono_ns() ^ ((uint64_t)(uintptr_t)&seed << 16);
     for (int attempt = 0; attempt < 100; attempt++) {
         seed = seed * 6364136223846793005u + 1442695040888963407u;
-        char *tmp = xasprintf("%s/.%s.tmp-%ld-%08x", dir, base, (long)getpid(),
-                              (unsigned)(seed >> 32));
+        char *tmp =
+            xasprintf("%s/.%s.tmp-%ld-%08x", dir, base, (long)getpid(), (unsigned)(seed >> 32));
         int fd = FAULT_OR(open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666));
         if (fd >= 0) {
             free(dir);
@@ -320,8 +319,8 @@ os_fs_mkdir_p(const char *path, unsigned mode, struct err *err)
     if (stat(path, &st) == 0) {
         if (S_ISDIR(st.st_mode))
             return true;
-        return err_set_code(err, ERR_IO, EEXIST, "cannot create directory '%s': a file exists there",
-                            path);
+        return err_set_code(err, ERR_IO, EEXIST,
+                            "cannot create directory '%s': a file exists there", path);
     }
     char *clean = os_path_clean(path);
     /* Create each prefix in turn; EEXIST from a racing creator is fine. */
@@ -382,8 +381,8 @@ static bool
 empty_dir_at(int fd, const char *display, int depth, struct err *err)
 {
     if (depth > TREE_MAX_DEPTH)
-        return err_set(err, ERR_LIMIT, "cannot remove '%s': nested deeper than %d levels",
-                       display, TREE_MAX_DEPTH);
+        return err_set(err, ERR_LIMIT, "cannot remove '%s': nested deeper than %d levels", display,
+                       TREE_MAX_DEPTH);
     int list_fd = dup(fd);
     if (list_fd < 0)
         return os_errno(err, errno, "cannot list '%s'", display);
@@ -520,8 +519,7 @@ copy_tree(const char *src, const char *dst, unsigned mode, int depth, struct err
     struct stat st;
     if (mkdir(dst, 0700) != 0) {
         if (errno != EEXIST || stat(dst, &st) != 0 || !S_ISDIR(st.st_mode))
-            return os_errno(err, errno == EEXIST ? EEXIST : errno,
-                            "cannot create directory '%s'", dst);
+            return os_errno(err, errno, "cannot create directory '%s'", dst);
     }
     int fd = open(src, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (fd < 0)

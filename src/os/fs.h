@@ -34,8 +34,8 @@ bool os_errno(struct err *err, int errnum, const char *fmt, ...)
     ;
 
 enum os_fs_type {
-    OS_FS_NONE,  /* does not exist */
-    OS_FS_FILE,  /* regular file */
+    OS_FS_NONE, /* does not exist */
+    OS_FS_FILE, /* regular file */
     OS_FS_DIR,
     OS_FS_LINK,  /* only from os_fs_lstat */
     OS_FS_OTHER, /* device, fifo, socket */

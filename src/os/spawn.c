@@ -68,9 +68,8 @@
  * noticed promptly. */
 #define POLL_SLICE_MS 50
 
-static const int reset_signals[] = { SIGPIPE, SIGINT,  SIGQUIT, SIGTERM, SIGHUP,
-                                     SIGCHLD, SIGTSTP, SIGTTIN, SIGTTOU, SIGALRM,
-                                     SIGUSR1, SIGUSR2 };
+static const int reset_signals[] = { SIGPIPE, SIGINT,  SIGQUIT, SIGTERM, SIGHUP,  SIGCHLD,
+                                     SIGTSTP, SIGTTIN, SIGTTOU, SIGALRM, SIGUSR1, SIGUSR2 };
 
 const char *
 os_envp_get(const char *const *envp, const char *name)
@@ -139,7 +138,7 @@ static char *const empty_env[] = { NULL };
 /* Process group of a new child: PGROUP_NONE keeps the caller's, PGROUP_NEW
  * makes the child a group leader, any other value joins that group. */
 #define PGROUP_NONE ((pid_t)-1)
-#define PGROUP_NEW ((pid_t)0)
+#define PGROUP_NEW  ((pid_t)0)
 
 #if HAVE_ADDCHDIR
 static int
@@ -319,9 +318,9 @@ struct run {
     pid_t *pids;
     int *statuses;
     bool *reaped;
-    size_t count;      /* children started */
-    bool own_group;    /* all children are in the group of pids[0] */
-    int64_t term_at;   /* when SIGTERM was sent; 0 = not yet */
+    size_t count;    /* children started */
+    bool own_group;  /* all children are in the group of pids[0] */
+    int64_t term_at; /* when SIGTERM was sent; 0 = not yet */
     bool kill_sent;
     int64_t grace_ns;
 };

@@ -30,14 +30,14 @@ struct err;
 typedef void os_spawn_output_fn(void *arg, int stream, const char *data, size_t len);
 
 struct os_spawn {
-    const char *program;   /* path to execute: absolute, or relative to 'cwd' */
-    const char *const *argv; /* NULL-terminated; argv[0] is what the program sees */
-    const char *const *envp; /* NULL-terminated "K=V"; NULL means an empty environment */
-    const char *cwd;       /* working directory of the child; NULL = the parent's */
-    int stdin_fd;          /* becomes the child's fd 0; -1 = /dev/null */
-    int64_t deadline_ns;   /* CLOCK_MONOTONIC; 0 = none */
-    atomic_int *interrupt; /* stop the child once non-zero; may be NULL */
-    int64_t grace_ns;      /* SIGTERM → SIGKILL delay; 0 = OS_SPAWN_GRACE_NS */
+    const char *program;           /* path to execute: absolute, or relative to 'cwd' */
+    const char *const *argv;       /* NULL-terminated; argv[0] is what the program sees */
+    const char *const *envp;       /* NULL-terminated "K=V"; NULL means an empty environment */
+    const char *cwd;               /* working directory of the child; NULL = the parent's */
+    int stdin_fd;                  /* becomes the child's fd 0; -1 = /dev/null */
+    int64_t deadline_ns;           /* CLOCK_MONOTONIC; 0 = none */
+    atomic_int *interrupt;         /* stop the child once non-zero; may be NULL */
+    int64_t grace_ns;              /* SIGTERM → SIGKILL delay; 0 = OS_SPAWN_GRACE_NS */
     os_spawn_output_fn *on_output; /* NULL discards output */
     void *output_arg;
 };

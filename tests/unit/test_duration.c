@@ -1,16 +1,20 @@
 /* test_duration.c: parsing durations as scripts write them and printing
  * them as reports and cache-hit lines show them. */
+/* cmocka needs these first */
+/* clang-format off */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <string.h>
 #include <cmocka.h>
+/* clang-format on */
+
+#include <string.h>
 
 #include "base/duration.h"
 #include "base/err.h"
 
-#define MS INT64_C(1000000)
+#define MS  INT64_C(1000000)
 #define SEC INT64_C(1000000000)
 
 static int64_t

@@ -1,14 +1,18 @@
 /* test_glob.c: shell-style patterns: element matching, expansion with
  * '**', sorting, hidden files and the pattern's own form in results. */
+/* cmocka needs these first */
+/* clang-format off */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <cmocka.h>
+/* clang-format on */
+
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <cmocka.h>
 
 #include "base/err.h"
 #include "base/glob.h"
@@ -42,7 +46,7 @@ test_glob_match_brackets_and_escapes(void **state)
     assert_false(glob_match("file[!0-9]", "file7"));
     assert_true(glob_match("file[^0-9]", "filex"));
     assert_true(glob_match("[]]", "]"));
-    assert_true(glob_match("x[", "x["));  /* unterminated: literal */
+    assert_true(glob_match("x[", "x[")); /* unterminated: literal */
     assert_true(glob_match("\\*", "*"));
     assert_false(glob_match("\\*", "a"));
     assert_true(glob_match("a\\?b", "a?b"));
@@ -95,10 +99,19 @@ setup_tree(void **state)
     char tmpl[] = "/tmp/perch-glob-XXXXXX";
     assert_non_null(mkdtemp(tmpl));
     t->root = realpath(tmpl, NULL);
-    const char *files[] = { "posts/b.md", "posts/a.md", "posts/c.txt", "posts/.draft.md",
-                            "src/main.go", "src/pkg/util.go", "src/pkg/deep/x.go",
-                            "src/.git/config.go", "src/pkg/notes.txt", "file1", "file2",
-                            "fileA", "weird name.md" };
+    const char *files[] = { "posts/b.md",
+                            "posts/a.md",
+                            "posts/c.txt",
+                            "posts/.draft.md",
+                            "src/main.go",
+                            "src/pkg/util.go",
+                            "src/pkg/deep/x.go",
+                            "src/.git/config.go",
+                            "src/pkg/notes.txt",
+                            "file1",
+                            "file2",
+                            "fileA",
+                            "weird name.md" };
     for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++)
         touch_file(t->root, files[i]);
     *state = t;
@@ -133,12 +146,12 @@ expand(const char *cwd, const char *pattern)
     return sbuf_detach(&sb, NULL);
 }
 
-#define EXPECT_GLOB(cwd, pattern, want)                                                            \
-    do {                                                                                           \
-        char *got_ = expand(cwd, pattern);                                                         \
-        assert_string_equal(got_, want);                                                           \
-        free(got_);                                                                                \
-    } while (0)
+#define EXPECT_GLOB(cwd, pattern, want) \
+ do {                                   \
+  char *got_ = expand(cwd, pattern);    \
+  assert_string_equal(got_, want);      \
+  free(got_);                           \
+ } while (0)
 
 static void
 test_glob_relative_pattern_gives_sorted_relative_paths(void **state)
@@ -169,8 +182,9 @@ test_glob_globstar_matches_any_depth_but_skips_hidden(void **state)
     struct tree *t = *state;
     EXPECT_GLOB(t->root, "src/**/*.go", "src/main.go,src/pkg/deep/x.go,src/pkg/util.go");
     EXPECT_GLOB(t->root, "**/*.txt", "posts/c.txt,src/pkg/notes.txt");
-    EXPECT_GLOB(t->root, "src/**", "src/main.go,src/pkg,src/pkg/deep,src/pkg/deep/x.go,"
-                                   "src/pkg/notes.txt,src/pkg/util.go");
+    EXPECT_GLOB(t->root, "src/**",
+                "src/main.go,src/pkg,src/pkg/deep,src/pkg/deep/x.go,"
+                "src/pkg/notes.txt,src/pkg/util.go");
     /* Overlapping globstars give each path once. */
     EXPECT_GLOB(t->root, "src/**/**/x.go", "src/pkg/deep/x.go");
 }
@@ -219,12 +233,12 @@ main(void)
         cmocka_unit_test(test_glob_has_magic),
         cmocka_unit_test_setup_teardown(test_glob_relative_pattern_gives_sorted_relative_paths,
                                         setup_tree, teardown_tree),
-        cmocka_unit_test_setup_teardown(test_glob_absolute_pattern_gives_absolute_paths,
-                                        setup_tree, teardown_tree),
+        cmocka_unit_test_setup_teardown(test_glob_absolute_pattern_gives_absolute_paths, setup_tree,
+                                        teardown_tree),
         cmocka_unit_test_setup_teardown(test_glob_globstar_matches_any_depth_but_skips_hidden,
                                         setup_tree, teardown_tree),
-        cmocka_unit_test_setup_teardown(test_glob_hidden_files_only_with_a_dot_pattern,
-                                        setup_tree, teardown_tree),
+        cmocka_unit_test_setup_teardown(test_glob_hidden_files_only_with_a_dot_pattern, setup_tree,
+                                        teardown_tree),
         cmocka_unit_test_setup_teardown(test_glob_no_match_and_literal_paths, setup_tree,
                                         teardown_tree),
         cmocka_unit_test_setup_teardown(test_glob_errors, setup_tree, teardown_tree),

@@ -1,32 +1,36 @@
 /* test_ops_assert.c: assertion ops pass silently and fail with kind
  * `assertion_failed` and a message showing expected and actual values. */
+/* cmocka needs these first */
+/* clang-format off */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <string.h>
 #include <cmocka.h>
+/* clang-format on */
+
+#include <string.h>
 
 #include "test_ops_fake.h"
 
 static struct fake f;
 static struct sbuf out = SBUF_INIT;
 
-#define PASS(...)                                                                                  \
-    do {                                                                                           \
-        struct err err_ = { 0 };                                                                   \
-        if (!fake_run(&f, &out, &err_, __VA_ARGS__, NULL))                                         \
-            fail_msg("assertion failed unexpectedly: %s", err_.msg);                               \
-    } while (0)
+#define PASS(...)                                           \
+ do {                                                       \
+  struct err err_ = { 0 };                                  \
+  if (!fake_run(&f, &out, &err_, __VA_ARGS__, NULL))        \
+   fail_msg("assertion failed unexpectedly: %s", err_.msg); \
+ } while (0)
 
 /* Fail with exactly 'want' as the message. */
-#define FAILS(want, ...)                                                                           \
-    do {                                                                                           \
-        struct err err_ = { 0 };                                                                   \
-        assert_false(fake_run(&f, &out, &err_, __VA_ARGS__, NULL));                                \
-        assert_int_equal(err_.kind, ERR_ASSERTION);                                                \
-        assert_string_equal(err_.msg, want);                                                       \
-    } while (0)
+#define FAILS(want, ...)                                      \
+ do {                                                         \
+  struct err err_ = { 0 };                                    \
+  assert_false(fake_run(&f, &out, &err_, __VA_ARGS__, NULL)); \
+  assert_int_equal(err_.kind, ERR_ASSERTION);                 \
+  assert_string_equal(err_.msg, want);                        \
+ } while (0)
 
 static int
 setup(void **state)
@@ -55,8 +59,8 @@ test_ops_assert_eq_and_neq(void **state)
     FAILS("assert_eq: expected \"x\\n\", got \"x\"", "assert_eq", "x", "x\n");
     FAILS("assert_neq: expected a value other than \"0\"", "assert_neq", "0", "0");
     FAILS("exit status: expected \"0\", got \"2\"", "assert_eq", "2", "0", "exit status");
-    FAILS("assert_eq: expected \"tab\\there\", got \"say \\\"hi\\\"\"", "assert_eq",
-          "say \"hi\"", "tab\there");
+    FAILS("assert_eq: expected \"tab\\there\", got \"say \\\"hi\\\"\"", "assert_eq", "say \"hi\"",
+          "tab\there");
 }
 
 static void

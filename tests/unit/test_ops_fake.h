@@ -18,20 +18,20 @@
 #include "ops/ops.h"
 #include "os/fs.h"
 
-#define FAKE_MAX_ENV 32
+#define FAKE_MAX_ENV  32
 #define FAKE_MAX_ARGS 16
 
 struct fake {
     struct op_ctx ctx;
-    char *dir;                 /* the temporary cwd */
-    char *env[FAKE_MAX_ENV];   /* "K=V" */
+    char *dir;               /* the temporary cwd */
+    char *env[FAKE_MAX_ENV]; /* "K=V" */
     size_t env_count;
-    struct sbuf out[3];        /* [1] stdout, [2] stderr */
+    struct sbuf out[3]; /* [1] stdout, [2] stderr */
     int output_calls;
-    bool has_deny;             /* deny checks of 'deny_what' */
+    bool has_deny; /* deny checks of 'deny_what' */
     enum op_check deny_what;
-    const char *deny_subject;  /* when set, deny only this subject */
-    char last_subject[512];    /* subject of the last check */
+    const char *deny_subject; /* when set, deny only this subject */
+    char last_subject[512];   /* subject of the last check */
     int check_count;
     atomic_int interrupt;
 };

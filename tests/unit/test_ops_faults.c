@@ -1,15 +1,19 @@
 /* test_ops_faults.c: I/O fault injection (os/fault.h) through the file and
  * process ops: whichever step fails, the op reports a clear `io` error
  * naming what failed, and no temporary file is left behind. */
+/* cmocka needs these first */
+/* clang-format off */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <string.h>
 #include <cmocka.h>
+/* clang-format on */
 
-#include "test_ops_fake.h"
+#include <string.h>
+
 #include "os/fault.h"
+#include "test_ops_fake.h"
 
 /* The scenario: every step must succeed when no fault is injected. */
 static bool

@@ -1,41 +1,45 @@
 /* test_ops_fs.c: file ops through a fake interpreter: paths resolve
  * against the scope's cwd, reads and writes are checked with `requires`,
  * missing files fail with `not_found` naming the path. */
+/* cmocka needs these first */
+/* clang-format off */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <cmocka.h>
+/* clang-format on */
+
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <cmocka.h>
 
 #include "test_ops_fake.h"
 
 static struct fake f;
 static struct sbuf out = SBUF_INIT;
 
-#define RUN_OK(...)                                                                                \
-    do {                                                                                           \
-        struct err err_ = { 0 };                                                                   \
-        if (!fake_run(&f, &out, &err_, __VA_ARGS__, NULL))                                         \
-            fail_msg("op failed: %s", err_.msg);                                                   \
-    } while (0)
+#define RUN_OK(...)                                  \
+ do {                                                \
+  struct err err_ = { 0 };                           \
+  if (!fake_run(&f, &out, &err_, __VA_ARGS__, NULL)) \
+   fail_msg("op failed: %s", err_.msg);              \
+ } while (0)
 
-#define EXPECT(want, ...)                                                                          \
-    do {                                                                                           \
-        RUN_OK(__VA_ARGS__);                                                                       \
-        assert_string_equal(out.buf, want);                                                        \
-    } while (0)
+#define EXPECT(want, ...)             \
+ do {                                 \
+  RUN_OK(__VA_ARGS__);                \
+  assert_string_equal(out.buf, want); \
+ } while (0)
 
-#define EXPECT_FAIL(want_kind, fragment, ...)                                                      \
-    do {                                                                                           \
-        struct err err_ = { 0 };                                                                   \
-        assert_false(fake_run(&f, &out, &err_, __VA_ARGS__, NULL));                                \
-        assert_int_equal(err_.kind, want_kind);                                                    \
-        if (!strstr(err_.msg, fragment))                                                           \
-            fail_msg("message \"%s\" lacks \"%s\"", err_.msg, fragment);                           \
-    } while (0)
+#define EXPECT_FAIL(want_kind, fragment, ...)                   \
+ do {                                                           \
+  struct err err_ = { 0 };                                      \
+  assert_false(fake_run(&f, &out, &err_, __VA_ARGS__, NULL));   \
+  assert_int_equal(err_.kind, want_kind);                       \
+  if (!strstr(err_.msg, fragment))                              \
+   fail_msg("message \"%s\" lacks \"%s\"", err_.msg, fragment); \
+ } while (0)
 
 static int
 setup(void **state)
@@ -221,8 +225,7 @@ main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_ops_fs_write_read_append, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_ops_fs_missing_files_are_not_found, setup,
-                                        teardown),
+        cmocka_unit_test_setup_teardown(test_ops_fs_missing_files_are_not_found, setup, teardown),
         cmocka_unit_test_setup_teardown(test_ops_fs_checks_reads_and_writes_with_absolute_paths,
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(test_ops_fs_mkdir_exists_is_dir_size, setup, teardown),

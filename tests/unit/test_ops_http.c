@@ -1,22 +1,26 @@
 /* test_ops_http.c: http_get and download against a small HTTP server
  * running in a thread of this test: bodies, status errors, redirects
  * (with the host check on every hop), deadlines, atomic downloads. */
+/* cmocka needs these first */
+/* clang-format off */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+/* clang-format on */
+
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <pthread.h>
-#include <setjmp.h>
 #include <signal.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
-#include <cmocka.h>
 
-#include "test_ops_fake.h"
 #include "os/clock.h"
+#include "test_ops_fake.h"
 
 struct server {
     int listen_fd;

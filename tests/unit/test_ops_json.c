@@ -1,34 +1,38 @@
 /* test_ops_json.c: json_get paths (keys, indexes, negative indexes,
  * quoted keys), value forms, errors naming the path, json_parse and
  * json_stringify. */
+/* cmocka needs these first */
+/* clang-format off */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <string.h>
 #include <cmocka.h>
+/* clang-format on */
+
+#include <string.h>
 
 #include "test_ops_fake.h"
 
 static struct fake f;
 static struct sbuf out = SBUF_INIT;
 
-#define EXPECT(want, ...)                                                                          \
-    do {                                                                                           \
-        struct err err_ = { 0 };                                                                   \
-        if (!fake_run(&f, &out, &err_, __VA_ARGS__, NULL))                                         \
-            fail_msg("op failed: %s", err_.msg);                                                   \
-        assert_string_equal(out.buf, want);                                                        \
-    } while (0)
+#define EXPECT(want, ...)                            \
+ do {                                                \
+  struct err err_ = { 0 };                           \
+  if (!fake_run(&f, &out, &err_, __VA_ARGS__, NULL)) \
+   fail_msg("op failed: %s", err_.msg);              \
+  assert_string_equal(out.buf, want);                \
+ } while (0)
 
-#define EXPECT_FAIL(want_kind, fragment, ...)                                                           \
-    do {                                                                                           \
-        struct err err_ = { 0 };                                                                   \
-        assert_false(fake_run(&f, &out, &err_, __VA_ARGS__, NULL));                                \
-        assert_int_equal(err_.kind, want_kind);                                                         \
-        if (!strstr(err_.msg, fragment))                                                           \
-            fail_msg("message \"%s\" lacks \"%s\"", err_.msg, fragment);                           \
-    } while (0)
+#define EXPECT_FAIL(want_kind, fragment, ...)                   \
+ do {                                                           \
+  struct err err_ = { 0 };                                      \
+  assert_false(fake_run(&f, &out, &err_, __VA_ARGS__, NULL));   \
+  assert_int_equal(err_.kind, want_kind);                       \
+  if (!strstr(err_.msg, fragment))                              \
+   fail_msg("message \"%s\" lacks \"%s\"", err_.msg, fragment); \
+ } while (0)
 
 static const char *doc =
     "{\"name\":\"perch\",\"version\":3,\"ok\":true,\"none\":null,"

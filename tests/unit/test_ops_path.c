@@ -1,24 +1,28 @@
 /* test_ops_path.c: the path ops as scripts call them, relative paths
  * resolving against the scope's cwd (never the process's). */
+/* cmocka needs these first */
+/* clang-format off */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <string.h>
 #include <cmocka.h>
+/* clang-format on */
+
+#include <string.h>
 
 #include "test_ops_fake.h"
 
 static struct fake f;
 static struct sbuf out = SBUF_INIT;
 
-#define EXPECT(want, ...)                                                                          \
-    do {                                                                                           \
-        struct err err_ = { 0 };                                                                   \
-        if (!fake_run(&f, &out, &err_, __VA_ARGS__, NULL))                                         \
-            fail_msg("op failed: %s", err_.msg);                                                   \
-        assert_string_equal(out.buf, want);                                                        \
-    } while (0)
+#define EXPECT(want, ...)                            \
+ do {                                                \
+  struct err err_ = { 0 };                           \
+  if (!fake_run(&f, &out, &err_, __VA_ARGS__, NULL)) \
+   fail_msg("op failed: %s", err_.msg);              \
+  assert_string_equal(out.buf, want);                \
+ } while (0)
 
 static int
 setup(void **state)

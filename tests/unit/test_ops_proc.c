@@ -1,34 +1,38 @@
 /* test_ops_proc.c: shell, shell_output, try_shell, exec and print: output
  * through the ctx callback, the scope's cwd and env, exit statuses and
  * their error kinds, deadlines and `requires bin` checks. */
+/* cmocka needs these first */
+/* clang-format off */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <cmocka.h>
+/* clang-format on */
+
 #include <string.h>
 #include <unistd.h>
-#include <cmocka.h>
 
-#include "test_ops_fake.h"
 #include "os/clock.h"
+#include "test_ops_fake.h"
 
 static struct fake f;
 static struct sbuf out = SBUF_INIT;
 
-#define RUN_OK(...)                                                                                \
-    do {                                                                                           \
-        struct err err_ = { 0 };                                                                   \
-        if (!fake_run_uncaptured(&f, &out, &err_, __VA_ARGS__, NULL))                              \
-            fail_msg("op failed: %s", err_.msg);                                                   \
-    } while (0)
+#define RUN_OK(...)                                             \
+ do {                                                           \
+  struct err err_ = { 0 };                                      \
+  if (!fake_run_uncaptured(&f, &out, &err_, __VA_ARGS__, NULL)) \
+   fail_msg("op failed: %s", err_.msg);                         \
+ } while (0)
 
-#define EXPECT(want, ...)                                                                          \
-    do {                                                                                           \
-        struct err err_ = { 0 };                                                                   \
-        if (!fake_run(&f, &out, &err_, __VA_ARGS__, NULL))                                         \
-            fail_msg("op failed: %s", err_.msg);                                                   \
-        assert_string_equal(out.buf, want);                                                        \
-    } while (0)
+#define EXPECT(want, ...)                            \
+ do {                                                \
+  struct err err_ = { 0 };                           \
+  if (!fake_run(&f, &out, &err_, __VA_ARGS__, NULL)) \
+   fail_msg("op failed: %s", err_.msg);              \
+  assert_string_equal(out.buf, want);                \
+ } while (0)
 
 static int
 setup(void **state)
@@ -311,23 +315,19 @@ main(void)
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(test_ops_proc_shell_output_captures_and_trims, setup,
                                         teardown),
-        cmocka_unit_test_setup_teardown(test_ops_proc_try_shell_returns_status, setup,
-                                        teardown),
+        cmocka_unit_test_setup_teardown(test_ops_proc_try_shell_returns_status, setup, teardown),
         cmocka_unit_test_setup_teardown(test_ops_proc_uses_scope_cwd_and_env, setup, teardown),
         cmocka_unit_test_setup_teardown(test_ops_proc_exec_runs_argv_without_a_shell, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_ops_proc_requires_bin_check, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_ops_proc_deadline_stops_the_command, setup,
-                                        teardown),
+        cmocka_unit_test_setup_teardown(test_ops_proc_deadline_stops_the_command, setup, teardown),
         cmocka_unit_test_setup_teardown(test_ops_proc_reads_the_ctx_stdin, setup, teardown),
         cmocka_unit_test_setup_teardown(test_ops_pipe_runs_stages_in_the_scope, setup, teardown),
         cmocka_unit_test_setup_teardown(test_ops_pipe_reports_the_last_failing_stage, setup,
                                         teardown),
-        cmocka_unit_test_setup_teardown(test_ops_pipe_deadline_stops_all_stages, setup,
-                                        teardown),
+        cmocka_unit_test_setup_teardown(test_ops_pipe_deadline_stops_all_stages, setup, teardown),
         cmocka_unit_test_setup_teardown(test_ops_proc_print, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_ops_proc_env_ops_and_list_commands, setup,
-                                        teardown),
+        cmocka_unit_test_setup_teardown(test_ops_proc_env_ops_and_list_commands, setup, teardown),
         cmocka_unit_test_setup_teardown(test_ops_time_now_and_sleep, setup, teardown),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,15 +1,19 @@
 /* test_ops_registry.c: the op table: sorted for binary search, complete
  * entries, argument-count errors with usage, capability names, and the
  * ctx helpers (path resolution, stop checks, envp freeing). */
+/* cmocka needs these first */
+/* clang-format off */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <string.h>
 #include <cmocka.h>
+/* clang-format on */
 
-#include "test_ops_fake.h"
+#include <string.h>
+
 #include "os/clock.h"
+#include "test_ops_fake.h"
 
 static void
 test_ops_registry_is_sorted_and_complete(void **state)
@@ -44,15 +48,64 @@ test_ops_registry_has_every_reference_op(void **state)
 {
     (void)state;
     const char *names[] = {
-        "glob", "sha256_file", "sha256", "write_file", "append_file", "read_file", "rm", "cp",
-        "mv", "mkdir", "exists", "is_dir", "file_size", "list_dir", "mktemp_dir", "mktemp_file",
-        "chmod", "touch", "path_join", "path_base", "path_dir", "path_ext", "path_stem",
-        "path_abs", "path_rel", "trim", "lower", "upper", "replace", "split", "join", "contains",
-        "lines", "format", "regex_match", "regex_replace", "json_get", "json_parse",
-        "json_stringify", "get_env", "set_env", "shell", "shell_output", "try_shell", "exec",
-        "print", "now", "sleep", "assert_eq", "assert_neq", "assert_contains",
-        "assert_not_contains", "assert_exists", "assert_not_exists", "assert_match", "http_get",
-        "download", "list_commands",
+        "glob",
+        "sha256_file",
+        "sha256",
+        "write_file",
+        "append_file",
+        "read_file",
+        "rm",
+        "cp",
+        "mv",
+        "mkdir",
+        "exists",
+        "is_dir",
+        "file_size",
+        "list_dir",
+        "mktemp_dir",
+        "mktemp_file",
+        "chmod",
+        "touch",
+        "path_join",
+        "path_base",
+        "path_dir",
+        "path_ext",
+        "path_stem",
+        "path_abs",
+        "path_rel",
+        "trim",
+        "lower",
+        "upper",
+        "replace",
+        "split",
+        "join",
+        "contains",
+        "lines",
+        "format",
+        "regex_match",
+        "regex_replace",
+        "json_get",
+        "json_parse",
+        "json_stringify",
+        "get_env",
+        "set_env",
+        "shell",
+        "shell_output",
+        "try_shell",
+        "exec",
+        "print",
+        "now",
+        "sleep",
+        "assert_eq",
+        "assert_neq",
+        "assert_contains",
+        "assert_not_contains",
+        "assert_exists",
+        "assert_not_exists",
+        "assert_match",
+        "http_get",
+        "download",
+        "list_commands",
     };
     for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
         if (!ops_find(names[i]))
@@ -154,7 +207,7 @@ test_ops_every_op_survives_odd_arguments(void **state)
     fake_init(&f);
     size_t count = 0;
     const struct op_def *all = ops_all(&count);
-    const char *odd[] = { "", "[{*?", "\xff\xfe\x01", "../../../../../../", "a b\nc\td",
+    const char *odd[] = { "",        "[{*?", "\xff\xfe\x01", "../../../../../../", "a b\nc\td",
                           "{}{1}{{", "-" };
     for (size_t i = 0; i < count; i++) {
         const struct op_def *d = &all[i];

@@ -1,34 +1,38 @@
 /* test_ops_text.c: text ops (trim, case, replace, split, join, contains,
  * lines, format, regex_match, regex_replace) and the hash ops. */
+/* cmocka needs these first */
+/* clang-format off */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <string.h>
 #include <cmocka.h>
+/* clang-format on */
+
+#include <string.h>
 
 #include "test_ops_fake.h"
 
 static struct fake f;
 static struct sbuf out = SBUF_INIT;
 
-#define EXPECT(want, ...)                                                                          \
-    do {                                                                                           \
-        struct err err_ = { 0 };                                                                   \
-        if (!fake_run(&f, &out, &err_, __VA_ARGS__, NULL))                                         \
-            fail_msg("op failed: %s", err_.msg);                                                   \
-        assert_string_equal(out.buf, want);                                                        \
-    } while (0)
+#define EXPECT(want, ...)                            \
+ do {                                                \
+  struct err err_ = { 0 };                           \
+  if (!fake_run(&f, &out, &err_, __VA_ARGS__, NULL)) \
+   fail_msg("op failed: %s", err_.msg);              \
+  assert_string_equal(out.buf, want);                \
+ } while (0)
 
 /* Expect failure of 'kind' with 'fragment' in the message. */
-#define EXPECT_FAIL(want_kind, fragment, ...)                                                           \
-    do {                                                                                           \
-        struct err err_ = { 0 };                                                                   \
-        assert_false(fake_run(&f, &out, &err_, __VA_ARGS__, NULL));                                \
-        assert_int_equal(err_.kind, want_kind);                                                         \
-        if (!strstr(err_.msg, fragment))                                                           \
-            fail_msg("message \"%s\" lacks \"%s\"", err_.msg, fragment);                           \
-    } while (0)
+#define EXPECT_FAIL(want_kind, fragment, ...)                   \
+ do {                                                           \
+  struct err err_ = { 0 };                                      \
+  assert_false(fake_run(&f, &out, &err_, __VA_ARGS__, NULL));   \
+  assert_int_equal(err_.kind, want_kind);                       \
+  if (!strstr(err_.msg, fragment))                              \
+   fail_msg("message \"%s\" lacks \"%s\"", err_.msg, fragment); \
+ } while (0)
 
 static int
 setup(void **state)

@@ -1,16 +1,20 @@
 /* test_os_fs.c: filesystem helpers: atomic replacement, tree removal that
  * never follows symlinks, tree copies, mkdir -p, sorted listings, and the
  * lexical path functions. */
-#include <errno.h>
+/* cmocka needs these first */
+/* clang-format off */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <cmocka.h>
+/* clang-format on */
+
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <cmocka.h>
 
 #include "base/err.h"
 #include "base/sbuf.h"
@@ -342,12 +346,12 @@ test_os_fs_move_across_filesystems(void **state)
     free(src_file);
 }
 
-#define EXPECT_PATH(call, want)                                                                    \
-    do {                                                                                           \
-        char *got_ = call;                                                                         \
-        assert_string_equal(got_, want);                                                           \
-        free(got_);                                                                                \
-    } while (0)
+#define EXPECT_PATH(call, want)    \
+ do {                              \
+  char *got_ = call;               \
+  assert_string_equal(got_, want); \
+  free(got_);                      \
+ } while (0)
 
 static void
 test_os_path_lexical_functions(void **state)
@@ -386,22 +390,21 @@ int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_os_fs_atomic_write_replaces_and_keeps_mode,
-                                        setup_dir, teardown_dir),
+        cmocka_unit_test_setup_teardown(test_os_fs_atomic_write_replaces_and_keeps_mode, setup_dir,
+                                        teardown_dir),
         cmocka_unit_test_setup_teardown(test_os_fs_atomic_write_through_a_symlink_keeps_the_link,
                                         setup_dir, teardown_dir),
         cmocka_unit_test_setup_teardown(test_os_fs_write_errors_name_the_path, setup_dir,
                                         teardown_dir),
         cmocka_unit_test_setup_teardown(test_os_fs_read_large_file_and_limit, setup_dir,
                                         teardown_dir),
-        cmocka_unit_test_setup_teardown(test_os_fs_remove_tree_does_not_follow_symlinks,
-                                        setup_dir, teardown_dir),
-        cmocka_unit_test_setup_teardown(test_os_fs_copy_tree_and_refuse_copy_into_itself,
-                                        setup_dir, teardown_dir),
+        cmocka_unit_test_setup_teardown(test_os_fs_remove_tree_does_not_follow_symlinks, setup_dir,
+                                        teardown_dir),
+        cmocka_unit_test_setup_teardown(test_os_fs_copy_tree_and_refuse_copy_into_itself, setup_dir,
+                                        teardown_dir),
         cmocka_unit_test_setup_teardown(test_os_fs_mkdir_p_and_sorted_listing, setup_dir,
                                         teardown_dir),
-        cmocka_unit_test_setup_teardown(test_os_fs_move_and_temp_names, setup_dir,
-                                        teardown_dir),
+        cmocka_unit_test_setup_teardown(test_os_fs_move_and_temp_names, setup_dir, teardown_dir),
         cmocka_unit_test_setup_teardown(test_os_fs_move_across_filesystems, setup_dir,
                                         teardown_dir),
         cmocka_unit_test(test_os_path_lexical_functions),

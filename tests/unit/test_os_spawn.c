@@ -1,18 +1,22 @@
 /* test_os_spawn.c: child processes: exit codes and signals, whole-line
  * output forwarding, explicit env/cwd/stdin, deadline and interrupt kills
  * of the whole process group, and start-up errors. */
-#include <errno.h>
-#include <pthread.h>
+/* cmocka needs these first */
+/* clang-format off */
 #include <setjmp.h>
-#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <cmocka.h>
+/* clang-format on */
+
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <cmocka.h>
 
 #include "base/err.h"
 #include "base/sbuf.h"
@@ -155,9 +159,8 @@ test_os_spawn_uses_explicit_env_and_cwd(void **state)
     char parent_cwd[4096];
     assert_non_null(getcwd(parent_cwd, sizeof(parent_cwd)));
     struct collect c = { 0 };
-    struct os_spawn_result r =
-        run_sh("echo \"$GREETING\"; echo \"[${PERCH_PARENT_ONLY:-unset}]\"; pwd -P", dir, envp,
-               0, &c);
+    struct os_spawn_result r = run_sh(
+        "echo \"$GREETING\"; echo \"[${PERCH_PARENT_ONLY:-unset}]\"; pwd -P", dir, envp, 0, &c);
     assert_int_equal(r.exit_code, 0);
     char *want = xasprintf("hello there\n[unset]\n%s\n", dir);
     assert_string_equal(c.out[1].buf, want);
@@ -182,8 +185,11 @@ test_os_spawn_reads_stdin_from_fd_or_dev_null(void **state)
     close(fds[1]);
     const char *argv[] = { "cat", NULL };
     struct collect c = { 0 };
-    struct os_spawn spec = { .program = "/bin/cat", .argv = argv, .envp = sh_env,
-                             .stdin_fd = fds[0], .on_output = collect_output,
+    struct os_spawn spec = { .program = "/bin/cat",
+                             .argv = argv,
+                             .envp = sh_env,
+                             .stdin_fd = fds[0],
+                             .on_output = collect_output,
                              .output_arg = &c };
     struct os_spawn_result r;
     struct err err = { 0 };
@@ -217,8 +223,7 @@ test_os_spawn_deadline_kills_the_process_group(void **state)
     char *script = xasprintf("sleep 100 & echo $! > '%s'; sleep 100", pidfile);
     struct collect c = { 0 };
     int64_t start = os_clock_mono_ns();
-    struct os_spawn_result r =
-        run_sh(script, NULL, NULL, start + 300 * OS_NS_PER_MS, &c);
+    struct os_spawn_result r = run_sh(script, NULL, NULL, start + 300 * OS_NS_PER_MS, &c);
     int64_t took = os_clock_mono_ns() - start;
     assert_true(r.timed_out);
     assert_false(r.interrupted);
@@ -251,9 +256,8 @@ test_os_spawn_sigkill_after_grace_when_sigterm_is_ignored(void **state)
     (void)state;
     struct collect c = { 0 };
     int64_t start = os_clock_mono_ns();
-    struct os_spawn_result r =
-        run_sh("trap '' TERM; while :; do sleep 0.05; done", NULL, NULL,
-               start + 200 * OS_NS_PER_MS, &c);
+    struct os_spawn_result r = run_sh("trap '' TERM; while :; do sleep 0.05; done", NULL, NULL,
+                                      start + 200 * OS_NS_PER_MS, &c);
     int64_t took = os_clock_mono_ns() - start;
     assert_true(r.timed_out);
     assert_int_equal(r.signal, SIGKILL);
@@ -279,8 +283,9 @@ test_os_spawn_stops_on_interrupt(void **state)
     pthread_t t;
     assert_int_equal(pthread_create(&t, NULL, interrupt_later, &flag), 0);
     const char *argv[] = { "sh", "-c", "sleep 100", NULL };
-    struct os_spawn spec = { .program = "/bin/sh", .argv = argv, .envp = sh_env,
-                             .stdin_fd = -1, .interrupt = &flag };
+    struct os_spawn spec = {
+        .program = "/bin/sh", .argv = argv, .envp = sh_env, .stdin_fd = -1, .interrupt = &flag
+    };
     struct os_spawn_result r;
     struct err err = { 0 };
     int64_t start = os_clock_mono_ns();
@@ -321,8 +326,11 @@ test_os_spawn_start_errors(void **state)
 
     err_clear(&err);
     const char *argv[] = { "true", NULL };
-    struct os_spawn spec = { .program = "/bin/true", .argv = argv, .envp = sh_env,
-                             .cwd = "/nonexistent/perch/dir", .stdin_fd = -1 };
+    struct os_spawn spec = { .program = "/bin/true",
+                             .argv = argv,
+                             .envp = sh_env,
+                             .cwd = "/nonexistent/perch/dir",
+                             .stdin_fd = -1 };
     struct os_spawn_result r;
     assert_false(os_spawn_run(&spec, &r, &err));
     assert_int_equal(err.kind, ERR_NOT_FOUND);
@@ -344,8 +352,12 @@ test_os_spawn_pipeline_connects_stages(void **state)
     const char *a3[] = { "uniq", "-c", NULL };
     struct collect c = { 0 };
     struct os_spawn st[3] = {
-        { .program = "/usr/bin/printf", .argv = a1, .envp = sh_env, .stdin_fd = -1,
-          .on_output = collect_output, .output_arg = &c },
+        { .program = "/usr/bin/printf",
+          .argv = a1,
+          .envp = sh_env,
+          .stdin_fd = -1,
+          .on_output = collect_output,
+          .output_arg = &c },
         { .program = "/usr/bin/sort", .argv = a2, .envp = sh_env },
         { .program = "/usr/bin/uniq", .argv = a3, .envp = sh_env },
     };
@@ -372,8 +384,12 @@ test_os_spawn_pipeline_reports_each_status_and_stderr(void **state)
     const char *a2[] = { "sh", "-c", "cat; exit 0", NULL };
     struct collect c = { 0 };
     struct os_spawn st[2] = {
-        { .program = "/bin/sh", .argv = a1, .envp = sh_env, .stdin_fd = -1,
-          .on_output = collect_output, .output_arg = &c },
+        { .program = "/bin/sh",
+          .argv = a1,
+          .envp = sh_env,
+          .stdin_fd = -1,
+          .on_output = collect_output,
+          .output_arg = &c },
         { .program = "/bin/sh", .argv = a2, .envp = sh_env },
     };
     struct os_spawn_result r[2];
@@ -395,9 +411,14 @@ test_os_spawn_pipeline_deadline_stops_every_stage(void **state)
     struct collect c = { 0 };
     int64_t start = os_clock_mono_ns();
     struct os_spawn st[2] = {
-        { .program = "/bin/sh", .argv = a1, .envp = sh_env, .stdin_fd = -1,
-          .deadline_ns = start + 200 * OS_NS_PER_MS, .grace_ns = 200 * OS_NS_PER_MS,
-          .on_output = collect_output, .output_arg = &c },
+        { .program = "/bin/sh",
+          .argv = a1,
+          .envp = sh_env,
+          .stdin_fd = -1,
+          .deadline_ns = start + 200 * OS_NS_PER_MS,
+          .grace_ns = 200 * OS_NS_PER_MS,
+          .on_output = collect_output,
+          .output_arg = &c },
         { .program = "/bin/sh", .argv = a2, .envp = sh_env },
     };
     struct os_spawn_result r[2];

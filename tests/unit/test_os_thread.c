@@ -1,13 +1,17 @@
 /* test_os_thread.c: thread wrappers (explicit stack size, mutex,
  * condition variable, once), clocks and host facts. */
+/* cmocka needs these first */
+/* clang-format off */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <cmocka.h>
+/* clang-format on */
+
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <cmocka.h>
 
 #include "base/err.h"
 #include "os/clock.h"
