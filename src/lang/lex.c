@@ -252,6 +252,11 @@ cook_content(struct cook *ck, const char *p, const char *end, uint32_t line, con
     while (p < end) {
         struct src_loc loc = loc_at(lx, line, line_start, p);
         char c = *p;
+        if (c == '\r' && p + 1 < end && p[1] == '\n') {
+            /* CRLF files: a backtick string gets plain newlines. */
+            p++;
+            continue;
+        }
         if (c == '\n') {
             add_literal(ck, p, 1, &loc);
             p++;

@@ -787,11 +787,17 @@ parse_match(struct parser *p, struct lang_stmt *st, int depth)
 static void
 warn_unknown_kinds(struct parser *p, const struct lang_word *words, size_t count)
 {
+    const char *names[ERR_KIND_COUNT];
+    for (size_t k = 0; k < ERR_KIND_COUNT; k++)
+        names[k] = err_kind_name((enum err_kind)k);
     for (size_t i = 0; i < count; i++) {
         const char *k = words[i].text;
-        if (!words[i].has_interp && err_kind_from_name(k) == ERR_NONE && strcmp(k, "none") != 0)
-            lang_diag_src(p->diags, LANG_SEV_WARNING, p->src, &words[i].loc, (uint32_t)words[i].len,
-                          "unknown error kind '%s'", k);
+        if (words[i].has_interp || err_kind_from_name(k) != ERR_NONE || strcmp(k, "none") == 0)
+            continue;
+        const char *guess = lang_suggest(k, names, ERR_KIND_COUNT);
+        lang_diag_src(p->diags, LANG_SEV_WARNING, p->src, &words[i].loc, (uint32_t)words[i].len,
+                      "unknown error kind '%s'%s%s%s", k, guess ? " (did you mean '" : "",
+                      guess ? guess : "", guess ? "'?)" : "");
     }
 }
 

@@ -231,13 +231,14 @@ static void
 test_lang_lex_crlf_and_tabs(void **state)
 {
     (void)state;
-    const char *text = "command c\r\n\tdo\r\n\t\tprint \"a\"\r\n\tend\r\nend\r\n";
+    const char *text = "command c\r\n\tdo\r\n\t\tprint \"a\" `x\r\ny`\r\n\tend\r\nend\r\n";
     struct lang_diags d;
     lang_diags_init(&d);
     struct lang_program *p = lang_load_string("t.perch", text, strlen(text), &d);
     assert_non_null(p);
     const struct lang_stmt *st = &lang_find_command(p, "c")->body.stmts[0];
     assert_string_equal(st->args[0].text, "a");
+    assert_string_equal(st->args[1].text, "x\ny");
     lang_program_free(p);
     lang_diags_release(&d);
 }
@@ -264,6 +265,27 @@ test_lang_lex_errors_are_not_followed_by_parser_noise(void **state)
     assert_int_equal(d.items[0].loc.line, 3);
     assert_int_equal(d.items[1].loc.line, 6);
     assert_non_null(strstr(d.items[1].message, "unterminated backtick"));
+    lang_diags_release(&d);
+}
+
+static void
+test_lang_lex_unknown_error_kinds_warn(void **state)
+{
+    (void)state;
+    struct lang_diags d;
+    struct lang_program *p = load_body("try\n"
+                                       "            print 1\n"
+                                       "        rescue timeout tiemout\n"
+                                       "            print 2\n"
+                                       "        end",
+                                       &d);
+    assert_non_null(p); /* a warning only */
+    assert_int_equal(d.warning_count, 1);
+    assert_int_equal(d.items[0].severity, LANG_SEV_WARNING);
+    assert_string_equal(d.items[0].message,
+                        "unknown error kind 'tiemout' (did you mean 'timeout'?)");
+    assert_int_equal(d.items[0].loc.line, 5);
+    lang_program_free(p);
     lang_diags_release(&d);
 }
 
@@ -334,6 +356,7 @@ main(void)
         cmocka_unit_test(test_lang_lex_crlf_and_tabs),
         cmocka_unit_test(test_lang_lex_errors_are_not_followed_by_parser_noise),
         cmocka_unit_test(test_lang_lex_byte_order_mark_is_skipped),
+        cmocka_unit_test(test_lang_lex_unknown_error_kinds_warn),
         cmocka_unit_test(test_lang_lex_nul_byte_rejected),
         cmocka_unit_test(test_lang_lex_text_glued_to_a_quote_is_an_error),
     };
