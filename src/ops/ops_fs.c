@@ -105,10 +105,14 @@ ops_do_read_file(struct op_call *call, struct sbuf *out, struct err *err)
     char *path = ops_path_for_read(call, call->argv[0], err);
     if (!path)
         return false;
+    size_t start = out->len;
     bool ok = os_fs_read_file(path, OPS_MAX_FILE_BYTES, out, err);
-    free(path);
     if (!ok)
         err_prefix(err, "read_file");
+    else if (memchr(out->buf + start, '\0', out->len - start))
+        /* Values are text: a NUL would silently cut the value short. */
+        ok = err_set(err, ERR_IO, "read_file: '%s' is binary (it contains NUL bytes)", path);
+    free(path);
     return ok;
 }
 

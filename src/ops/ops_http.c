@@ -255,7 +255,14 @@ bool
 ops_do_http_get(struct op_call *call, struct sbuf *out, struct err *err)
 {
     struct body b = { .mem = out, .fd = -1 };
-    return fetch(call, call->argv[0], &b, err);
+    size_t start = out->len;
+    if (!fetch(call, call->argv[0], &b, err))
+        return false;
+    /* Values are text: a NUL would silently cut the value short. */
+    if (memchr(out->buf + start, '\0', out->len - start))
+        return err_set(err, ERR_HTTP, "http_get '%s': the body is binary (use download)",
+                       call->argv[0]);
+    return true;
 }
 
 bool

@@ -69,6 +69,12 @@ test_ops_fs_write_read_append(void **state)
     EXPECT("first", "read_file", "new.log");
     RUN_OK("write_file", "notes.txt", "");
     EXPECT("", "read_file", "notes.txt");
+    /* Binary files cannot become values (a NUL would cut them short). */
+    char *bin = fake_path(&f, "blob.bin");
+    struct err werr = { 0 };
+    assert_true(os_fs_write_atomic(bin, "ab\0cd", 5, &werr));
+    EXPECT_FAIL(ERR_IO, "binary", "read_file", "blob.bin");
+    free(bin);
     /* Absolute paths work as well. */
     char *abs = fake_path(&f, "abs.txt");
     RUN_OK("write_file", abs, "x");

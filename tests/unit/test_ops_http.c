@@ -68,6 +68,11 @@ serve_one(int fd)
     if (strncmp(path, "http://", 7) == 0) {
         /* An absolute URL in the request line: we are being used as a proxy. */
         respond(fd, "200 OK", "", "via proxy");
+    } else if (strcmp(path, "/binary") == 0) {
+        static const char raw[] = "HTTP/1.1 200 OK\r\nContent-Length: 3\r\nConnection: close\r\n"
+                                  "\r\na\0b";
+        ssize_t w = write(fd, raw, sizeof(raw) - 1);
+        (void)w;
     } else if (strcmp(path, "/ok") == 0) {
         respond(fd, "200 OK", "", "hello body");
     } else if (strcmp(path, "/redirect") == 0) {
@@ -158,6 +163,23 @@ test_ops_http_get_body_and_status_errors(void **state)
     assert_int_equal(err.code, 404);
     assert_non_null(strstr(err.msg, "HTTP status 404"));
     assert_non_null(strstr(err.msg, u));
+    free(u);
+}
+
+static void
+test_ops_http_get_refuses_binary_bodies(void **state)
+{
+    (void)state;
+    char *u = url("/binary");
+    struct err err = { 0 };
+    assert_false(fake_run(&f, &out, &err, "http_get", u, NULL));
+    assert_int_equal(err.kind, ERR_HTTP);
+    assert_non_null(strstr(err.msg, "binary"));
+    /* download takes any bytes. */
+    assert_true(fake_run(&f, &out, &err, "download", u, "blob", NULL));
+    assert_true(fake_run(&f, &out, &err, "file_size", "blob", NULL));
+    assert_string_equal(out.buf, "3");
+    assert_true(fake_run(&f, &out, &err, "rm", "blob", NULL));
     free(u);
 }
 
@@ -278,6 +300,7 @@ main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_ops_http_get_body_and_status_errors),
+        cmocka_unit_test(test_ops_http_get_refuses_binary_bodies),
         cmocka_unit_test(test_ops_http_follows_redirects_with_a_limit),
         cmocka_unit_test(test_ops_http_checks_the_host_of_every_hop),
         cmocka_unit_test(test_ops_http_bad_urls),
