@@ -236,6 +236,30 @@ exec_capture_end(struct exec_state *st, struct exec_capture *cap)
     pthread_mutex_destroy(&cap->lock);
 }
 
+/*
+ * After a failure: when the run was cancelled or its deadline has passed,
+ * report that (kinds `cancelled` / `timeout`), whatever the op or block
+ * that gave up called it, so exit statuses and `rescue timeout` work.
+ */
+static void
+classify_stop(struct exec_state *st, const char *what, struct err *err)
+{
+    if (!err || !err_is_set(err))
+        return;
+    if (err->kind != ERR_CANCELLED && st->interrupt && atomic_load(st->interrupt)) {
+        struct src_loc loc = err->loc;
+        err_clear(err);
+        err_set(err, ERR_CANCELLED, "interrupted in '%s'", what);
+        err->loc = loc;
+    } else if (err->kind != ERR_TIMEOUT && err->kind != ERR_CANCELLED && st->deadline_ns &&
+               os_clock_mono_ns() >= st->deadline_ns) {
+        struct src_loc loc = err->loc;
+        err_clear(err);
+        err_set(err, ERR_TIMEOUT, "timed out (%s) in '%s'", st->deadline_label, what);
+        err->loc = loc;
+    }
+}
+
 static bool
 run_op(struct exec_state *st, const struct lang_stmt *stmt, const struct op_def *def,
        struct sbuf *value, struct err *err)
@@ -264,12 +288,8 @@ run_op(struct exec_state *st, const struct lang_stmt *stmt, const struct op_def 
     exec_span_begin(st, &span, def->name, NULL, (size_t)argc, argv, &stmt->loc, &t0);
     ok = def->fn(&call, &out, err);
     exec_span_end(st, &span, t0, ok, err);
-    if (!ok && err_is_set(err) && err->kind != ERR_TIMEOUT && st->deadline_ns &&
-        os_clock_mono_ns() >= st->deadline_ns) {
-        /* The op gave up because the deadline passed: report the timeout. */
-        err_clear(err);
-        err_set(err, ERR_TIMEOUT, "timed out (%s) in '%s'", st->deadline_label, def->name);
-    }
+    if (!ok)
+        classify_stop(st, def->name, err);
     if (ok && stmt->target) {
         bind_capture(st, stmt->target, &out);
     } else if (ok && value && def->ret != OP_RET_NONE && out.len) {
@@ -312,6 +332,8 @@ run_bin(struct exec_state *st, const struct lang_stmt *stmt, struct err *err)
         exec_span_begin(st, &span, stmt->name, NULL, (size_t)argc + 1, full, &stmt->loc, &t0);
         ok = def->fn(&call, &out, err);
         exec_span_end(st, &span, t0, ok, err);
+        if (!ok)
+            classify_stop(st, stmt->name, err);
         if (ok && stmt->target)
             bind_capture(st, stmt->target, &out);
     }
@@ -593,6 +615,8 @@ run_block(struct exec_state *st, const struct lang_stmt *stmt, struct err *err)
     exec_span_begin(st, &span, def->name, NULL, (size_t)argc, argv, &stmt->loc, &t0);
     bool ok = def->fn(st, stmt, &out, err);
     exec_span_end(st, &span, t0, ok, err);
+    if (!ok && stmt->block == LANG_BLOCK_WASM_RUN)
+        classify_stop(st, def->name, err);
     if (argv)
         free_argv(argv, argc);
     if (!ok)

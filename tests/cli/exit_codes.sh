@@ -94,6 +94,18 @@ expect_err "unresolved variable 'nope'"
 expect_err "commands.perch:40"
 expect_err "(unresolved_var)"
 
+# Ctrl-C: the run stops promptly (subprocesses too) with status 130.
+for cmd in sleepy; do
+    "$PERCH" -f "$T/commands.perch" $cmd >"$T/out" 2>"$T/err" &
+    pid=$!
+    sleep 1
+    kill -INT $pid
+    wait $pid
+    status=$?
+    expect_status 130 "SIGINT"
+    expect_err "(cancelled)"
+done
+
 run --no-such-flag
 expect_status 2 "unknown global flag"
 expect_err "unknown flag '--no-such-flag'"
