@@ -94,7 +94,8 @@ void exec_print(struct exec_state *st, int stream, const char *data, size_t len)
 /* Fail with ERR_SANDBOX_DENIED when 'caps' (enum op_cap bits) intersect
  * the denied mask: "sandbox: 'WHAT' needs shell (denied by no_shell)". */
 bool exec_caps_check(struct exec_state *st, unsigned caps, const char *what, struct err *err);
-/* The denied mask (enum op_cap bits); exec_caps_deny only ever narrows. */
+/* The denied mask (enum op_cap bits). A handler narrows it (sets a superset)
+ * around its body and puts the saved mask back afterwards. */
 unsigned exec_caps_denied(const struct exec_state *st);
 void exec_caps_set_denied(struct exec_state *st, unsigned denied);
 
