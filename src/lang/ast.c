@@ -11,9 +11,23 @@
 const struct lang_command *
 lang_find_command(const struct lang_program *prog, const char *name)
 {
-    for (size_t i = 0; i < prog->command_count; i++)
-        if (strcmp(prog->commands[i].name, name) == 0)
-            return &prog->commands[i];
+    if (!prog->commands_by_name) {
+        for (size_t i = 0; i < prog->command_count; i++)
+            if (strcmp(prog->commands[i].name, name) == 0)
+                return &prog->commands[i];
+        return NULL;
+    }
+    size_t lo = 0, hi = prog->command_count;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int c = strcmp(prog->commands_by_name[mid]->name, name);
+        if (c == 0)
+            return prog->commands_by_name[mid];
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
     return NULL;
 }
 

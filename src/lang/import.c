@@ -400,6 +400,13 @@ load_text(struct loader *ld, const char *path, const char *key, char *text, size
     return l;
 }
 
+static int
+compare_command_names(const void *a, const void *b)
+{
+    const struct lang_command *const *x = a, *const *y = b;
+    return strcmp((*x)->name, (*y)->name);
+}
+
 static struct lang_program *
 finish(struct loader *ld, struct loaded *main_file)
 {
@@ -430,6 +437,12 @@ finish(struct loader *ld, struct loaded *main_file)
     }
     prog->commands = cmds;
     prog->command_count = ncmd;
+    const struct lang_command **by_name =
+        lang_arena_alloc(ld->arena, (ncmd ? ncmd : 1) * sizeof(*by_name));
+    for (size_t i = 0; i < ncmd; i++)
+        by_name[i] = &cmds[i];
+    qsort(by_name, ncmd, sizeof(*by_name), compare_command_names);
+    prog->commands_by_name = by_name;
     prog->templates = tmpls;
     prog->template_count = ntmpl;
 

@@ -384,6 +384,10 @@ struct lang_program {
     const struct lang_source *sources; /* [0] is the main file */
     size_t source_count;
 
+    /* 'commands' sorted by name (command_count entries), so that
+     * lang_find_command is a binary search. */
+    const struct lang_command *const *commands_by_name;
+
     struct lang_arena *arena; /* owns everything above */
 };
 
