@@ -645,6 +645,40 @@ test_lang_parse_reserved_words_cannot_be_names(void **state)
 }
 
 static void
+test_lang_parse_find_command_among_many(void **state)
+{
+    (void)state;
+    /* Names in a scrambled order; every one is found, absent ones are not. */
+    char *text = malloc(64 * 1024);
+    assert_non_null(text);
+    text[0] = '\0';
+    for (int i = 0; i < 300; i++) {
+        char cmd[64];
+        snprintf(cmd, sizeof(cmd), "command c%d\n    print 1\nend\n", (i * 7919) % 300);
+        strcat(text, cmd);
+    }
+    struct lang_diags d;
+    struct lang_program *p = load(text, &d);
+    assert_non_null(p);
+    assert_int_equal(p->command_count, 300);
+    for (int i = 0; i < 300; i++) {
+        char name[32];
+        snprintf(name, sizeof(name), "c%d", i);
+        const struct lang_command *c = lang_find_command(p, name);
+        assert_non_null(c);
+        assert_string_equal(c->name, name);
+    }
+    assert_null(lang_find_command(p, "c300"));
+    assert_null(lang_find_command(p, "c"));
+    assert_null(lang_find_command(p, ""));
+    /* Declaration order is kept in 'commands'. */
+    assert_string_equal(p->commands[1].name, "c119");
+    lang_program_free(p);
+    lang_diags_release(&d);
+    free(text);
+}
+
+static void
 test_lang_parse_condition_forms(void **state)
 {
     (void)state;
@@ -1025,6 +1059,7 @@ main(void)
         cmocka_unit_test(test_lang_parse_diagnostics_are_capped),
         cmocka_unit_test(test_lang_parse_nesting_is_capped),
         cmocka_unit_test(test_lang_parse_condition_forms),
+        cmocka_unit_test(test_lang_parse_find_command_among_many),
         cmocka_unit_test(test_lang_parse_reserved_words_cannot_be_names),
         cmocka_unit_test(test_lang_parse_long_conditions_and_chains_are_capped),
         cmocka_unit_test(test_lang_parse_rejects_misplaced_constructs),
