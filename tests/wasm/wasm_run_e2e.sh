@@ -1,0 +1,64 @@
+#!/bin/sh
+# tests/wasm/wasm_run_e2e.sh: the wasm_run block through the perch binary.
+#   wasm_run_e2e.sh PERCH MODULE_DIR PERCH_FILE
+# Copies the .perch file and tool.wasm into a scratch directory, runs each
+# command and checks stdout, stderr and the exit status.
+set -u
+perch=$1 modules=$2 src=$3
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/perch-wasm-run-XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
+cp "$src" "$tmp/commands.perch"
+cp "$modules/tool.wasm" "$tmp/tool.wasm"
+mkdir -p "$tmp/posts" "$tmp/out" "$tmp/elsewhere"
+printf 'hello\n' > "$tmp/posts/a.md"
+failures=0
+total=0
+
+# expect NAME STATUS STDOUT_PATTERN STDERR_PATTERN -- COMMAND...
+expect() {
+    name=$1 want_status=$2 out_pat=$3 err_pat=$4
+    shift 5
+    total=$((total + 1))
+    (cd "$tmp/elsewhere" && GREETING=hi timeout 60 "$@" < /dev/null > "$tmp/o" 2> "$tmp/e")
+    status=$?
+    ok=1
+    [ "$status" = "$want_status" ] || ok=0
+    [ -z "$out_pat" ] || grep -q -- "$out_pat" "$tmp/o" || ok=0
+    [ -z "$err_pat" ] || grep -q -- "$err_pat" "$tmp/e" || ok=0
+    if [ $ok = 1 ]; then
+        echo "ok $name"
+    else
+        echo "FAIL $name: status $status (want $want_status)"
+        sed 's/^/  out: /' "$tmp/o" | head -10
+        sed 's/^/  err: /' "$tmp/e" | head -10
+        failures=$((failures + 1))
+    fi
+}
+
+f="$tmp/commands.perch"
+expect args 0 'env GREETING=hi' '' -- "$perch" -f "$f" args
+expect args_only_allowed_env 0 '' '' -- sh -c "! \"$perch\" -f \"$f\" args | grep -q MISSING"
+expect capture_trimmed 0 '^captured \[hello\]$' '' -- "$perch" -f "$f" cap
+expect write_mount 0 '^wrote$' '' -- "$perch" -f "$f" writeit
+total=$((total + 1))
+if [ "$(cat "$tmp/out/r.txt" 2>/dev/null)" = data ]; then echo "ok written file"; else echo "FAIL written file"; failures=$((failures + 1)); fi
+expect ro_mount_refuses 1 '' 'Read-only file system' -- "$perch" -f "$f" rowrite
+expect exit_code 7 '' 'module exited with code 7 (wasm_exit)' -- "$perch" -f "$f" exit7
+expect rescue 0 'kind=wasm_exit code=3' '' -- "$perch" -f "$f" trycatch
+expect timeout 124 '' 'interrupted at the deadline (timeout)' -- "$perch" -f "$f" loop
+expect not_found 1 '' 'script_dir' -- "$perch" -f "$f" missing
+expect missing_mount 1 '' "mount path '/does/not/exist' does not exist" -- "$perch" -f "$f" nomount
+expect mount_at 0 '^hello$' '' -- "$perch" -f "$f" at
+expect parallel 0 'argv\[2\]=d' '' -- "$perch" -f "$f" par
+expect scope_env 0 'env secret_value=from scope' '' -- "$perch" -f "$f" scope_env
+expect sandbox_no_write 1 '' 'sandbox_denied' -- "$perch" -f "$f" nowrite
+expect trap 1 'before trap' 'wasm trap: unreachable' -- "$perch" -f "$f" trap
+total=$((total + 1))
+out=$(printf 'piped in\n' | (cd "$tmp/elsewhere" && "$perch" -f "$f" stdin 2>/dev/null))
+if [ "$out" = "piped in" ]; then echo "ok stdin"; else echo "FAIL stdin: '$out'"; failures=$((failures + 1)); fi
+expect cli_run 5 '' '' -- "$perch" wasm run "$tmp/tool.wasm" exit 5
+expect cli_dir 0 '^hello$' '' -- "$perch" wasm run --ro-dir "$tmp/posts::/p" "$tmp/tool.wasm" read /p/a.md
+expect cli_usage 2 '' 'missing MODULE' -- "$perch" wasm run
+
+echo "$((total - failures))/$total passed"
+[ "$failures" -eq 0 ]
