@@ -592,21 +592,28 @@ read_code(struct wasm_module *mod, struct wasm_reader *r, struct err *err)
     uint32_t defined = mod->func_count - mod->import_func_count;
     if (n != defined)
         return MALFORMED(r, "function and code section have inconsistent lengths");
+    struct wasm_lower_scratch *scratch = wasm_lower_scratch_new();
+    bool ok = false;
     for (uint32_t i = 0; i < n; i++) {
         uint32_t size;
         if (!wasm_read_u32(r, &size, err))
-            return false;
-        if (size > (size_t)(r->end - r->pos))
-            return MALFORMED(r, "unexpected end of section or function");
+            goto done;
+        if (size > (size_t)(r->end - r->pos)) {
+            MALFORMED(r, "unexpected end of section or function");
+            goto done;
+        }
         struct wasm_code *c = &mod->codes[i];
         c->type_idx = mod->func_types[mod->import_func_count + i];
         c->body = r->pos;
         c->body_len = size;
         r->pos += size;
-        if (!wasm_lower_func(mod, i, r->end, err))
-            return false;
+        if (!wasm_lower_func(mod, i, r->end, scratch, err))
+            goto done;
     }
-    return true;
+    ok = true;
+done:
+    wasm_lower_scratch_free(scratch);
+    return ok;
 }
 
 /* The "name" custom section: function names for trap messages. Errors in it are ignored. */
@@ -899,10 +906,12 @@ wasm_module_release_parts(struct wasm_module *mod)
         free(mod->elems[i].items);
     free(mod->elems);
     free(mod->datas);
-    if (mod->codes)
-        for (uint32_t i = 0; i < mod->func_count - mod->import_func_count; i++)
-            free(mod->codes[i].cells);
     free(mod->codes);
+    while (mod->code_blocks) {
+        struct wasm_code_block *next = mod->code_blocks->next;
+        free(mod->code_blocks);
+        mod->code_blocks = next;
+    }
     free(mod->declared_refs);
     if (mod->func_names)
         for (uint32_t i = 0; i < mod->func_count; i++)

@@ -607,7 +607,8 @@ lower_body(struct lower *L, struct err *err)
             if (c.opcode == 0x04) {
                 /* An if without else: the missing else passes params through. */
                 if (c.param_count != c.result_count ||
-                    memcmp(c.params, c.results, c.param_count * sizeof(*c.params)) != 0)
+                    (c.param_count &&
+                     memcmp(c.params, c.results, c.param_count * sizeof(*c.params)) != 0))
                     return FAIL_INVALID(L, "type mismatch");
                 if (c.else_fixup)
                     L->cells[c.else_fixup].u64 = L->count;
@@ -1124,14 +1125,77 @@ lower_simd(struct lower *L, struct err *err)
     return true;
 }
 
+struct wasm_lower_scratch {
+    struct lower L;
+    size_t local_cap;
+};
+
+struct wasm_lower_scratch *
+wasm_lower_scratch_new(void)
+{
+    struct wasm_lower_scratch *s = xcalloc(1, sizeof(*s));
+    wasm_val_init(&s->L.v);
+    return s;
+}
+
+void
+wasm_lower_scratch_free(struct wasm_lower_scratch *s)
+{
+    if (!s)
+        return;
+    free(s->L.cells);
+    free(s->L.targets);
+    free(s->L.local_types);
+    free(s->L.local_slot);
+    wasm_val_release(&s->L.v);
+    free(s);
+}
+
+/* Room for 'count' cells in the module's code blocks (freed with the module). */
+static union wasm_cell *
+code_alloc(struct wasm_module *mod, size_t count)
+{
+    struct wasm_code_block *b = mod->code_blocks;
+    if (!b || b->cap - b->used < count) {
+        size_t cap = count > WASM_CODE_BLOCK_CELLS ? count : WASM_CODE_BLOCK_CELLS;
+        b = xmalloc(sizeof(*b) + cap * sizeof(union wasm_cell));
+        b->cap = cap;
+        b->used = 0;
+        b->next = mod->code_blocks;
+        mod->code_blocks = b;
+    }
+    union wasm_cell *p = b->cells + b->used;
+    b->used += count;
+    return p;
+}
+
 /* Read the local declarations, then lower the body. */
 bool
 wasm_lower_func(struct wasm_module *mod, uint32_t code_idx, const uint8_t *section_end,
-                struct err *err)
+                struct wasm_lower_scratch *scratch, struct err *err)
 {
     struct wasm_code *code = &mod->codes[code_idx];
-    struct lower L;
+    struct lower *Lp = &scratch->L;
+#define L (*Lp)
+    /* Keep the buffers, reset the rest. */
+    union wasm_cell *cells = L.cells;
+    size_t cap = L.cap;
+    size_t *targets = L.targets;
+    size_t target_cap = L.target_cap;
+    uint8_t *local_types = L.local_types;
+    uint32_t *local_slot = L.local_slot;
+    struct wasm_validator v = L.v;
     memset(&L, 0, sizeof(L));
+    L.cells = cells;
+    L.cap = cap;
+    L.targets = targets;
+    L.target_cap = target_cap;
+    L.local_types = local_types;
+    L.local_slot = local_slot;
+    L.v = v;
+    L.v.val_count = 0;
+    L.v.ctrl_count = 0;
+    L.v.slots = L.v.max_slots = 0;
     L.mod = mod;
     L.code = code;
     L.ftype = &mod->types[code->type_idx];
@@ -1140,36 +1204,35 @@ wasm_lower_func(struct wasm_module *mod, uint32_t code_idx, const uint8_t *secti
                                 (int64_t)(mod->import_func_count + code_idx) };
     L.ops = wasm_interp_ops();
     L.last_op = -1;
+    L.prev_op = -1;
     L.section_end = section_end;
-    wasm_val_init(&L.v);
-    bool ok = false;
 
     uint32_t groups;
     if (!wasm_read_u32(&L.r, &groups, err))
-        goto fail;
+        return false;
     uint64_t total = L.ftype->param_count;
     const uint8_t *groups_start = L.r.pos;
     for (uint32_t i = 0; i < groups; i++) {
         uint32_t n;
         uint8_t t;
         if (!wasm_read_u32(&L.r, &n, err))
-            goto fail;
+            return false;
         total += n;
-        if (total > WASM_MAX_LOCALS) {
-            wasm_fail(&L.r, err, ERR_WASM_MALFORMED, "too many locals");
-            goto fail;
-        }
+        if (total > WASM_MAX_LOCALS)
+            return wasm_fail(&L.r, err, ERR_WASM_MALFORMED, "too many locals");
         if (!wasm_read_u8(&L.r, &t, err))
-            goto fail;
+            return false;
         if (!single_types[t]) {
             L.r.pos--;
-            wasm_fail(&L.r, err, ERR_WASM_MALFORMED, "malformed value type");
-            goto fail;
+            return wasm_fail(&L.r, err, ERR_WASM_MALFORMED, "malformed value type");
         }
     }
     L.local_count = (uint32_t)total;
-    L.local_types = xmalloc(total + 1);
-    L.local_slot = xmalloc((total + 1) * sizeof(uint32_t));
+    if (total + 1 > scratch->local_cap) {
+        scratch->local_cap = total + 1 > 64 ? total + 1 : 64;
+        L.local_types = xrealloc(L.local_types, scratch->local_cap);
+        L.local_slot = xrealloc(L.local_slot, scratch->local_cap * sizeof(uint32_t));
+    }
     uint32_t slot = 0, li = 0;
     for (uint32_t i = 0; i < L.ftype->param_count; i++, li++) {
         L.local_types[li] = (uint8_t)L.ftype->params[i];
@@ -1195,24 +1258,17 @@ wasm_lower_func(struct wasm_module *mod, uint32_t code_idx, const uint8_t *secti
     code->local_slots = slot - param_slots;
     code->frame_slots = slot;
     if (!lower_body(&L, err))
-        goto fail;
-    if ((uint64_t)code->frame_slots + L.v.max_slots + 4 > WASM_MAX_FUNC_SLOTS) {
-        wasm_fail(&L.r, err, ERR_WASM_INVALID, "function too large");
-        goto fail;
-    }
+        return false;
+    if ((uint64_t)code->frame_slots + L.v.max_slots + 4 > WASM_MAX_FUNC_SLOTS)
+        return wasm_fail(&L.r, err, ERR_WASM_INVALID, "function too large");
     code->max_slots = code->frame_slots + L.v.max_slots + 2;
+    union wasm_cell *out = code_alloc(mod, L.count);
+    memcpy(out, L.cells, L.count * sizeof(*out));
     /* Branch targets: indices to addresses. */
     for (size_t i = 0; i < L.target_count; i++)
-        L.cells[L.targets[i]].target = L.cells + L.cells[L.targets[i]].u64;
-    code->cells = L.cells;
+        out[L.targets[i]].target = out + out[L.targets[i]].u64;
+    code->cells = out;
     code->cell_count = L.count;
-    L.cells = NULL;
-    ok = true;
-fail:
-    free(L.cells);
-    free(L.targets);
-    free(L.local_types);
-    free(L.local_slot);
-    wasm_val_release(&L.v);
-    return ok;
+    return true;
+#undef L
 }

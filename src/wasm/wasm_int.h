@@ -142,6 +142,14 @@ struct wasm_code {
     size_t cell_count;
 };
 
+/* Internal code of all functions lives in a few large blocks. */
+#define WASM_CODE_BLOCK_CELLS (1u << 16)
+struct wasm_code_block {
+    struct wasm_code_block *next;
+    size_t cap, used;
+    union wasm_cell cells[];
+};
+
 struct wasm_table_type {
     enum wasm_valtype elem;
     uint32_t min, max;
@@ -183,6 +191,7 @@ struct wasm_module {
     uint32_t data_count_decl;
     const uint8_t *needs_data_count; /* first memory.init/data.drop without a data count section */
     struct wasm_code *codes; /* func_count - import_func_count */
+    struct wasm_code_block *code_blocks;
     uint8_t *declared_refs;  /* per function: may be named by ref.func */
     char **func_names;       /* from the name section; NULL entries when absent */
 };
@@ -200,8 +209,11 @@ bool wasm_opcode_exists(uint8_t op);
 bool wasm_type_equal(const struct wasm_type *a, const struct wasm_type *b);
 
 /* lower.c: validate and lower one function body (module fully decoded up to the code). */
+struct wasm_lower_scratch; /* buffers reused from one function to the next */
+struct wasm_lower_scratch *wasm_lower_scratch_new(void);
+void wasm_lower_scratch_free(struct wasm_lower_scratch *s);
 bool wasm_lower_func(struct wasm_module *mod, uint32_t code_idx, const uint8_t *section_end,
-                     struct err *err);
+                     struct wasm_lower_scratch *scratch, struct err *err);
 
 /* ---- validation stacks (validate.c) ------------------------------------------ */
 
