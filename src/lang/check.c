@@ -4,8 +4,10 @@
  * against the host: names that the host environment may still provide give
  * warnings, not errors.
  */
+#include <stdlib.h>
 #include <string.h>
 
+#include "base/xalloc.h"
 #include "lang/lang_int.h"
 
 static const char *const auto_vars[] = {
@@ -26,6 +28,7 @@ struct checker {
     size_t errors;
     VEC(const char *) known;     /* variable names of the command being checked */
     VEC(const char *) warned;    /* unknown names already reported in it */
+    VEC(char *) owned;           /* names copied out of with_env texts */
     const char *const *op_names; /* for suggestions; may be NULL */
     size_t op_count;
 };
@@ -186,6 +189,29 @@ collect_known(struct checker *ck, const struct lang_body *body)
             vec_push(&ck->known, st->target);
         if (st->kind == LANG_STMT_FOR_EACH && st->arg_count == 2)
             vec_push(&ck->known, st->args[1].text);
+        if (st->kind == LANG_STMT_BLOCK && st->block == LANG_BLOCK_WITH_ENV) {
+            /* with_env "K=v,K2=v2": the keys are names the body may use. */
+            for (size_t a = 0; a < st->arg_count; a++) {
+                const char *t = st->args[a].text;
+                while (*t) {
+                    while (*t == ' ')
+                        t++;
+                    size_t n = strcspn(t, ",");
+                    const char *eq = memchr(t, '=', n);
+                    const char *key_end = eq;
+                    while (key_end && key_end > t && key_end[-1] == ' ')
+                        key_end--;
+                    if (key_end && key_end > t) {
+                        char *key = xstrndup(t, (size_t)(key_end - t));
+                        vec_push(&ck->owned, key);
+                        vec_push(&ck->known, key);
+                    }
+                    t += n;
+                    if (*t == ',')
+                        t++;
+                }
+            }
+        }
         collect_known(ck, &st->body);
         for (size_t j = 0; j < st->clause_count; j++)
             collect_known(ck, &st->clauses[j].body);
@@ -476,5 +502,8 @@ lang_check_opts(const struct lang_program *prog, const struct lang_check_opts *o
     }
     vec_release(&ck.known);
     vec_release(&ck.warned);
+    for (size_t i = 0; i < ck.owned.count; i++)
+        free(ck.owned.items[i]);
+    vec_release(&ck.owned);
     return ck.errors == 0;
 }

@@ -1015,6 +1015,44 @@ test_lang_parse_check_command_call_arity(void **state)
 }
 
 static void
+test_lang_parse_check_knows_every_binding_form(void **state)
+{
+    (void)state;
+    const char *text = "G = 1\n"
+                       "command c\n"
+                       "    arg a\n"
+                       "    end\n"
+                       "    env lower_env \"x\"\n"
+                       "    do\n"
+                       "        print \"${late}\"\n" /* captured further down: fine */
+                       "        late = print \"x\"\n"
+                       "        n = 0\n"
+                       "        for_each \"${a}\" item\n"
+                       "            print \"${item} ${n} ${G} ${lower_env} ${script_dir}\"\n"
+                       "        end\n"
+                       "        with_env \"k1=1, k2=2\"\n"
+                       "            print \"${k1}${k2}\"\n"
+                       "        end\n"
+                       "        try\n"
+                       "            print 1\n"
+                       "        rescue\n"
+                       "            print \"${err.kind} ${err.message}\"\n"
+                       "        end\n"
+                       "        print \"${missing}\"\n" /* 21: the one warning */
+                       "    end\n"
+                       "end\n";
+    struct lang_diags d;
+    struct lang_program *p = load(text, &d);
+    assert_non_null(p);
+    assert_true(lang_check(p, NULL, NULL, &d));
+    assert_int_equal(d.warning_count, 1);
+    assert_int_equal(d.items[0].loc.line, 21);
+    assert_non_null(strstr(d.items[0].message, "unknown variable 'missing'"));
+    lang_program_free(p);
+    lang_diags_release(&d);
+}
+
+static void
 test_lang_parse_indentation_warnings(void **state)
 {
     (void)state;
@@ -1069,6 +1107,7 @@ main(void)
         cmocka_unit_test(test_lang_parse_check_reports_unknown_names),
         cmocka_unit_test(test_lang_parse_check_judges_literal_block_arguments),
         cmocka_unit_test(test_lang_parse_check_command_call_arity),
+        cmocka_unit_test(test_lang_parse_check_knows_every_binding_form),
         cmocka_unit_test(test_lang_parse_indentation_warnings),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
