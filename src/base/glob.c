@@ -4,9 +4,10 @@
  * Matching one element is the classic iterative wildcard algorithm: on a
  * mismatch, go back to the last '*' and let it swallow one more
  * character, so the cost stays O(pattern * name) with no recursion.
- * Expansion walks the pattern element by element: literal elements are
- * appended without listing the directory, wildcard elements list it, and
- * '**' recurses over subdirectories.
+ * Expansion first splits brace alternatives into separate patterns, then
+ * walks each pattern element by element: literal elements are appended
+ * without listing the directory, wildcard elements list it, and '**'
+ * recurses over subdirectories. The union is sorted once at the end.
  */
 #include "base/glob.h"
 
@@ -21,6 +22,10 @@
 #include "base/xalloc.h"
 
 #define GLOB_DEFAULT_MAX 1000000
+/* Longest pattern accepted (brace splitting is quadratic in the length). */
+#define GLOB_MAX_PATTERN 4096
+/* Most patterns one brace expression may stand for. */
+#define BRACE_MAX 1024
 /* '**' descends at most this deep. */
 #define GLOB_MAX_DEPTH 256
 
@@ -335,16 +340,15 @@ cmp_str(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-bool
-glob_expand(const char *cwd, const char *pattern, size_t max_results, struct glob_paths *out,
-            struct err *err)
+/* Walk one brace-free pattern, appending unsorted results to 'out'. */
+static bool
+expand_one(const char *cwd, const char *pattern, size_t max_results, struct glob_paths *out,
+           struct err *err)
 {
-    if (!pattern[0])
-        return err_set(err, ERR_USAGE, "glob: empty pattern");
     struct walk w = { 0 };
     w.is_abs = pattern[0] == '/';
     w.cwd = cwd;
-    w.max_results = max_results ? max_results : GLOB_DEFAULT_MAX;
+    w.max_results = max_results;
     w.out = out;
     w.err = err;
     size_t plen = strlen(pattern);
@@ -362,10 +366,101 @@ glob_expand(const char *cwd, const char *pattern, size_t max_results, struct glo
         while (*p && *p != '/')
             p++;
     }
-    size_t start = out->count;
     bool ok = expand(&w, w.is_abs ? "/" : "", 0, 0);
     free(w.segs);
     free(copy);
+    return ok;
+}
+
+/* Index of the '}' matching the '{' at 'open', or 0 when unmatched; sets
+ * *out_has_comma when a ',' sits directly inside this pair. */
+static size_t
+match_brace(const char *p, size_t open, bool *out_has_comma)
+{
+    int depth = 0;
+    *out_has_comma = false;
+    for (size_t i = open; p[i]; i++) {
+        if (p[i] == '\\' && p[i + 1]) {
+            i++;
+        } else if (p[i] == '{') {
+            depth++;
+        } else if (p[i] == '}') {
+            if (--depth == 0)
+                return i;
+        } else if (p[i] == ',' && depth == 1) {
+            *out_has_comma = true;
+        }
+    }
+    return 0;
+}
+
+/*
+ * Brace alternatives, as shells write them: "src/{a,b}/x.c" is "src/a/x.c"
+ * and "src/b/x.c"; braces nest; a brace pair without a comma is literal.
+ * Appends the brace-free patterns to 'out' (at most BRACE_MAX of them).
+ */
+static bool
+split_braces(const char *pattern, struct glob_paths *out, struct err *err)
+{
+    for (size_t open = 0; pattern[open]; open++) {
+        if (pattern[open] == '\\' && pattern[open + 1]) {
+            open++;
+            continue;
+        }
+        if (pattern[open] != '{')
+            continue;
+        bool has_comma;
+        size_t close = match_brace(pattern, open, &has_comma);
+        if (!close || !has_comma)
+            continue;
+        /* prefix{alt1,alt2,...}suffix: recurse on each alternative. */
+        size_t start = open + 1;
+        int depth = 0;
+        for (size_t i = start; i <= close; i++) {
+            char c = pattern[i];
+            if (c == '\\' && i + 1 < close) {
+                i++;
+                continue;
+            }
+            if (c == '{')
+                depth++;
+            else if (c == '}' && i < close)
+                depth--;
+            if ((c == ',' && depth == 0) || i == close) {
+                char *alt = xasprintf("%.*s%.*s%s", (int)open, pattern, (int)(i - start),
+                                      pattern + start, pattern + close + 1);
+                bool ok = split_braces(alt, out, err);
+                free(alt);
+                if (!ok)
+                    return false;
+                start = i + 1;
+            }
+        }
+        return true;
+    }
+    if (out->count >= BRACE_MAX)
+        return err_set(err, ERR_LIMIT, "glob: more than %d brace alternatives", BRACE_MAX);
+    out->items = xgrow(out->items, &out->cap, out->count + 1, sizeof(char *));
+    out->items[out->count++] = xstrdup(pattern);
+    return true;
+}
+
+bool
+glob_expand(const char *cwd, const char *pattern, size_t max_results, struct glob_paths *out,
+            struct err *err)
+{
+    if (!pattern[0])
+        return err_set(err, ERR_USAGE, "glob: empty pattern");
+    if (strlen(pattern) > GLOB_MAX_PATTERN)
+        return err_set(err, ERR_LIMIT, "glob: pattern longer than %d bytes", GLOB_MAX_PATTERN);
+    if (!max_results)
+        max_results = GLOB_DEFAULT_MAX;
+    struct glob_paths patterns = { 0 };
+    size_t start = out->count;
+    bool ok = split_braces(pattern, &patterns, err);
+    for (size_t i = 0; ok && i < patterns.count; i++)
+        ok = expand_one(cwd, patterns.items[i], max_results, out, err);
+    glob_paths_release(&patterns);
     if (!ok)
         return false;
     /* Sort the new results and drop duplicates ('**' paths can overlap). */

@@ -4,7 +4,9 @@
  * Syntax, per path element: '*' any run of characters, '?' one character,
  * '[abc]' / '[a-z]' / '[!a-z]' (or '[^a-z]') one character of a set, '\x'
  * a literal x. A whole element '**' matches zero or more directories ("a
- * globstar"); as the last element it matches every entry below. Wildcards
+ * globstar"); as the last element it matches every entry below. Braces
+ * give alternatives, as in shells: "src/{a,b}/x.{c,h}" (they may nest; a
+ * pair without a comma is literal). Wildcards
  * never match '/', and a leading '.' of a name only matches a literal '.'
  * in the pattern, so hidden files stay hidden unless asked for ('.*').
  * '**' does not descend into hidden directories or through symlinks to
@@ -40,7 +42,8 @@ bool glob_match(const char *pattern, const char *name);
  * yields absolute paths. Results are sorted bytewise with duplicates removed
  * and appended to 'out'. No match is not an error (out stays as it was);
  * unreadable directories are skipped. Fails with ERR_USAGE on an empty
- * pattern and ERR_LIMIT beyond 'max_results' paths (0 = 1,000,000).
+ * pattern and ERR_LIMIT beyond 'max_results' paths (0 = 1,000,000), 1024
+ * brace alternatives or a 4096-byte pattern.
  */
 bool glob_expand(const char *cwd, const char *pattern, size_t max_results, struct glob_paths *out,
                  struct err *err);

@@ -20,7 +20,8 @@
 #include "os/sysinfo.h"
 
 /* The directory a glob pattern starts listing from: its elements before the
- * first wildcard, made absolute (what the READ check is asked about). */
+ * first wildcard or brace, made absolute (what the READ check is asked
+ * about). */
 static char *
 glob_root(struct op_call *call, const char *pattern)
 {
@@ -31,7 +32,7 @@ glob_root(struct op_call *call, const char *pattern)
             p++;
             continue;
         }
-        if (*p == '*' || *p == '?' || *p == '[') {
+        if (*p == '*' || *p == '?' || *p == '[' || *p == '{') {
             cut = p;
             break;
         }

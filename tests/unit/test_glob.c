@@ -210,6 +210,20 @@ test_glob_no_match_and_literal_paths(void **state)
 }
 
 static void
+test_glob_brace_alternatives(void **state)
+{
+    struct tree *t = *state;
+    EXPECT_GLOB(t->root, "posts/*.{md,txt}", "posts/a.md,posts/b.md,posts/c.txt");
+    EXPECT_GLOB(t->root, "{posts,src}/*.{md,go}", "posts/a.md,posts/b.md,src/main.go");
+    EXPECT_GLOB(t->root, "src/{pkg/{deep/x,util},main}.go",
+                "src/main.go,src/pkg/deep/x.go,src/pkg/util.go");
+    /* Overlapping alternatives give each path once; no comma: literal. */
+    EXPECT_GLOB(t->root, "posts/{a,a,?}.md", "posts/a.md,posts/b.md");
+    EXPECT_GLOB(t->root, "file{1}", "");
+    EXPECT_GLOB(t->root, "file\\{1,2}", "");
+}
+
+static void
 test_glob_errors(void **state)
 {
     struct tree *t = *state;
@@ -220,6 +234,20 @@ test_glob_errors(void **state)
     err_clear(&err);
     assert_false(glob_expand(t->root, "**", 3, &paths, &err));
     assert_int_equal(err.kind, ERR_LIMIT);
+    glob_paths_release(&paths);
+    /* 2^11 alternatives is past the limit. */
+    err_clear(&err);
+    assert_false(glob_expand(t->root, "{a,b}{a,b}{a,b}{a,b}{a,b}{a,b}{a,b}{a,b}{a,b}{a,b}{a,b}", 0,
+                             &paths, &err));
+    assert_int_equal(err.kind, ERR_LIMIT);
+    assert_non_null(strstr(err.msg, "brace"));
+    err_clear(&err);
+    char *huge = xmalloc(5000);
+    memset(huge, 'a', 4999);
+    huge[4999] = '\0';
+    assert_false(glob_expand(t->root, huge, 0, &paths, &err));
+    assert_int_equal(err.kind, ERR_LIMIT);
+    free(huge);
     glob_paths_release(&paths);
 }
 
@@ -241,6 +269,7 @@ main(void)
                                         teardown_tree),
         cmocka_unit_test_setup_teardown(test_glob_no_match_and_literal_paths, setup_tree,
                                         teardown_tree),
+        cmocka_unit_test_setup_teardown(test_glob_brace_alternatives, setup_tree, teardown_tree),
         cmocka_unit_test_setup_teardown(test_glob_errors, setup_tree, teardown_tree),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
