@@ -451,6 +451,18 @@ parse_primary(struct cond_parser *cp)
         cp->pos = stop;
         return c;
     }
+    if (first->word.quote == LANG_QUOTE_BARE) {
+        /* `if x=="a"` is one word: say so instead of testing its truth. */
+        static const char *const ops[] = { "==", "!=", "<=", ">=", "<", ">" };
+        for (size_t i = 0; i < sizeof(ops) / sizeof(ops[0]); i++) {
+            const char *at = strstr(first->word.text, ops[i]);
+            if (at && at > first->word.text) {
+                ERROR_TOK(p, cp->pos, "'%s': put spaces around '%s' to compare", first->word.text,
+                          ops[i]);
+                return NULL;
+            }
+        }
+    }
     c->kind = LANG_COND_TRUTHY;
     c->lhs = first->word;
     cp->pos = next;
@@ -625,7 +637,12 @@ fill_call(struct parser *p, struct lang_stmt *st, size_t from, size_t to)
     st->loc = t->word.loc;
     if (t->op != TOK_OP_NONE || t->word.quote != LANG_QUOTE_BARE
         || !lang_is_ident(t->word.text, true)) {
-        ERROR_TOK(p, from, "a statement must start with a name, found '%s'", t->word.text);
+        const char *eq = t->word.quote == LANG_QUOTE_BARE ? strchr(t->word.text, '=') : NULL;
+        if (eq && eq > t->word.text)
+            ERROR_TOK(p, from, "'%s': write '%.*s = %s' with spaces around '='", t->word.text,
+                      (int)(eq - t->word.text), t->word.text, eq + 1);
+        else
+            ERROR_TOK(p, from, "a statement must start with a name, found '%s'", t->word.text);
         return false;
     }
     st->name = t->word.text;

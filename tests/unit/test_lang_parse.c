@@ -679,6 +679,24 @@ test_lang_parse_find_command_among_many(void **state)
 }
 
 static void
+test_lang_parse_missing_spaces_around_operators(void **state)
+{
+    (void)state;
+    const char *text = "command c\n"
+                       "    n=0\n"
+                       "    if x==\"a\"\n"
+                       "    end\n"
+                       "end\n";
+    struct lang_diags d;
+    struct lang_program *p = load(text, &d);
+    assert_null(p);
+    assert_int_equal(d.error_count, 2);
+    assert_string_equal(d.items[0].message, "'n=0': write 'n = 0' with spaces around '='");
+    assert_string_equal(d.items[1].message, "'x==\"a\"': put spaces around '==' to compare");
+    lang_diags_release(&d);
+}
+
+static void
 test_lang_parse_condition_forms(void **state)
 {
     (void)state;
@@ -1097,6 +1115,7 @@ main(void)
         cmocka_unit_test(test_lang_parse_diagnostics_are_capped),
         cmocka_unit_test(test_lang_parse_nesting_is_capped),
         cmocka_unit_test(test_lang_parse_condition_forms),
+        cmocka_unit_test(test_lang_parse_missing_spaces_around_operators),
         cmocka_unit_test(test_lang_parse_find_command_among_many),
         cmocka_unit_test(test_lang_parse_reserved_words_cannot_be_names),
         cmocka_unit_test(test_lang_parse_long_conditions_and_chains_are_capped),
