@@ -59,7 +59,7 @@ static const struct op_def op_table[] = {
     OP(get_env, "NAME [DEFAULT]", STRING, 0, 1, 2, true,
        "value of environment variable NAME, else DEFAULT (or empty)"),
     OP(glob, "PATTERN", LIST, 0, 1, 1, true,
-       "sorted paths matching PATTERN (*, ?, [...], **), in the pattern's form"),
+       "sorted paths matching PATTERN (*, ?, [...], **, {a,b}), in the pattern's form"),
     OP(http_get, "URL", STRING, NET, 1, 1, false, "body of an HTTP(S) GET of URL"),
     OP(is_dir, "PATH", BOOL, 0, 1, 1, true, "true when PATH is a directory"),
     OP(join, "LIST SEPARATOR", STRING, 0, 2, 2, true, "the lines of LIST joined with SEPARATOR"),
