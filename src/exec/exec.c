@@ -238,26 +238,19 @@ exec_capture_end(struct exec_state *st, struct exec_capture *cap)
 
 /*
  * After a failure: when the run was cancelled or its deadline has passed,
- * report that (kinds `cancelled` / `timeout`), whatever the op or block
- * that gave up called it, so exit statuses and `rescue timeout` work.
+ * the failure is that (kinds `cancelled` / `timeout`), whatever kind the op
+ * or block that gave up used, so exit statuses and `rescue timeout` work.
+ * The message and code (often the stopped child's status) are kept.
  */
 static void
-classify_stop(struct exec_state *st, const char *what, struct err *err)
+classify_stop(struct exec_state *st, struct err *err)
 {
-    if (!err || !err_is_set(err))
+    if (!err || !err_is_set(err) || err->kind == ERR_CANCELLED)
         return;
-    if (err->kind != ERR_CANCELLED && st->interrupt && atomic_load(st->interrupt)) {
-        struct src_loc loc = err->loc;
-        err_clear(err);
-        err_set(err, ERR_CANCELLED, "interrupted in '%s'", what);
-        err->loc = loc;
-    } else if (err->kind != ERR_TIMEOUT && err->kind != ERR_CANCELLED && st->deadline_ns &&
-               os_clock_mono_ns() >= st->deadline_ns) {
-        struct src_loc loc = err->loc;
-        err_clear(err);
-        err_set(err, ERR_TIMEOUT, "timed out (%s) in '%s'", st->deadline_label, what);
-        err->loc = loc;
-    }
+    if (st->interrupt && atomic_load(st->interrupt))
+        err->kind = ERR_CANCELLED;
+    else if (st->deadline_ns && os_clock_mono_ns() >= st->deadline_ns)
+        err->kind = ERR_TIMEOUT;
 }
 
 static bool
@@ -289,7 +282,7 @@ run_op(struct exec_state *st, const struct lang_stmt *stmt, const struct op_def 
     ok = def->fn(&call, &out, err);
     exec_span_end(st, &span, t0, ok, err);
     if (!ok)
-        classify_stop(st, def->name, err);
+        classify_stop(st, err);
     if (ok && stmt->target) {
         bind_capture(st, stmt->target, &out);
     } else if (ok && value && def->ret != OP_RET_NONE && out.len) {
@@ -333,7 +326,7 @@ run_bin(struct exec_state *st, const struct lang_stmt *stmt, struct err *err)
         ok = def->fn(&call, &out, err);
         exec_span_end(st, &span, t0, ok, err);
         if (!ok)
-            classify_stop(st, stmt->name, err);
+            classify_stop(st, err);
         if (ok && stmt->target)
             bind_capture(st, stmt->target, &out);
     }
@@ -616,7 +609,7 @@ run_block(struct exec_state *st, const struct lang_stmt *stmt, struct err *err)
     bool ok = def->fn(st, stmt, &out, err);
     exec_span_end(st, &span, t0, ok, err);
     if (!ok && stmt->block == LANG_BLOCK_WASM_RUN)
-        classify_stop(st, def->name, err);
+        classify_stop(st, err);
     if (argv)
         free_argv(argv, argc);
     if (!ok)
