@@ -52,7 +52,7 @@ dead(const struct lower *L)
     return c->unreachable || c->dead_code;
 }
 
-static size_t
+static inline size_t
 emit_cell(struct lower *L, uint64_t value)
 {
     if (L->count == L->cap) {
@@ -63,7 +63,7 @@ emit_cell(struct lower *L, uint64_t value)
     return L->count++;
 }
 
-static void
+static inline void
 emit_op(struct lower *L, enum wasm_op op)
 {
     L->prev_pos = L->last_pos;

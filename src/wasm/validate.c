@@ -23,46 +23,10 @@ wasm_val_release(struct wasm_validator *v)
 }
 
 void
-wasm_val_push(struct wasm_validator *v, uint8_t t)
+wasm_val_grow(struct wasm_validator *v)
 {
-    if (v->val_count == v->val_cap) {
-        v->val_cap = v->val_cap ? v->val_cap * 2 : 64;
-        v->vals = xrealloc(v->vals, v->val_cap);
-    }
-    v->vals[v->val_count++] = t;
-    v->slots += t == WASM_V128 ? 2 : 1;
-    if (v->slots > v->max_slots)
-        v->max_slots = v->slots;
-}
-
-bool
-wasm_val_pop_any(struct wasm_validator *v, uint8_t *out)
-{
-    struct wasm_ctrl *c = &v->ctrls[v->ctrl_count - 1];
-    if (v->val_count == c->height) {
-        if (c->unreachable) {
-            *out = WASM_TYPE_UNKNOWN;
-            return true;
-        }
-        return false;
-    }
-    uint8_t t = v->vals[--v->val_count];
-    v->slots -= t == WASM_V128 ? 2 : 1;
-    *out = t;
-    return true;
-}
-
-bool
-wasm_val_pop(struct wasm_validator *v, uint8_t expect, uint8_t *out)
-{
-    uint8_t t;
-    if (!wasm_val_pop_any(v, &t))
-        return false;
-    if (out)
-        *out = t;
-    if (t == WASM_TYPE_UNKNOWN || expect == WASM_TYPE_UNKNOWN)
-        return true;
-    return t == expect;
+    v->val_cap = v->val_cap ? v->val_cap * 2 : 64;
+    v->vals = xrealloc(v->vals, v->val_cap);
 }
 
 bool

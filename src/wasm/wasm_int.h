@@ -243,11 +243,51 @@ struct wasm_validator {
 
 void wasm_val_init(struct wasm_validator *v);
 void wasm_val_release(struct wasm_validator *v);
-void wasm_val_push(struct wasm_validator *v, uint8_t t);
+void wasm_val_grow(struct wasm_validator *v);
+
+/* The three operations every instruction performs, inline for load speed. */
+static inline void
+wasm_val_push(struct wasm_validator *v, uint8_t t)
+{
+    if (v->val_count == v->val_cap)
+        wasm_val_grow(v);
+    v->vals[v->val_count++] = t;
+    v->slots += t == WASM_V128 ? 2 : 1;
+    if (v->slots > v->max_slots)
+        v->max_slots = v->slots;
+}
+
 /* Pop any value (out: its type, or UNKNOWN). False on underflow. */
-bool wasm_val_pop_any(struct wasm_validator *v, uint8_t *out);
+static inline bool
+wasm_val_pop_any(struct wasm_validator *v, uint8_t *out)
+{
+    const struct wasm_ctrl *c = &v->ctrls[v->ctrl_count - 1];
+    if (v->val_count == c->height) {
+        if (c->unreachable) {
+            *out = WASM_TYPE_UNKNOWN;
+            return true;
+        }
+        return false;
+    }
+    uint8_t t = v->vals[--v->val_count];
+    v->slots -= t == WASM_V128 ? 2 : 1;
+    *out = t;
+    return true;
+}
+
 /* Pop a value of type 'expect' (UNKNOWN: any). False on mismatch. */
-bool wasm_val_pop(struct wasm_validator *v, uint8_t expect, uint8_t *out);
+static inline bool
+wasm_val_pop(struct wasm_validator *v, uint8_t expect, uint8_t *out)
+{
+    uint8_t t;
+    if (!wasm_val_pop_any(v, &t))
+        return false;
+    if (out)
+        *out = t;
+    if (t == WASM_TYPE_UNKNOWN || expect == WASM_TYPE_UNKNOWN)
+        return true;
+    return t == expect;
+}
 bool wasm_val_pop_types(struct wasm_validator *v, const enum wasm_valtype *types, uint32_t count);
 void wasm_val_push_types(struct wasm_validator *v, const enum wasm_valtype *types, uint32_t count);
 struct wasm_ctrl *wasm_ctrl_push(struct wasm_validator *v, uint8_t opcode,
