@@ -315,7 +315,8 @@ finish_call(struct mcp_call *c, bool ok, const struct err *err_in)
     if (audit) {
         json_object_set_new(audit, "tool", json_string(c->tool));
         json_object_set_new(audit, "command", mcp_json_str(c->cmd->name));
-        json_object_set(audit, "args", c->arguments ? c->arguments : json_object());
+        json_object_set_new(audit, "args",
+                            c->arguments ? json_incref(c->arguments) : json_object());
         json_object_set_new(audit, "dur_ms", json_integer(dur_ns / 1000000));
         json_object_set_new(audit, "ok", json_boolean(ok));
         json_object_set_new(audit, "cancelled", json_boolean(cancelled));

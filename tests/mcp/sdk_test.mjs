@@ -310,16 +310,20 @@ test('--audit: one NDJSON event per call', async () => {
     const audited = await connect(['--audit', log]);
     await audited.client.callTool({ name: 'greet', arguments: { who: 'audit' } });
     await audited.client.callTool({ name: 'boom', arguments: {} });
+    await audited.client.callTool({ name: 'perch_run', arguments: { command: 'lines' } });
     await audited.client.close();
     open.splice(open.indexOf(audited), 1);
     await eventually(() => readFileSync(log, 'utf8').includes('session_end'), 3000, 'session_end');
     const events = readFileSync(log, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
     assert.deepEqual(events.map((e) => e.event),
-                     ['session_start', 'tool_call', 'tool_call', 'session_end']);
+                     ['session_start', 'tool_call', 'tool_call', 'tool_call', 'session_end']);
     assert.deepEqual(events[1].args, { who: 'audit' });
     assert.equal(events[1].ok, true);
     assert.equal(events[2].ok, false);
     assert.equal(events[2].error.kind, 'fail');
+    assert.equal(events[3].tool, 'perch_run');
+    assert.equal(events[3].command, 'lines');
+    assert.deepEqual(events[3].args, {});
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
