@@ -18,6 +18,7 @@
 #include "base/duration.h"
 #include "base/xalloc.h"
 #include "exec/exec_int.h"
+#include "ops/ops.h"
 #include "os/clock.h"
 
 static const struct exec_block_def block_table[] = {
@@ -206,10 +207,125 @@ stage_input(const struct sbuf *data, struct err *err)
 }
 
 /*
- * `pipe ... end`: the children run in order; what each prints on stdout
- * (plus the value of a value-returning op, such as read_file) becomes the
- * next one's stdin. The last child prints as usual, or, when the pipe is
- * captured (`x = pipe`), its output is the captured value.
+ * If 'child' is a process stage (`shell "LINE"`, `exec PROG ARGS...` or a
+ * declared bin, not captured, not chained), fill 'stage' with its
+ * interpolated argv (caller frees with free_stage) and return true. On an
+ * interpolation or capability failure, return true with 'err' set.
+ */
+static bool
+process_stage(struct exec_state *st, const struct lang_stmt *child, struct ops_pipe_stage *stage,
+              struct err *err)
+{
+    if (child->kind != LANG_STMT_CALL || child->target || child->chain != LANG_CHAIN_NONE)
+        return false;
+    const struct op_def *def = NULL;
+    bool is_shell = false, is_bin = false;
+    if (!lang_find_command(exec_program(st), child->name)) {
+        if (!strcmp(child->name, "shell") && child->arg_count == 1) {
+            def = ops_find("shell");
+            is_shell = true;
+        } else if (!strcmp(child->name, "exec") && child->arg_count >= 1) {
+            def = ops_find("exec");
+        } else if (!ops_find(child->name) && exec_is_declared_bin(exec_program(st), child->name)) {
+            def = ops_find("exec");
+            is_bin = true;
+        }
+    }
+    if (!def)
+        return false;
+    char **argv = xcalloc(child->arg_count + 2, sizeof(char *));
+    size_t n = 0;
+    if (is_bin)
+        argv[n++] = xstrdup(child->name);
+    for (size_t i = 0; i < child->arg_count; i++) {
+        argv[n] = exec_word(st, &child->args[i], err);
+        if (!argv[n])
+            break;
+        n++;
+    }
+    stage->argv = (const char *const *)argv;
+    stage->is_shell = is_shell;
+    if (!err_is_set(err))
+        exec_caps_check(st, def->caps, is_bin ? child->name : def->name, err);
+    return true;
+}
+
+static void
+free_stage(struct ops_pipe_stage *stage)
+{
+    char **argv = (char **)stage->argv;
+    for (size_t i = 0; argv && argv[i]; i++)
+        free(argv[i]);
+    free(argv);
+    stage->argv = NULL;
+}
+
+/*
+ * Run children [from, to) of a pipe, all process stages, as one OS
+ * pipeline (concurrent, streaming, pipefail-style errors) reading
+ * st->stdin_fd. Output goes to 'into' (newline-terminated) or, when NULL,
+ * to the state's output.
+ */
+static bool
+run_process_group(struct exec_state *st, const struct lang_stmt *stmt, size_t from, size_t to,
+                  struct sbuf *into, struct err *err)
+{
+    size_t count = to - from;
+    struct ops_pipe_stage *stages = xcalloc(count, sizeof(*stages));
+    bool ok = true;
+    for (size_t i = 0; i < count; i++) {
+        process_stage(st, &stmt->body.stmts[from + i], &stages[i], err);
+        if (err_is_set(err)) {
+            if (err->loc.line == 0)
+                err->loc = stmt->body.stmts[from + i].loc;
+            ok = false;
+            break;
+        }
+    }
+    if (ok) {
+        struct op_ctx ctx;
+        exec_op_ctx(st, &ctx);
+        size_t mark = into ? into->len : 0;
+        ok = ops_run_pipe(&ctx, stages, count, into, err);
+        if (!ok) {
+            exec_classify_stop(st, err);
+            if (err && err->loc.line == 0)
+                err->loc = stmt->body.stmts[to - 1].loc;
+        } else if (into && into->len > mark) {
+            sbuf_addc(into, '\n'); /* the capture trimmed it; the next stage reads lines */
+        }
+    }
+    for (size_t i = 0; i < count; i++)
+        free_stage(&stages[i]);
+    free(stages);
+    return ok;
+}
+
+/* Is child 'i' of the pipe a process stage (without evaluating it)? */
+static bool
+is_process_stage(struct exec_state *st, const struct lang_stmt *child)
+{
+    if (child->kind != LANG_STMT_CALL || child->target || child->chain != LANG_CHAIN_NONE ||
+        lang_find_command(exec_program(st), child->name))
+        return false;
+    if (!strcmp(child->name, "shell"))
+        return child->arg_count == 1;
+    if (!strcmp(child->name, "exec"))
+        return child->arg_count >= 1;
+    return !ops_find(child->name) && exec_is_declared_bin(exec_program(st), child->name);
+}
+
+/*
+ * `pipe ... end`: what each child prints on stdout (plus the value of a
+ * value-returning op, such as read_file) becomes the next one's stdin. The
+ * last child prints as usual, or, when the pipe is captured (`x = pipe`),
+ * its output is the captured value.
+ *
+ * Consecutive process stages (shell, exec, declared bins) run together as
+ * one OS pipeline: concurrently, streaming, and failing like
+ * `set -o pipefail`. Any other child (an op, a command call, wasm_run)
+ * runs on its own with the previous output as its stdin, from a temporary
+ * file, and its output is collected for the next stage.
  */
 bool
 block_pipe(struct exec_state *st, const struct lang_stmt *stmt, struct sbuf *out,
@@ -218,8 +334,13 @@ block_pipe(struct exec_state *st, const struct lang_stmt *stmt, struct sbuf *out
     struct sbuf data = SBUF_INIT;
     int saved_stdin = st->stdin_fd;
     bool ok = true;
-    for (size_t i = 0; ok && i < stmt->body.count; i++) {
+    size_t count = stmt->body.count;
+    for (size_t i = 0; ok && i < count;) {
         const struct lang_stmt *child = &stmt->body.stmts[i];
+        size_t end = i + 1;
+        if (is_process_stage(st, child))
+            while (end < count && is_process_stage(st, &stmt->body.stmts[end]))
+                end++;
         FILE *in = NULL;
         if (i > 0) {
             in = stage_input(&data, err);
@@ -230,8 +351,11 @@ block_pipe(struct exec_state *st, const struct lang_stmt *stmt, struct sbuf *out
             st->stdin_fd = fileno(in);
         }
         struct sbuf next = SBUF_INIT;
-        bool last = i + 1 == stmt->body.count;
-        if (!last || stmt->target) {
+        bool last = end == count;
+        bool collect = !last || stmt->target;
+        if (is_process_stage(st, child)) {
+            ok = run_process_group(st, stmt, i, end, collect ? &next : NULL, err);
+        } else if (collect) {
             struct exec_capture cap;
             exec_capture_begin(st, &cap, &next);
             ok = exec_run_stmt_value(st, child, &next, err);
@@ -246,6 +370,7 @@ block_pipe(struct exec_state *st, const struct lang_stmt *stmt, struct sbuf *out
             fclose(in);
         sbuf_release(&data);
         data = next;
+        i = end;
     }
     if (ok && stmt->target)
         sbuf_add(out, data.buf, data.len);

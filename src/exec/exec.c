@@ -242,8 +242,8 @@ exec_capture_end(struct exec_state *st, struct exec_capture *cap)
  * or block that gave up used, so exit statuses and `rescue timeout` work.
  * The message and code (often the stopped child's status) are kept.
  */
-static void
-classify_stop(struct exec_state *st, struct err *err)
+void
+exec_classify_stop(struct exec_state *st, struct err *err)
 {
     if (!err || !err_is_set(err) || err->kind == ERR_CANCELLED)
         return;
@@ -282,7 +282,7 @@ run_op(struct exec_state *st, const struct lang_stmt *stmt, const struct op_def 
     ok = def->fn(&call, &out, err);
     exec_span_end(st, &span, t0, ok, err);
     if (!ok)
-        classify_stop(st, err);
+        exec_classify_stop(st, err);
     if (ok && stmt->target) {
         bind_capture(st, stmt->target, &out);
     } else if (ok && value && def->ret != OP_RET_NONE && out.len) {
@@ -326,7 +326,7 @@ run_bin(struct exec_state *st, const struct lang_stmt *stmt, struct err *err)
         ok = def->fn(&call, &out, err);
         exec_span_end(st, &span, t0, ok, err);
         if (!ok)
-            classify_stop(st, err);
+            exec_classify_stop(st, err);
         if (ok && stmt->target)
             bind_capture(st, stmt->target, &out);
     }
@@ -337,8 +337,8 @@ run_bin(struct exec_state *st, const struct lang_stmt *stmt, struct err *err)
     return ok;
 }
 
-static bool
-is_declared_bin(const struct lang_program *prog, const char *name)
+bool
+exec_is_declared_bin(const struct lang_program *prog, const char *name)
 {
     for (size_t i = 0; i < prog->require_count; i++) {
         const struct lang_require *r = &prog->requires[i];
@@ -412,7 +412,7 @@ run_call(struct exec_state *st, const struct lang_stmt *stmt, struct sbuf *value
         free_argv(argv, argc);
         return false;
     }
-    if (is_declared_bin(st->prog, stmt->name))
+    if (exec_is_declared_bin(st->prog, stmt->name))
         return run_bin(st, stmt, err);
     return unknown_name(st, stmt->name, err);
 }
@@ -609,7 +609,7 @@ run_block(struct exec_state *st, const struct lang_stmt *stmt, struct err *err)
     bool ok = def->fn(st, stmt, &out, err);
     exec_span_end(st, &span, t0, ok, err);
     if (!ok && stmt->block == LANG_BLOCK_WASM_RUN)
-        classify_stop(st, err);
+        exec_classify_stop(st, err);
     if (argv)
         free_argv(argv, argc);
     if (!ok)

@@ -93,6 +93,12 @@ bool exec_run_stmt_value(struct exec_state *st, const struct lang_stmt *stmt, st
  * (a command's `dir`, a requirement path); new string. */
 char *exec_declaring_dir(struct exec_state *st, const char *file);
 
+/* After a failure: the kind becomes `cancelled` / `timeout` when the run
+ * was interrupted or the deadline has passed (message and code kept). */
+void exec_classify_stop(struct exec_state *st, struct err *err);
+/* Is 'name' a bin declared in `requires` (callable as a statement)? */
+bool exec_is_declared_bin(const struct lang_program *prog, const char *name);
+
 /* args.c */
 bool exec_args_bind(struct exec_state *st, const struct lang_command *cmd,
                     const struct exec_args *args, struct exec_scope *scope, struct err *err);
