@@ -60,7 +60,7 @@ for sub in "$@"; do
   touch "$stamp"
 done
 
-passed=0; failed=0; skipped=0; crashed=""
+passed=0; failed=0; skipped=0; mismatches=0; crashed=""
 : >"$tmp/failures"; : >"$tmp/files"; : >"$tmp/crashed"
 for sub in "$@"; do
   for json in "$work/$sub"/*/*.json; do
@@ -87,6 +87,8 @@ for sub in "$@"; do
     f=$(echo "$line" | sed -E 's/.* ([0-9]+) failed.*/\1/')
     s=$(echo "$line" | sed -E 's/.* ([0-9]+) skipped.*/\1/')
     passed=$((passed + ${p:-0})); failed=$((failed + ${f:-0})); skipped=$((skipped + ${s:-0}))
+    m=$(sed -n -E 's/^([0-9]+) assertions failed with the right kind.*/\1/p' "$tmp/out")
+    mismatches=$((mismatches + ${m:-0}))
   done
 done
 
@@ -124,6 +126,7 @@ if [ "$n_fixed" -gt 0 ]; then
   [ "$n_fixed" -gt 50 ] && echo "  ..."
 fi
 [ -n "$crashed" ] && echo "crashed:$crashed"
+[ "$mismatches" -gt 0 ] && echo "$mismatches assertions failed with the right kind of error but another message (-v shows them)"
 if [ "$skipped" -gt 0 ]; then
   echo "$passed passed, $failed failed, $skipped skipped"
 else
