@@ -67,6 +67,16 @@ load_iovs(struct wasm_call *call, uint32_t ptr, uint32_t count, struct iovs *out
     return WASI_ESUCCESS;
 }
 
+/* The context's reusable iovec list (allocated on first use, freed with the
+ * context), so a read or write call allocates nothing. */
+static struct iovs *
+iov_scratch(struct wasi_ctx *ctx)
+{
+    if (!ctx->iov_scratch)
+        ctx->iov_scratch = try_malloc(sizeof(struct iovs));
+    return ctx->iov_scratch;
+}
+
 /* Read from the config's stdin into the first buffer(s). */
 static uint16_t
 read_stdin(struct wasi_ctx *ctx, const struct iovs *iov, uint64_t *out_n)
@@ -153,7 +163,7 @@ do_read(struct wasm_call *call, const union wasm_val *args, union wasm_val *resu
     uint32_t nread_ptr = has_offset ? args[4].i32 : args[3].i32;
     if (!wasm_call_mem_check(call, nread_ptr, 4))
         return wasi_ret(results, WASI_EFAULT);
-    struct iovs *iov = try_malloc(sizeof(*iov));
+    struct iovs *iov = iov_scratch(ctx);
     if (!iov)
         return wasi_ret(results, WASI_ENOMEM);
     rc = load_iovs(call, args[1].i32, args[2].i32, iov);
@@ -164,7 +174,6 @@ do_read(struct wasm_call *call, const union wasm_val *args, union wasm_val *resu
         else
             rc = transfer(e->host_fd, iov, false, has_offset, has_offset ? args[3].i64 : 0, &n);
     }
-    free(iov);
     if (rc)
         return wasi_ret(results, rc);
     wasi_store_u32(call, nread_ptr, (uint32_t)n);
@@ -195,7 +204,7 @@ do_write(struct wasm_call *call, const union wasm_val *args, union wasm_val *res
     uint32_t nw_ptr = has_offset ? args[4].i32 : args[3].i32;
     if (!wasm_call_mem_check(call, nw_ptr, 4))
         return wasi_ret(results, WASI_EFAULT);
-    struct iovs *iov = try_malloc(sizeof(*iov));
+    struct iovs *iov = iov_scratch(ctx);
     if (!iov)
         return wasi_ret(results, WASI_ENOMEM);
     rc = load_iovs(call, args[1].i32, args[2].i32, iov);
@@ -215,7 +224,6 @@ do_write(struct wasm_call *call, const union wasm_val *args, union wasm_val *res
             rc = transfer(e->host_fd, iov, true, has_offset, has_offset ? args[3].i64 : 0, &n);
         }
     }
-    free(iov);
     if (rc)
         return wasi_ret(results, rc);
     wasi_store_u32(call, nw_ptr, (uint32_t)n);

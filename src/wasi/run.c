@@ -162,5 +162,6 @@ done:
     wasm_instance_free(inst);
     wasm_linker_free(linker);
     wasi_fdtable_release(&ctx);
+    free(ctx.iov_scratch);
     return ok;
 }

@@ -263,7 +263,8 @@ struct wasi_ctx {
     uint64_t virtual_ns;
     uint64_t real_start_ns; /* CLOCK_MONOTONIC at start, for process_cputime */
     uint64_t prng_state;
-    bool stdin_eof; /* stdin_fd reached end of file */
+    bool stdin_eof;    /* stdin_fd reached end of file */
+    void *iov_scratch; /* calls_fd.c's iovec list; owned, freed by wasi_run */
 };
 
 /* Table operations (fdtable.c). */
