@@ -374,6 +374,20 @@ call_host(struct wasm_instance *caller, struct wasm_func_inst *f, uint64_t *slot
         *sp++ = put(expr);                                                                         \
         NEXT();                                                                                    \
     }                                                                                              \
+    OP(name##_LLD)                                                                                 \
+    {                                                                                              \
+        T a = get(fp[pc[0].u32[0]]), b = get(fp[pc[0].u32[1]]);                                    \
+        fp[pc[1].u64] = put(expr);                                                                 \
+        pc += 2;                                                                                   \
+        NEXT();                                                                                    \
+    }                                                                                              \
+    OP(name##_LCD)                                                                                 \
+    {                                                                                              \
+        T a = get(fp[pc[0].u64]), b = get(pc[1].u64);                                              \
+        fp[pc[2].u64] = put(expr);                                                                 \
+        pc += 3;                                                                                   \
+        NEXT();                                                                                    \
+    }                                                                                              \
     OP(name##_SL)                                                                                  \
     {                                                                                              \
         T a = get(sp[-1]), b = get(fp[pc->u64]);                                                   \

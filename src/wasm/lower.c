@@ -120,7 +120,7 @@ emit_binary(struct lower *L, enum wasm_op op)
         emit_op(L, op);
         return;
     }
-    enum wasm_op fused = (enum wasm_op)(WASM_OP_FUSED_FIRST_ + 4 * idx);
+    enum wasm_op fused = (enum wasm_op)(WASM_OP_FUSED_FIRST_ + 6 * idx);
     if (L->last_op == WASM_OP_LOCAL_GET && L->prev_op == WASM_OP_LOCAL_GET) {
         uint64_t b = unemit_last(L);
         uint64_t a = unemit_last(L);
@@ -147,13 +147,36 @@ emit_binary(struct lower *L, enum wasm_op op)
     L->prev_op = -1;
 }
 
+/* Emit local.set of 'slot' (a one-slot value): when the value comes from a
+ * fused binary operation on locals and constants, that operation stores it. */
+static void
+emit_local_set(struct lower *L, uint64_t slot)
+{
+    int last = L->last_op;
+    if (last >= WASM_OP_FUSED_FIRST_ && last < WASM_OP_FUSED_FIRST_ + 6 * BINIDX_COUNT) {
+        int form = (last - WASM_OP_FUSED_FIRST_) % 6;
+        if (form == 0 || form == 1) { /* LL or LC */
+            enum wasm_op to_local = (enum wasm_op)(last + 4);
+            if (L->ops)
+                L->cells[L->last_pos].op = L->ops[to_local];
+            else
+                L->cells[L->last_pos].op_id = to_local;
+            L->last_op = (int)to_local;
+            emit_cell(L, slot);
+            return;
+        }
+    }
+    emit_op(L, WASM_OP_LOCAL_SET);
+    emit_cell(L, slot);
+}
+
 /* Emit load 'op' with 'offset', fused with a preceding local.get. */
 static void
 emit_load(struct lower *L, enum wasm_op op, uint32_t offset)
 {
     if (L->last_op == WASM_OP_LOCAL_GET) {
         uint64_t slot = unemit_last(L);
-        emit_op(L, (enum wasm_op)(WASM_OP_FUSED_FIRST_ + 4 * BINIDX_COUNT +
+        emit_op(L, (enum wasm_op)(WASM_OP_FUSED_FIRST_ + 6 * BINIDX_COUNT +
                                   (op - WASM_OP_I32_LOAD)));
         emit_cell(L, slot);
         emit_cell(L, offset);
@@ -804,11 +827,15 @@ lower_body(struct lower *L, struct err *err)
                 if (op == 0x22)
                     wasm_val_push(v, t);
                 if (live) {
-                    if (op == 0x21)
-                        emit_op(L, wide ? WASM_OP_LOCAL_SET2 : WASM_OP_LOCAL_SET);
-                    else
-                        emit_op(L, wide ? WASM_OP_LOCAL_TEE2 : WASM_OP_LOCAL_TEE);
-                    emit_cell(L, L->local_slot[idx]);
+                    if (op == 0x21 && !wide) {
+                        emit_local_set(L, L->local_slot[idx]);
+                    } else {
+                        if (op == 0x21)
+                            emit_op(L, WASM_OP_LOCAL_SET2);
+                        else
+                            emit_op(L, wide ? WASM_OP_LOCAL_TEE2 : WASM_OP_LOCAL_TEE);
+                        emit_cell(L, L->local_slot[idx]);
+                    }
                 }
             }
             break;

@@ -423,7 +423,8 @@ struct wasm_call {
 
 /* Binary operations that also come in fused forms reading their operands
  * from locals (L), constants (C) or the stack (S): NAME_LL, NAME_LC, NAME_SL,
- * NAME_SC. Loads also come as NAME_L, with the address in a local. */
+ * NAME_SC, and NAME_LLD, NAME_LCD which store the result in a local instead
+ * of pushing it. Loads also come as NAME_L, with the address in a local. */
 #define WASM_BINARY_OPS(X) \
     X(I32_EQ) X(I32_NE) X(I32_LT_S) X(I32_LT_U) X(I32_GT_S) X(I32_GT_U) X(I32_LE_S) \
     X(I32_LE_U) X(I32_GE_S) X(I32_GE_U) X(I64_EQ) X(I64_NE) X(I64_LT_S) X(I64_LT_U) \
@@ -440,7 +441,8 @@ struct wasm_call {
     X(I32_LOAD16_S) X(I32_LOAD16_U) X(I64_LOAD8_S) X(I64_LOAD8_U) X(I64_LOAD16_S) \
     X(I64_LOAD16_U) X(I64_LOAD32_S) X(I64_LOAD32_U)
 
-#define WASM_FUSED_ENUM(name) X_(name##_LL) X_(name##_LC) X_(name##_SL) X_(name##_SC)
+#define WASM_FUSED_ENUM(name)                                                                      \
+    X_(name##_LL) X_(name##_LC) X_(name##_SL) X_(name##_SC) X_(name##_LLD) X_(name##_LCD)
 #define WASM_FUSED_LOAD_ENUM(name) X_(name##_L)
 
 enum wasm_op {
