@@ -1,6 +1,6 @@
 #!/bin/sh
 # tests/wasm/wasm_run_e2e.sh: the wasm_run block through the perch binary.
-#   wasm_run_e2e.sh PERCH MODULE_DIR PERCH_FILE
+#   wasm_run_e2e.sh PERCH MODULE_DIR PERCH_FILE [REQUIRES_PERCH_FILE]
 # Copies the .perch file and tool.wasm into a scratch directory, runs each
 # command and checks stdout, stderr and the exit status.
 set -u
@@ -8,6 +8,7 @@ perch=$1 modules=$2 src=$3
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/perch-wasm-run-XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 cp "$src" "$tmp/commands.perch"
+[ $# -ge 4 ] && cp "$4" "$tmp/req.perch"
 cp "$modules/tool.wasm" "$tmp/tool.wasm"
 mkdir -p "$tmp/posts" "$tmp/out" "$tmp/elsewhere"
 printf 'hello\n' > "$tmp/posts/a.md"
@@ -59,6 +60,13 @@ if [ "$out" = "piped in" ]; then echo "ok stdin"; else echo "FAIL stdin: '$out'"
 expect cli_run 5 '' '' -- "$perch" wasm run "$tmp/tool.wasm" exit 5
 expect cli_dir 0 '^hello$' '' -- "$perch" wasm run --ro-dir "$tmp/posts::/p" "$tmp/tool.wasm" read /p/a.md
 expect cli_usage 2 '' 'missing MODULE' -- "$perch" wasm run
+
+if [ -f "$tmp/req.perch" ]; then
+    r="$tmp/req.perch"
+    expect requires_allowed 0 '^hello$' '' -- "$perch" -f "$r" ok
+    expect requires_env 1 '' 'env_not_declared' -- "$perch" -f "$r" badenv
+    expect requires_write 1 '' 'write_not_declared' -- "$perch" -f "$r" badmount
+fi
 
 echo "$((total - failures))/$total passed"
 [ "$failures" -eq 0 ]
