@@ -233,6 +233,49 @@ is_plain_count(const struct lang_word *w)
 
 static void check_body(struct checker *ck, const struct lang_body *body, bool in_wasm);
 
+/* os and arch names are Go's, as the runtime reports them. A name outside
+ * these never matches: warn, with the usual mix-ups spelled out. */
+static void
+check_platform_names(struct checker *ck, bool is_os, const char *text, const struct src_loc *loc,
+                     uint32_t span)
+{
+    static const char *const oses[] = {
+        "linux", "darwin", "freebsd", "openbsd", "netbsd", "windows"
+    };
+    static const char *const arches[] = { "amd64", "arm64", "386", "arm", "riscv64" };
+    static const struct {
+        const char *alias, *name;
+    } aliases[] = {
+        { "macos", "darwin" }, { "osx", "darwin" },    { "mac", "darwin" }, { "x86_64", "amd64" },
+        { "x64", "amd64" },    { "aarch64", "arm64" }, { "i386", "386" },   { "x86", "386" },
+    };
+    const char *const *known = is_os ? oses : arches;
+    size_t count = is_os ? sizeof(oses) / sizeof(oses[0]) : sizeof(arches) / sizeof(arches[0]);
+    while (*text) {
+        size_t skip = strspn(text, ", ");
+        text += skip;
+        size_t n = strcspn(text, ", ");
+        if (n == 0)
+            break;
+        char name[64];
+        size_t len = n < sizeof(name) - 1 ? n : sizeof(name) - 1;
+        memcpy(name, text, len);
+        name[len] = '\0';
+        text += n;
+        if (in_list(known, count, name))
+            continue;
+        const char *guess = NULL;
+        for (size_t i = 0; i < sizeof(aliases) / sizeof(aliases[0]) && !guess; i++)
+            if (strcmp(aliases[i].alias, name) == 0)
+                guess = aliases[i].name;
+        if (!guess)
+            guess = lang_suggest(name, known, count);
+        report(ck, LANG_SEV_WARNING, loc, span, "'%s' is not an %s name perch uses%s%s%s", name,
+               is_os ? "os" : "arch", guess ? " (did you mean '" : "", guess ? guess : "",
+               guess ? "'?)" : "");
+    }
+}
+
 /*
  * A call of a command with more positional words than it has positional
  * arguments. Mirrors the runtime's rule (args with `index`, or when none
@@ -334,6 +377,13 @@ check_block_args(struct checker *ck, const struct lang_stmt *st)
                     s++;
             }
         }
+        break;
+    case LANG_BLOCK_OS:
+    case LANG_BLOCK_ARCH:
+        for (size_t i = 0; i < st->arg_count; i++)
+            if (!st->args[i].has_interp)
+                check_platform_names(ck, st->block == LANG_BLOCK_OS, st->args[i].text,
+                                     &st->args[i].loc, (uint32_t)st->args[i].len + 2);
         break;
     case LANG_BLOCK_WASM_RUN:
         /* A bare word without '/' or '.' names a bundle include. */
@@ -484,11 +534,21 @@ lang_check_opts(const struct lang_program *prog, const struct lang_check_opts *o
         for (size_t j = 0; j < cmd->env_count; j++)
             vec_push(&ck.known, cmd->env[j].key);
         collect_known(&ck, &cmd->body);
+        for (size_t j = 0; j < cmd->require_os_count; j++)
+            check_platform_names(&ck, true, cmd->require_os[j], &cmd->loc, 7);
+        for (size_t j = 0; j < cmd->require_arch_count; j++)
+            check_platform_names(&ck, false, cmd->require_arch[j], &cmd->loc, 7);
         if (cmd->dir)
             check_word(&ck, cmd->dir);
         for (size_t j = 0; j < cmd->env_count; j++)
             check_word(&ck, &cmd->env[j].value);
         check_body(&ck, &cmd->body, false);
+    }
+    for (size_t i = 0; i < prog->require_count; i++) {
+        const struct lang_require *r = &prog->requires[i];
+        if ((r->kind == LANG_REQ_OS || r->kind == LANG_REQ_ARCH) && !r->value.has_interp)
+            check_platform_names(&ck, r->kind == LANG_REQ_OS, r->value.text, &r->value.loc,
+                                 (uint32_t)r->value.len);
     }
     for (size_t i = 0; i < prog->catch_count; i++) {
         ck.known.count = 0;

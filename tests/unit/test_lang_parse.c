@@ -1071,6 +1071,38 @@ test_lang_parse_check_knows_every_binding_form(void **state)
 }
 
 static void
+test_lang_parse_check_warns_on_unknown_platform_names(void **state)
+{
+    (void)state;
+    const char *text = "requires\n"
+                       "    os linux macos\n"
+                       "    arch x86_64\n"
+                       "end\n"
+                       "command c\n"
+                       "    require_os linx\n"
+                       "    do\n"
+                       "        os \"linux,darwin\"\n"
+                       "        end\n"
+                       "        arch \"arm64\" \"sparc\"\n"
+                       "        end\n"
+                       "    end\n"
+                       "end\n";
+    struct lang_diags d;
+    struct lang_program *p = load(text, &d);
+    assert_non_null(p);
+    assert_true(lang_check(p, NULL, NULL, &d)); /* warnings only */
+    char *out = printed(&d);
+    assert_int_equal(d.warning_count, 4);
+    assert_non_null(strstr(out, "'linx' is not an os name perch uses (did you mean 'linux'?)"));
+    assert_non_null(strstr(out, "t.perch:10:22: warning: 'sparc' is not an arch name"));
+    assert_non_null(strstr(out, "'macos' is not an os name perch uses (did you mean 'darwin'?)"));
+    assert_non_null(strstr(out, "'x86_64' is not an arch name perch uses (did you mean 'amd64'?)"));
+    free(out);
+    lang_program_free(p);
+    lang_diags_release(&d);
+}
+
+static void
 test_lang_parse_indentation_warnings(void **state)
 {
     (void)state;
@@ -1127,6 +1159,7 @@ main(void)
         cmocka_unit_test(test_lang_parse_check_judges_literal_block_arguments),
         cmocka_unit_test(test_lang_parse_check_command_call_arity),
         cmocka_unit_test(test_lang_parse_check_knows_every_binding_form),
+        cmocka_unit_test(test_lang_parse_check_warns_on_unknown_platform_names),
         cmocka_unit_test(test_lang_parse_indentation_warnings),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
