@@ -697,6 +697,38 @@ test_lang_parse_missing_spaces_around_operators(void **state)
 }
 
 static void
+test_lang_parse_top_level_block_errors(void **state)
+{
+    (void)state;
+    const char *text = "hooks\n"
+                       "    during print 1\n" /* 2: unknown event */
+                       "    before\n"         /* 3: no statement */
+                       "    after parallel\n" /* 4: a block */
+                       "    on_error print \"x\"\n"
+                       "end\n"
+                       "bundle\n"
+                       "    add \"x\"\n"            /* 8 */
+                       "    include \"\"\n"         /* 9: empty path */
+                       "    include \"a\" as b c\n" /* 10 */
+                       "end\n"
+                       "import \"x.perch\" as a.b\n" /* 12: dotted namespace */
+                       "catch\n"
+                       "    print \"${err.kind}\"\n"
+                       "end\n"
+                       "name\n"; /* 16: no value */
+    struct lang_diags d;
+    struct lang_program *p = load(text, &d);
+    assert_null(p);
+    static const unsigned lines[] = { 2, 3, 4, 8, 9, 10, 12, 16 };
+    if (d.error_count != sizeof(lines) / sizeof(lines[0]))
+        lang_diags_print(&d, stderr);
+    assert_int_equal(d.error_count, sizeof(lines) / sizeof(lines[0]));
+    for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++)
+        assert_int_equal(d.items[i].loc.line, lines[i]);
+    lang_diags_release(&d);
+}
+
+static void
 test_lang_parse_condition_forms(void **state)
 {
     (void)state;
@@ -1147,6 +1179,7 @@ main(void)
         cmocka_unit_test(test_lang_parse_diagnostics_are_capped),
         cmocka_unit_test(test_lang_parse_nesting_is_capped),
         cmocka_unit_test(test_lang_parse_condition_forms),
+        cmocka_unit_test(test_lang_parse_top_level_block_errors),
         cmocka_unit_test(test_lang_parse_missing_spaces_around_operators),
         cmocka_unit_test(test_lang_parse_find_command_among_many),
         cmocka_unit_test(test_lang_parse_reserved_words_cannot_be_names),
