@@ -98,8 +98,8 @@ wasi_check_imports(const struct wasm_module *mod, struct err *err)
     return true;
 }
 
-static bool
-link_all(struct wasm_linker *linker, struct wasi_ctx *ctx, struct err *err)
+bool
+wasi_link_all(struct wasm_linker *linker, struct wasi_ctx *ctx, struct err *err)
 {
     for (size_t t = 0; t < sizeof(func_tables) / sizeof(func_tables[0]); t++) {
         for (const struct wasi_func *f = func_tables[t]; f->name; f++) {
@@ -111,6 +111,44 @@ link_all(struct wasm_linker *linker, struct wasi_ctx *ctx, struct err *err)
         }
     }
     return true;
+}
+
+const struct wasi_func *
+wasi_func_at(size_t index)
+{
+    for (size_t t = 0; t < sizeof(func_tables) / sizeof(func_tables[0]); t++) {
+        for (const struct wasi_func *f = func_tables[t]; f->name; f++) {
+            if (index == 0)
+                return f;
+            index--;
+        }
+    }
+    return NULL;
+}
+
+bool
+wasi_ctx_init(struct wasi_ctx *ctx, const struct wasi_config *cfg, struct err *err)
+{
+    memset(ctx, 0, sizeof(*ctx));
+    ctx->cfg = cfg;
+    ctx->prng_state = cfg->random_seed ? cfg->random_seed : 0x7065726368ULL; /* "perch" */
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    ctx->real_start_ns = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+    wasi_fdtable_init(ctx);
+    if (!wasi_fdtable_add_mounts(ctx, err)) {
+        wasi_ctx_release(ctx);
+        return false;
+    }
+    return true;
+}
+
+void
+wasi_ctx_release(struct wasi_ctx *ctx)
+{
+    wasi_fdtable_release(ctx);
+    free(ctx->iov_scratch);
+    ctx->iov_scratch = NULL;
 }
 
 bool
@@ -127,20 +165,13 @@ wasi_run(const struct wasm_module *mod, const struct wasi_config *cfg, int *out_
                        "module has no '_start' function: it is not a WASI command "
                        "(a library/reactor module cannot be run)");
 
-    struct wasi_ctx ctx = { 0 };
-    ctx.cfg = cfg;
-    ctx.prng_state = cfg->random_seed ? cfg->random_seed : 0x7065726368ULL; /* "perch" */
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    ctx.real_start_ns = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-    wasi_fdtable_init(&ctx);
-    struct wasm_linker *linker = NULL;
+    struct wasi_ctx ctx;
+    if (!wasi_ctx_init(&ctx, cfg, err))
+        return false;
     struct wasm_instance *inst = NULL;
     bool ok = false;
-    if (!wasi_fdtable_add_mounts(&ctx, err))
-        goto done;
-    linker = wasm_linker_new();
-    if (!link_all(linker, &ctx, err))
+    struct wasm_linker *linker = wasm_linker_new();
+    if (!wasi_link_all(linker, &ctx, err))
         goto done;
     struct wasm_instance_options opts = { 0 };
     opts.limits = cfg->limits;
@@ -161,7 +192,6 @@ wasi_run(const struct wasm_module *mod, const struct wasi_config *cfg, int *out_
 done:
     wasm_instance_free(inst);
     wasm_linker_free(linker);
-    wasi_fdtable_release(&ctx);
-    free(ctx.iov_scratch);
+    wasi_ctx_release(&ctx);
     return ok;
 }

@@ -361,6 +361,15 @@ extern const struct wasi_func wasi_funcs_fd[];
 extern const struct wasi_func wasi_funcs_path[];
 extern const struct wasi_func wasi_funcs_proc[];
 
+/* Set up a context for 'cfg' (fd table with stdio and mounts, clocks,
+ * PRNG); false with 'err' when a mount fails. Release with wasi_ctx_release. */
+bool wasi_ctx_init(struct wasi_ctx *ctx, const struct wasi_config *cfg, struct err *err);
+void wasi_ctx_release(struct wasi_ctx *ctx);
+/* Define all WASI_FUNC_COUNT functions in 'linker', bound to 'ctx'. */
+bool wasi_link_all(struct wasm_linker *linker, struct wasi_ctx *ctx, struct err *err);
+/* The index-th function (0 <= index < WASI_FUNC_COUNT), or NULL. */
+const struct wasi_func *wasi_func_at(size_t index);
+
 /* Set results[0] to a WASI errno and return true (the host call succeeded). */
 static inline bool
 wasi_ret(union wasm_val *results, uint16_t wasi_errno)
