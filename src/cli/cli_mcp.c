@@ -59,8 +59,9 @@ print_usage(FILE *out)
             "                       hides the whole host environment\n"
             "  --max-runtime SECS   bound each call (a number of seconds or a duration\n"
             "                       like 90s); a call past it fails with kind timeout\n"
-            "  --audit FILE         append NDJSON events (session_start, tool_call,\n"
-            "                       session_end) to FILE\n"
+            "  --audit FILE         append NDJSON events to FILE: session_start, one\n"
+            "                       tool_call per call, op and command events for\n"
+            "                       what the calls ran, session_end\n"
             "  --help, --version\n"
             "\n"
             "See docs/mcp.md for client configuration.\n");
@@ -219,6 +220,7 @@ serve(const struct mcp_cli_opts *o, const char *path)
         fprintf(stderr, "perch-mcp: %s\n", err.msg);
         status = CLI_EXIT_FAIL;
     } else {
+        app.observer = mcp_server_observer(srv); /* before any run reads the app */
         mcp_serve(srv, STDIN_FILENO);
         mcp_server_free(srv);
     }

@@ -59,6 +59,11 @@ void mcp_server_handle_line(struct mcp_server *srv, const char *line, size_t len
  * interrupt running calls and wait for them. */
 void mcp_serve(struct mcp_server *srv, int in_fd);
 
+/* With --audit: the observer that logs every op and command span of the
+ * runs (an "op" / "command" event each). Set it as the app's observer
+ * before serving; NULL without an audit log. */
+struct exec_observer *mcp_server_observer(struct mcp_server *srv);
+
 /* Interrupt every running call and wait for them to finish (each still
  * sends its response: an error of kind cancelled unless it had finished). */
 void mcp_server_shutdown(struct mcp_server *srv);

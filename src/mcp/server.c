@@ -17,6 +17,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <stddef.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -74,7 +75,12 @@ struct mcp_server {
 
     FILE *audit;
     pthread_mutex_t audit_lock;
+    struct exec_observer audit_observer; /* op and command spans, with --audit */
 };
+
+/* The call whose run this thread executes (NULL on other threads, such as
+ * parallel branches): ties audit events to the request. */
+static _Thread_local const struct mcp_call *current_call;
 
 /* ---- output ------------------------------------------------------------- */
 
@@ -150,6 +156,42 @@ audit_write(struct mcp_server *srv, json_t *ev)
     fflush(srv->audit);
     pthread_mutex_unlock(&srv->audit_lock);
     free(line);
+}
+
+/* "op" (or "command") events for every span a run closes, like perch's own
+ * --audit, plus "call": the request id when the span ran on the call's own
+ * thread. */
+static void
+audit_span_end(struct exec_observer *obs, const struct exec_span *span, int64_t dur_ns,
+               const struct err *err)
+{
+    struct mcp_server *srv =
+        (struct mcp_server *)((char *)obs - offsetof(struct mcp_server, audit_observer));
+    bool is_command = !strcmp(span->kind, "command");
+    json_t *ev = audit_event(is_command ? "command" : "op");
+    if (current_call)
+        json_object_set(ev, "call", current_call->id);
+    json_object_set_new(ev, "kind", mcp_json_str(span->kind));
+    if (is_command)
+        json_object_set_new(ev, "name", mcp_json_str(span->name));
+    json_t *args = json_array();
+    for (size_t i = 0; i < span->argc; i++)
+        json_array_append_new(args, mcp_json_str(span->argv[i]));
+    json_object_set_new(ev, "args", args);
+    json_object_set_new(ev, "dur_ms", json_integer(dur_ns / 1000000));
+    json_object_set_new(ev, "ok", json_boolean(!err));
+    if (err) {
+        json_object_set_new(ev, "error",
+                            json_pack("{s:s,s:o}", "kind", err_kind_name(err->kind), "message",
+                                      mcp_json_str(err->msg)));
+    }
+    audit_write(srv, ev);
+}
+
+struct exec_observer *
+mcp_server_observer(struct mcp_server *srv)
+{
+    return srv->audit ? &srv->audit_observer : NULL;
 }
 
 /* ---- results ------------------------------------------------------------ */
@@ -313,6 +355,7 @@ finish_call(struct mcp_call *c, bool ok, const struct err *err_in)
     sbuf_release(&text);
 
     if (audit) {
+        json_object_set(audit, "call", c->id);
         json_object_set_new(audit, "tool", json_string(c->tool));
         json_object_set_new(audit, "command", mcp_json_str(c->cmd->name));
         json_object_set_new(audit, "args",
@@ -333,7 +376,9 @@ call_main(void *arg)
     opts.sink = &c->sink;
     opts.interrupt = &c->interrupt;
     struct err err = { 0 };
+    current_call = c;
     bool ok = exec_run(srv->app, c->cmd, &c->args, &opts, &err);
+    current_call = NULL;
     finish_call(c, ok, &err);
 
     pthread_mutex_lock(&srv->lock);
@@ -811,6 +856,7 @@ mcp_server_new(const struct mcp_server_opts *opts, struct err *err)
     srv->log = opts->log;
     srv->max_calls = opts->max_calls > 0 ? opts->max_calls : MCP_MAX_CALLS_DEFAULT;
     srv->audit = audit;
+    srv->audit_observer.span_end = audit_span_end;
     pthread_mutex_init(&srv->write_lock, NULL);
     pthread_mutex_init(&srv->lock, NULL);
     pthread_mutex_init(&srv->audit_lock, NULL);

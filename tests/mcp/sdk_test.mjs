@@ -314,9 +314,16 @@ test('--audit: one NDJSON event per call', async () => {
     await audited.client.close();
     open.splice(open.indexOf(audited), 1);
     await eventually(() => readFileSync(log, 'utf8').includes('session_end'), 3000, 'session_end');
-    const events = readFileSync(log, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const all = readFileSync(log, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const events = all.filter((e) => e.event !== 'op' && e.event !== 'command');
     assert.deepEqual(events.map((e) => e.event),
                      ['session_start', 'tool_call', 'tool_call', 'tool_call', 'session_end']);
+    // What each call ran, tied to it by the request id.
+    const ran = all.filter((e) => e.call === events[2].call && e.event !== 'tool_call');
+    assert.deepEqual(ran.map((e) => [e.event, e.kind, e.ok]),
+                     [['op', 'print', true], ['command', 'command', false]]);
+    assert.deepEqual(ran[0].args, ['before the failure']);
+    assert.equal(ran[1].error.kind, 'fail');
     assert.deepEqual(events[1].args, { who: 'audit' });
     assert.equal(events[1].ok, true);
     assert.equal(events[2].ok, false);
