@@ -19,6 +19,7 @@
 #include "cli/cli_observe.h"
 #include "exec/exec.h"
 #include "exec/output.h"
+#include "exec/value.h"
 #include "lang/lang.h"
 #include "ops/ops.h"
 #include "os/sysinfo.h"
@@ -191,6 +192,18 @@ run_program(struct cli_opts *o, const char *path, int argc, char **argv)
     app.has_env_allow = o->has_env_allow;
     app.max_runtime_ns = o->max_runtime_ns;
     app.jobs = o->jobs;
+    if (!app.jobs) {
+        /* PERCH_JOBS is the default for --jobs; a bad value is ignored with a note. */
+        const char *env_jobs = getenv("PERCH_JOBS");
+        int64_t n;
+        if (env_jobs && *env_jobs) {
+            if (exec_text_int(env_jobs, &n) && n >= 1 && n <= 4096)
+                app.jobs = (int)n;
+            else
+                fprintf(stderr, "perch: ignoring PERCH_JOBS='%s' (expected 1 to 4096)\n",
+                        env_jobs);
+        }
+    }
     app.stdin_fd = STDIN_FILENO;
     app.exe_path = exe;
     app.interrupt = &interrupted;
