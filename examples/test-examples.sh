@@ -91,6 +91,17 @@ expect_rc 1
 expect_out_sorted "/ro/posts/launch-2025.md: ok
 /ro/posts/welcome.md: ok"
 expect_err_has "/ro/posts/sketch.md: missing: title, tags"
+p $F validate_all_cached
+expect_rc 1
+expect_out_sorted "/ro/posts/launch-2025.md: ok
+/ro/posts/welcome.md: ok"
+expect_err_lacks "cache hit"
+p $F validate_all_cached
+expect_rc 1
+expect_out_sorted "/ro/posts/launch-2025.md: ok
+/ro/posts/welcome.md: ok"
+expect_err_has "/ro/posts/sketch.md: missing: title, tags"
+if [ "$(count_in "$err" "cache hit: frontmatter-")" = 2 ]; then ok; else bad "want 2 cache hits"; fi
 p $F test
 expect_rc 0
 
@@ -148,6 +159,16 @@ printf '{"id": 2, "name": "Grace B. Hopper", "email": "grace@example.com", "role
 p $J2 validate_dir "$T/schema-ci/schemas/user.json" "$T/schema-ci/fixtures/users"
 expect_rc 0
 if [ "$(count_in "$err" "cache hit: schema-")" = 2 ]; then ok; else bad "want 2 cache hits"; fi
+# Two documents with the same text: each replayed line keeps its own name.
+cp "$T/schema-ci/fixtures/users/ada.json" "$T/schema-ci/fixtures/users/ada-copy.json"
+p $J2 validate_dir "$T/schema-ci/schemas/user.json" "$T/schema-ci/fixtures/users"
+p $J2 validate_dir "$T/schema-ci/schemas/user.json" "$T/schema-ci/fixtures/users"
+expect_rc 0
+expect_out "/ro/users/ada-copy.json: valid
+/ro/users/ada.json: valid
+/ro/users/alan.json: valid
+/ro/users/grace.json: valid"
+if [ "$(count_in "$err" "cache hit: schema-")" = 4 ]; then ok; else bad "want 4 cache hits"; fi
 
 # ---- 03-agent-ops ---------------------------------------------------------
 O="-f $here/03-agent-ops/ops.perch"
