@@ -12,6 +12,9 @@
 //   #! await N        wait until N messages in all have come from perch-mcp
 //   #! raw TEXT       send TEXT as a line (for lines that start with '#')
 //   #! blank          send an empty line
+//   #! crlf TEXT      send TEXT ending in CR LF
+//   #! long ID BYTES  send a ping with id ID padded to about BYTES bytes
+//   #! final TEXT     send TEXT without a newline (the last thing sent)
 //   #! loose-errors   compare run errors by kind only: the interpreter's
 //                     wording (and err.code) is not what these tests pin down
 // After a line that deserves an answer (anything but a notification or a
@@ -52,6 +55,12 @@ for (const line of readFileSync(inPath, 'utf8').split('\n')) {
   else if (line.startsWith('#! await ')) steps.push({ await: Number(line.slice(9)) });
   else if (line.startsWith('#! raw ')) steps.push({ send: line.slice(7) });
   else if (line.startsWith('#! blank')) steps.push({ send: '' });
+  else if (line.startsWith('#! crlf ')) steps.push({ send: line.slice(8) + '\r' });
+  else if (line.startsWith('#! long ')) {
+    const [id, bytes] = line.slice(8).trim().split(/\s+/).map(Number);
+    steps.push({ send: `{"jsonrpc":"2.0","id":${id},"method":"ping","params":{"pad":"` +
+                       'x'.repeat(bytes) + '"}}' });
+  } else if (line.startsWith('#! final ')) steps.push({ send: line.slice(9), final: true });
   else if (line.startsWith('#! loose-errors')) looseErrors = true;
   else if (line.startsWith('#') || line === '') continue;
   else steps.push({ send: line });
@@ -157,7 +166,8 @@ async function main() {
       continue;
     }
     const before = responses();
-    child.stdin.write(step.send + '\n');
+    child.stdin.write(step.final ? step.send : step.send + '\n');
+    if (step.final) break; /* answered only once stdin ends */
     if (!nowait && expectsAnswer(step.send))
       await waitFor(() => responses() > before, `an answer to: ${step.send.slice(0, 120)}`);
     nowait = false;
