@@ -174,6 +174,10 @@ run_program(struct cli_opts *o, const char *path, int argc, char **argv)
         free(names);
         goto done;
     }
+    if (argc > 0 && (!strcmp(argv[0], "--help") || !strcmp(argv[0], "-h"))) {
+        o->help = true; /* `perch tool.perch --help` */
+        argc = 0;
+    }
     if (o->help || argc == 0) {
         cli_print_program_help(argc == 0 && !o->help ? stderr : stdout, prog);
         status = o->help ? CLI_EXIT_OK : CLI_EXIT_USAGE;

@@ -26,6 +26,10 @@ run_in "$T/elsewhere" ../tool.perch hello
 expect_status 0 "relative script path"
 expect_out_exact "hello you from $real_t"
 
+run "$T/tool.perch" --help
+expect_status 0 "script --help"
+expect_out "hello"
+
 run -f "$T/tool.perch" hello
 expect_status 0 "-f"
 expect_out_exact "hello you from $real_t"
