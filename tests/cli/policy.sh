@@ -78,4 +78,28 @@ run -f "$T/commands.perch" exported
 expect_status 0
 expect_out_exact "from-binding/not exported/." "UPPER_CASE bindings reach subprocesses"
 
+# stdin: a pipe into perch reaches subprocesses; perch test never reads it.
+cat >"$T/stdin.perch" <<'P'
+command cat_in
+    do
+        shell "cat"
+    end
+end
+command test_stdin_is_empty
+    test
+    test_allow_shell
+    do
+        out = shell_output "cat"
+        assert_eq "${out}" ""
+    end
+end
+P
+echo "piped data" | "$PERCH" -f "$T/stdin.perch" cat_in >"$T/out" 2>"$T/err"
+status=$?
+expect_status 0 "stdin"
+expect_out_exact "piped data" "a pipe into perch reaches the command"
+echo "piped data" | "$PERCH" -f "$T/stdin.perch" test >"$T/out" 2>"$T/err"
+status=$?
+expect_status 0 "tests read an empty stdin"
+
 finish
