@@ -340,6 +340,16 @@ call_host(struct wasm_instance *caller, struct wasm_func_inst *f, uint64_t *slot
         goto do_trap;                                                                              \
     } while (0)
 
+/* Take a branch. Loop back-edges are branches, so the interrupt flag is
+ * checked here (a relaxed load, cheap next to the dispatch). */
+#define TAKEN(target)                                                                              \
+    do {                                                                                           \
+        pc = (target);                                                                             \
+        if (atomic_load_explicit(intr, memory_order_relaxed))                                      \
+            TRAP(WASM_TRAP_INTERRUPTED);                                                           \
+        NEXT();                                                                                    \
+    } while (0)
+
 #define RELOAD_MEM()                                                                               \
     do {                                                                                           \
         struct wasm_memory *m_ = inst->mems ? inst->mems[0] : NULL;                                \
@@ -402,6 +412,54 @@ call_host(struct wasm_instance *caller, struct wasm_func_inst *f, uint64_t *slot
         sp[-1] = put(expr);                                                                        \
         NEXT();                                                                                    \
     }
+/* A comparison fused with the br_if that consumes it, in each operand form
+ * (see WASM_CMP_OPS); the branch target follows the operand immediates. */
+#define CMPBR(name, T, get, expr)                                                                  \
+    OP(name##_BR)                                                                                  \
+    {                                                                                              \
+        T b = get(sp[-1]), a = get(sp[-2]);                                                        \
+        sp -= 2;                                                                                   \
+        if (expr)                                                                                  \
+            TAKEN(pc->target);                                                                     \
+        pc++;                                                                                      \
+        NEXT();                                                                                    \
+    }                                                                                              \
+    OP(name##_LLBR)                                                                                \
+    {                                                                                              \
+        T a = get(fp[pc->u32[0]]), b = get(fp[pc->u32[1]]);                                        \
+        if (expr)                                                                                  \
+            TAKEN(pc[1].target);                                                                   \
+        pc += 2;                                                                                   \
+        NEXT();                                                                                    \
+    }                                                                                              \
+    OP(name##_LCBR)                                                                                \
+    {                                                                                              \
+        T a = get(fp[pc[0].u64]), b = get(pc[1].u64);                                              \
+        if (expr)                                                                                  \
+            TAKEN(pc[2].target);                                                                   \
+        pc += 3;                                                                                   \
+        NEXT();                                                                                    \
+    }                                                                                              \
+    OP(name##_SLBR)                                                                                \
+    {                                                                                              \
+        T a = get(sp[-1]), b = get(fp[pc->u64]);                                                   \
+        sp--;                                                                                      \
+        if (expr)                                                                                  \
+            TAKEN(pc[1].target);                                                                   \
+        pc += 2;                                                                                   \
+        NEXT();                                                                                    \
+    }                                                                                              \
+    OP(name##_SCBR)                                                                                \
+    {                                                                                              \
+        T a = get(sp[-1]), b = get(pc->u64);                                                       \
+        sp--;                                                                                      \
+        if (expr)                                                                                  \
+            TAKEN(pc[1].target);                                                                   \
+        pc += 2;                                                                                   \
+        NEXT();                                                                                    \
+    }
+#define CMPBR32(name, expr) CMPBR(name, uint32_t, U32, expr)
+#define CMPBR64(name, expr) CMPBR(name, uint64_t, GET64, expr)
 #define GET64(x) ((uint64_t)(x))
 #define PUT32(x) ((uint64_t)(uint32_t)(x))
 #define PUT64(x) ((uint64_t)(x))
@@ -500,7 +558,7 @@ run(struct wasm_instance *entry, struct wasm_func_inst *func, uint64_t *base,
 # define WASM_OP_LABEL(name) [WASM_OP_##name] = &&L_##name,
 # define X_(name) [WASM_OP_##name] = &&L_##name,
         WASM_ALL_OPS(WASM_OP_LABEL) WASM_BINARY_OPS(WASM_FUSED_ENUM)
-            WASM_LOAD_OPS(WASM_FUSED_LOAD_ENUM)
+            WASM_LOAD_OPS(WASM_FUSED_LOAD_ENUM) WASM_CMP_OPS(WASM_CMPBR_ENUM)
 # undef X_
 # undef WASM_OP_LABEL
     };
@@ -555,21 +613,17 @@ dispatch:
     OP(UNREACHABLE)
     TRAP(WASM_TRAP_UNREACHABLE);
     OP(BR)
-    pc = pc->target;
-    NEXT();
+    TAKEN(pc->target);
     OP(BR_DROP)
     {
         uint32_t keep = pc[1].u32[0], drop = pc[1].u32[1];
         memmove(sp - keep - drop, sp - keep, keep * sizeof(uint64_t));
         sp -= drop;
-        pc = pc->target;
-        NEXT();
+        TAKEN(pc->target);
     }
     OP(BR_IF)
-    if (U32(*--sp)) {
-        pc = pc->target;
-        NEXT();
-    }
+    if (U32(*--sp))
+        TAKEN(pc->target);
     pc++;
     NEXT();
     OP(BR_IF_DROP)
@@ -577,8 +631,7 @@ dispatch:
         uint32_t keep = pc[1].u32[0], drop = pc[1].u32[1];
         memmove(sp - keep - drop, sp - keep, keep * sizeof(uint64_t));
         sp -= drop;
-        pc = pc->target;
-        NEXT();
+        TAKEN(pc->target);
     }
     pc += 2;
     NEXT();
@@ -601,8 +654,7 @@ dispatch:
             memmove(sp - keep - drop, sp - keep, keep * sizeof(uint64_t));
             sp -= drop;
         }
-        pc = e->target;
-        NEXT();
+        TAKEN(e->target);
     }
     OP(RETURN)
     {
@@ -1169,19 +1221,35 @@ dispatch:
     NEXT();
 
     /* ---- fused sequences (emitted by lower.c's peephole) ---- */
+    CMPBR32(I32_EQ, a == b)
+    CMPBR32(I32_NE, a != b)
+    CMPBR32(I32_LT_S, (int32_t)a < (int32_t)b)
+    CMPBR32(I32_LT_U, a < b)
+    CMPBR32(I32_GT_S, (int32_t)a > (int32_t)b)
+    CMPBR32(I32_GT_U, a > b)
+    CMPBR32(I32_LE_S, (int32_t)a <= (int32_t)b)
+    CMPBR32(I32_LE_U, a <= b)
+    CMPBR32(I32_GE_S, (int32_t)a >= (int32_t)b)
+    CMPBR32(I32_GE_U, a >= b)
+    CMPBR64(I64_EQ, a == b)
+    CMPBR64(I64_NE, a != b)
+    CMPBR64(I64_LT_S, S64(a) < S64(b))
+    CMPBR64(I64_LT_U, a < b)
+    CMPBR64(I64_GT_S, S64(a) > S64(b))
+    CMPBR64(I64_GT_U, a > b)
+    CMPBR64(I64_LE_S, S64(a) <= S64(b))
+    CMPBR64(I64_LE_U, a <= b)
+    CMPBR64(I64_GE_S, S64(a) >= S64(b))
+    CMPBR64(I64_GE_U, a >= b)
     OP(I32_EQZ_BR_IF)
-    if (!U32(*--sp)) {
-        pc = pc->target;
-        NEXT();
-    }
+    if (!U32(*--sp))
+        TAKEN(pc->target);
     pc++;
     NEXT();
     OP(LOCAL_TEE_BR_IF) /* local; target */
     fp[pc[0].u64] = sp[-1];
-    if (U32(*--sp)) {
-        pc = pc[1].target;
-        NEXT();
-    }
+    if (U32(*--sp))
+        TAKEN(pc[1].target);
     pc += 2;
     NEXT();
     OP(LOCAL_SET_GET) /* set u32[0], then get u32[1] */

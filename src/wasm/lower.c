@@ -110,6 +110,61 @@ static const int16_t binary_index[WASM_OP_COUNT] = {
 #undef X
 };
 
+enum cmp_idx {
+#define X(name) CMPIDX_##name,
+    WASM_CMP_OPS(X)
+#undef X
+        CMPIDX_COUNT
+};
+
+static const int8_t cmp_index[WASM_OP_COUNT] = {
+#define X(name) [WASM_OP_##name] = CMPIDX_##name + 1,
+    WASM_CMP_OPS(X)
+#undef X
+};
+
+static inline void
+set_op(struct lower *L, size_t pos, enum wasm_op op)
+{
+    if (L->ops)
+        L->cells[pos].op = L->ops[op];
+    else
+        L->cells[pos].op_id = op;
+}
+
+/* If the last operation is an integer comparison (any operand form), turn it
+ * into its compare-and-branch form; the caller then emits the target. */
+static bool
+fuse_compare_branch(struct lower *L)
+{
+    int last = L->last_op;
+    if (last < 0)
+        return false;
+    int base, form;
+    if (last >= WASM_OP_FUSED_FIRST_ && last < WASM_OP_FUSED_FIRST_ + 6 * BINIDX_COUNT) {
+        int idx = (last - WASM_OP_FUSED_FIRST_) / 6;
+        form = (last - WASM_OP_FUSED_FIRST_) % 6;
+        if (form > 3)
+            return false;
+        static const uint16_t binary_ops[] = {
+#define X(name) WASM_OP_##name,
+            WASM_BINARY_OPS(X)
+#undef X
+        };
+        base = binary_ops[idx];
+        form += 1; /* LL=1 LC=2 SL=3 SC=4 */
+    } else {
+        base = last;
+        form = 0;
+    }
+    if (base >= WASM_OP_COUNT || cmp_index[base] == 0)
+        return false;
+    enum wasm_op fused = (enum wasm_op)(WASM_OP_CMPBR_FIRST_ + 5 * (cmp_index[base] - 1) + form);
+    set_op(L, L->last_pos, fused);
+    L->last_op = (int)fused;
+    return true;
+}
+
 /* Emit binary operation 'op', reading operands straight from preceding
  * local.get and const operations when there are such. */
 static void
@@ -157,10 +212,7 @@ emit_local_set(struct lower *L, uint64_t slot)
         int form = (last - WASM_OP_FUSED_FIRST_) % 6;
         if (form == 0 || form == 1) { /* LL or LC */
             enum wasm_op to_local = (enum wasm_op)(last + 4);
-            if (L->ops)
-                L->cells[L->last_pos].op = L->ops[to_local];
-            else
-                L->cells[L->last_pos].op_id = to_local;
+            set_op(L, L->last_pos, to_local);
             L->last_op = (int)to_local;
             emit_cell(L, slot);
             return;
@@ -228,6 +280,8 @@ emit_branch(struct lower *L, enum wasm_op op, uint32_t depth)
     bool with_drop = drop != 0;
     if (op == WASM_OP_BR) {
         emit_op(L, with_drop ? WASM_OP_BR_DROP : WASM_OP_BR);
+    } else if (!with_drop && fuse_compare_branch(L)) {
+        /* the comparison now branches; its target follows */
     } else if (!with_drop && L->last_op == WASM_OP_I32_EQZ) {
         L->count = L->last_pos;
         L->last_op = L->prev_op;
@@ -576,8 +630,8 @@ lower_body(struct lower *L, struct err *err)
             struct wasm_ctrl *c = wasm_ctrl_push(v, op, ps, pc, rs, rc);
             c->dead_code = !live;
             if (op == 0x03 && live) {
+                /* Branches check the interrupt flag; the loop head emits nothing. */
                 c->loop_start = L->count;
-                emit_op(L, WASM_OP_LOOP);
                 barrier(L);
             }
             break;

@@ -444,6 +444,14 @@ struct wasm_call {
 #define WASM_FUSED_ENUM(name)                                                                      \
     X_(name##_LL) X_(name##_LC) X_(name##_SL) X_(name##_SC) X_(name##_LLD) X_(name##_LCD)
 #define WASM_FUSED_LOAD_ENUM(name) X_(name##_L)
+/* Integer comparisons also fuse with a following br_if, in each operand form:
+ * NAME_BR (stack, stack), NAME_LLBR, NAME_LCBR, NAME_SLBR, NAME_SCBR. */
+#define WASM_CMP_OPS(X)                                                                            \
+    X(I32_EQ) X(I32_NE) X(I32_LT_S) X(I32_LT_U) X(I32_GT_S) X(I32_GT_U) X(I32_LE_S) X(I32_LE_U)     \
+    X(I32_GE_S) X(I32_GE_U) X(I64_EQ) X(I64_NE) X(I64_LT_S) X(I64_LT_U) X(I64_GT_S) X(I64_GT_U)     \
+    X(I64_LE_S) X(I64_LE_U) X(I64_GE_S) X(I64_GE_U)
+#define WASM_CMPBR_ENUM(name)                                                                      \
+    X_(name##_BR) X_(name##_LLBR) X_(name##_LCBR) X_(name##_SLBR) X_(name##_SCBR)
 
 enum wasm_op {
 #define WASM_OP_ENUM(name) WASM_OP_##name,
@@ -451,7 +459,9 @@ enum wasm_op {
     WASM_NUMERIC_OPS(WASM_OP_ENUM) WASM_MEM_OPS(WASM_OP_ENUM) WASM_SAT_OPS(WASM_OP_ENUM)
         WASM_MISC_OPS(WASM_OP_ENUM) WASM_OP_FUSED_FIRST_,
     WASM_OP_FUSED_BASE_ = WASM_OP_FUSED_FIRST_ - 1,
-    WASM_BINARY_OPS(WASM_FUSED_ENUM) WASM_LOAD_OPS(WASM_FUSED_LOAD_ENUM)
+    WASM_BINARY_OPS(WASM_FUSED_ENUM) WASM_LOAD_OPS(WASM_FUSED_LOAD_ENUM) WASM_OP_CMPBR_FIRST_,
+    WASM_OP_CMPBR_BASE_ = WASM_OP_CMPBR_FIRST_ - 1,
+    WASM_CMP_OPS(WASM_CMPBR_ENUM)
 #undef X_
 #undef WASM_OP_ENUM
         WASM_OP_COUNT
