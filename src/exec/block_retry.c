@@ -3,8 +3,9 @@
  *
  * Up to N attempts (default 3) of the body, in the enclosing scope. Between
  * attempts it sleeps BASE (default 1s), doubling each time, capped at five
- * minutes and never past the enclosing deadline. Timeouts and cancellation
- * are never retried: they end the block at once.
+ * minutes and never past the enclosing deadline. Cancellation and the
+ * enclosing deadline end the block at once; an inner `timeout` that fires
+ * is a failure like any other and is retried.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -52,7 +53,11 @@ block_retry(struct exec_state *st, const struct lang_stmt *stmt, struct sbuf *ou
         err_clear(&last);
         if (exec_run_body(st, &stmt->body, &last))
             return true;
-        if (last.kind == ERR_TIMEOUT || last.kind == ERR_CANCELLED) {
+        /* Cancellation, or the enclosing deadline passing, ends the block
+         * at once; a timeout of an inner `timeout` block is retried like
+         * any other failure. */
+        struct err stop = { 0 };
+        if (last.kind == ERR_CANCELLED || !exec_check_stop(st, &stop)) {
             if (err && !err_is_set(err))
                 *err = last;
             return false;
