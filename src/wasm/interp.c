@@ -1264,7 +1264,8 @@ dispatch:
 
     OP(SIMD)
     {
-        int t = wasm_simd_exec(pc[0].u32[0], pc + 1, &sp, mb, ms);
+        int t = 0;
+        sp = wasm_simd_exec(pc[0].u32[0], pc + 1, sp, mb, ms, &t);
         pc += 3;
         if (t)
             TRAP((enum wasm_trap)t);

@@ -206,10 +206,10 @@ sat16u(int v)
 
 /* ---- execution ------------------------------------------------------------------ */
 
-int
-wasm_simd_exec(uint32_t sub, const union wasm_cell *imm, uint64_t **psp, uint8_t *mb, uint64_t ms)
+uint64_t *
+wasm_simd_exec(uint32_t sub, const union wasm_cell *imm, uint64_t *sp, uint8_t *mb, uint64_t ms,
+               int *out_trap)
 {
-    uint64_t *sp = *psp;
     union v128 a, b, c, r;
     memset(&r, 0, sizeof(r));
     struct wasm_simd_sig sig;
@@ -220,8 +220,10 @@ wasm_simd_exec(uint32_t sub, const union wasm_cell *imm, uint64_t **psp, uint8_t
         uint64_t ea = (uint64_t)(uint32_t)sp[-1] + imm[0].u64;
         static const uint8_t size[] = { 16, 8, 8, 8, 8, 8, 8, 1, 2, 4, 8 };
         unsigned n = sub == 92 ? 4 : sub == 93 ? 8 : size[sub];
-        if (ea + n > ms)
-            return WASM_TRAP_MEMORY_OOB;
+        if (ea + n > ms) {
+            *out_trap = WASM_TRAP_MEMORY_OOB;
+            return sp;
+        }
         union v128 m;
         memset(&m, 0, sizeof(m));
         memcpy(&m, mb + ea, n);
@@ -239,34 +241,34 @@ wasm_simd_exec(uint32_t sub, const union wasm_cell *imm, uint64_t **psp, uint8_t
         default: r = m; break;
         }
         memcpy(sp - 1, &r, 16);
-        *psp = sp + 1;
-        return 0;
+        return sp + 1;
     }
     case WASM_SIMD_STORE: {
         uint64_t ea = (uint64_t)(uint32_t)sp[-3] + imm[0].u64;
-        if (ea + 16 > ms)
-            return WASM_TRAP_MEMORY_OOB;
+        if (ea + 16 > ms) {
+            *out_trap = WASM_TRAP_MEMORY_OOB;
+            return sp;
+        }
         memcpy(mb + ea, sp - 2, 16);
-        *psp = sp - 3;
-        return 0;
+        return sp - 3;
     }
     case WASM_SIMD_LOAD_LANE:
     case WASM_SIMD_STORE_LANE: {
         unsigned n = 1u << ((sub - 84) & 3);
         unsigned lane = (unsigned)imm[1].u64;
         uint64_t ea = (uint64_t)(uint32_t)sp[-3] + imm[0].u64;
-        if (ea + n > ms)
-            return WASM_TRAP_MEMORY_OOB;
+        if (ea + n > ms) {
+            *out_trap = WASM_TRAP_MEMORY_OOB;
+            return sp;
+        }
         memcpy(&a, sp - 2, 16);
         if (sig.kind == WASM_SIMD_LOAD_LANE) {
             memcpy(a.u8 + lane * n, mb + ea, n);
             memcpy(sp - 3, &a, 16);
-            *psp = sp - 1;
-        } else {
-            memcpy(mb + ea, a.u8 + lane * n, n);
-            *psp = sp - 3;
+            return sp - 1;
         }
-        return 0;
+        memcpy(mb + ea, a.u8 + lane * n, n);
+        return sp - 3;
     }
     case WASM_SIMD_SHUFFLE: {
         memcpy(&b, sp - 2, 16);
@@ -275,8 +277,7 @@ wasm_simd_exec(uint32_t sub, const union wasm_cell *imm, uint64_t **psp, uint8_t
         memcpy(lanes, imm, 16);
         LANES(16, u8[i] = lanes[i] < 16 ? a.u8[lanes[i]] : b.u8[lanes[i] - 16])
         memcpy(sp - 4, &r, 16);
-        *psp = sp - 2;
-        return 0;
+        return sp - 2;
     }
     case WASM_SIMD_SPLAT: {
         uint64_t x = sp[-1];
@@ -287,8 +288,7 @@ wasm_simd_exec(uint32_t sub, const union wasm_cell *imm, uint64_t **psp, uint8_t
         default: LANES(2, u64[i] = x) break;
         }
         memcpy(sp - 1, &r, 16);
-        *psp = sp + 1;
-        return 0;
+        return sp + 1;
     }
     case WASM_SIMD_EXTRACT: {
         unsigned lane = (unsigned)imm[1].u64;
@@ -303,8 +303,7 @@ wasm_simd_exec(uint32_t sub, const union wasm_cell *imm, uint64_t **psp, uint8_t
         default: x = a.u64[lane]; break;
         }
         sp[-2] = x;
-        *psp = sp - 1;
-        return 0;
+        return sp - 1;
     }
     case WASM_SIMD_REPLACE: {
         unsigned lane = (unsigned)imm[1].u64;
@@ -317,8 +316,7 @@ wasm_simd_exec(uint32_t sub, const union wasm_cell *imm, uint64_t **psp, uint8_t
         default: a.u64[lane] = x; break;
         }
         memcpy(sp - 3, &a, 16);
-        *psp = sp - 1;
-        return 0;
+        return sp - 1;
     }
     case WASM_SIMD_TEST: {
         memcpy(&a, sp - 2, 16);
@@ -335,8 +333,7 @@ wasm_simd_exec(uint32_t sub, const union wasm_cell *imm, uint64_t **psp, uint8_t
         case 196: x = (uint32_t)((a.u64[0] >> 63) | ((a.u64[1] >> 63) << 1)); break;
         }
         sp[-2] = x;
-        *psp = sp - 1;
-        return 0;
+        return sp - 1;
     }
     case WASM_SIMD_SHIFT: {
         uint32_t s = (uint32_t)sp[-1];
@@ -356,8 +353,7 @@ wasm_simd_exec(uint32_t sub, const union wasm_cell *imm, uint64_t **psp, uint8_t
         case 205: LANES(2, u64[i] = a.u64[i] >> (s & 63)) break;
         }
         memcpy(sp - 3, &r, 16);
-        *psp = sp - 1;
-        return 0;
+        return sp - 1;
     }
     case WASM_SIMD_TERNARY:
         memcpy(&c, sp - 2, 16);
@@ -365,8 +361,7 @@ wasm_simd_exec(uint32_t sub, const union wasm_cell *imm, uint64_t **psp, uint8_t
         memcpy(&a, sp - 6, 16);
         LANES(2, u64[i] = (a.u64[i] & c.u64[i]) | (b.u64[i] & ~c.u64[i]))
         memcpy(sp - 6, &r, 16);
-        *psp = sp - 4;
-        return 0;
+        return sp - 4;
     case WASM_SIMD_UNARY:
         memcpy(&a, sp - 2, 16);
         switch (sub) {
@@ -424,7 +419,7 @@ wasm_simd_exec(uint32_t sub, const union wasm_cell *imm, uint64_t **psp, uint8_t
         case 255: LANES(2, f64[i] = (double)a.u32[i]) break;
         }
         memcpy(sp - 2, &r, 16);
-        return 0;
+        return sp;
     case WASM_SIMD_BINARY:
         memcpy(&b, sp - 2, 16);
         memcpy(&a, sp - 4, 16);
@@ -567,9 +562,8 @@ wasm_simd_exec(uint32_t sub, const union wasm_cell *imm, uint64_t **psp, uint8_t
         case 247: LANES(2, u64[i] = a.f64[i] < b.f64[i] ? b.u64[i] : a.u64[i]) break;
         }
         memcpy(sp - 4, &r, 16);
-        *psp = sp - 2;
-        return 0;
+        return sp - 2;
     default:
-        return 0;
+        return sp;
     }
 }

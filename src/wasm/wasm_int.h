@@ -495,10 +495,10 @@ struct wasm_simd_sig {
 
 /* False when 'sub' is not a SIMD instruction. */
 bool wasm_simd_sig(uint32_t sub, struct wasm_simd_sig *out);
-/* Run SIMD instruction 'sub' (immediates at imm[0], imm[1]) on the stack at
- * *psp; returns 0 or an enum wasm_trap. */
-int wasm_simd_exec(uint32_t sub, const union wasm_cell *imm, uint64_t **psp, uint8_t *mb,
-                   uint64_t ms);
+/* Run SIMD instruction 'sub' (immediates at imm[0], imm[1]) on the stack
+ * whose top is 'sp'; returns the new top. A trap sets *out_trap. */
+uint64_t *wasm_simd_exec(uint32_t sub, const union wasm_cell *imm, uint64_t *sp, uint8_t *mb,
+                         uint64_t ms, int *out_trap);
 
 /* interp.c: the table of operation addresses (threaded) or NULL (switch). */
 const void *const *wasm_interp_ops(void);
