@@ -20,6 +20,7 @@
 #include "base/xalloc.h"
 #include "exec/blocks.h"
 #include "exec/exec.h"
+#include "exec/exec_int.h"
 #include "exec/value.h"
 
 struct branch_errs {
@@ -120,6 +121,11 @@ block_parallel(struct exec_state *st, const struct lang_stmt *stmt, struct sbuf 
             err->loc = errs.items[0].loc;
         sbuf_release(&msg);
         ok = false;
+    }
+    if (!ok) {
+        /* Branches that failed because the deadline passed or the run was
+         * cancelled make the block a timeout / cancellation. */
+        exec_classify_stop(st, err);
     }
     free(errs.items);
     return ok;
