@@ -109,6 +109,10 @@ check_line(const char *line, size_t len)
         if (!msg.id)
             abort();
         break;
+    case MCP_MSG_BATCH:
+        if (!json_is_array(msg.root) || !json_array_size(msg.root))
+            abort();
+        break;
     }
     mcp_msg_release(&msg);
 
