@@ -117,7 +117,7 @@ read_sleb(struct wasm_reader *r, unsigned bits, int64_t *out, struct err *err)
 }
 
 bool
-wasm_read_u32(struct wasm_reader *r, uint32_t *out, struct err *err)
+wasm_read_u32_slow(struct wasm_reader *r, uint32_t *out, struct err *err)
 {
     uint64_t v = 0;
     if (!read_uleb(r, 32, &v, err))

@@ -56,7 +56,17 @@ bool wasm_fail(const struct wasm_reader *r, struct err *err, enum err_kind kind,
 bool wasm_fail_at(const struct wasm_reader *r, const uint8_t *at, struct err *err,
                   enum err_kind kind, const char *fmt, ...) PRINTF_LIKE(5, 6);
 bool wasm_read_u8(struct wasm_reader *r, uint8_t *out, struct err *err);
-bool wasm_read_u32(struct wasm_reader *r, uint32_t *out, struct err *err);
+bool wasm_read_u32_slow(struct wasm_reader *r, uint32_t *out, struct err *err);
+/* Most u32s are one byte: that case inline, the rest in leb.c. */
+static inline bool
+wasm_read_u32(struct wasm_reader *r, uint32_t *out, struct err *err)
+{
+    if (r->pos < r->end && *r->pos < 0x80) {
+        *out = *r->pos++;
+        return true;
+    }
+    return wasm_read_u32_slow(r, out, err);
+}
 bool wasm_read_s32(struct wasm_reader *r, int32_t *out, struct err *err);
 bool wasm_read_s33(struct wasm_reader *r, int64_t *out, struct err *err);
 bool wasm_read_s64(struct wasm_reader *r, int64_t *out, struct err *err);
