@@ -268,7 +268,12 @@ bool wasm_instance_memory_read(struct wasm_instance *inst, uint64_t offset, void
 bool wasm_instance_memory_write(struct wasm_instance *inst, uint64_t offset, const void *src,
                                 size_t len, struct err *err);
 
-/* Ask running code to stop (sets the instance's interrupt flag). Any thread, any time. */
+/*
+ * Ask running code to stop (sets the instance's interrupt flag). Any thread,
+ * any time. Running code traps with WASM_TRAP_INTERRUPTED at its next taken
+ * branch or call; the instance's own flag is then cleared, so the instance can
+ * be called again (a flag given in wasm_instance_options is left to its owner).
+ */
 void wasm_instance_interrupt(struct wasm_instance *inst);
 
 #endif
