@@ -245,6 +245,12 @@ audit_end(struct cli_observers *o, const struct exec_span *span, int64_t dur_ns,
         json_object_set_new(ev, "error", json_string(err->msg));
         json_object_set_new(ev, "error_kind", json_string(err_kind_name(err->kind)));
     }
+    /* Details the op or block attached (wasm_run: sha256, argv, mounts...). */
+    for (size_t i = 0; i < span->attr_count; i++) {
+        const struct exec_span_attr *a = &span->attrs[i];
+        json_t *v = a->is_json ? json_loads(a->value, JSON_DECODE_ANY, NULL) : NULL;
+        json_object_set_new(ev, a->key, v ? v : json_string(a->value));
+    }
     audit_write(o, ev);
 }
 

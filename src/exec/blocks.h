@@ -149,6 +149,13 @@ const char *exec_lookup(struct exec_state *st, const char *name);
 struct exec_state *exec_state_fork(struct exec_state *st);
 void exec_state_free(struct exec_state *st);
 
+/* Attach a detail to the innermost open span (what --audit records for
+ * the block or op: e.g. exec_span_attr(st, "sha256", hex) and
+ * exec_span_attr_json(st, "argv", "[\"a\",\"b\"]")). No-ops when nothing
+ * observes the run. 'json' must be valid JSON text. */
+void exec_span_attr(struct exec_state *st, const char *key, const char *value);
+void exec_span_attr_json(struct exec_state *st, const char *key, const char *json);
+
 /* Sleep up to 'ns', waking early when the run must stop. False with err
  * when it stopped early. */
 bool exec_sleep(struct exec_state *st, int64_t ns, struct err *err);

@@ -877,6 +877,7 @@ exec_state_fork(struct exec_state *st)
     f->out = &f->out_base;
     f->depth = st->depth;
     f->span_depth = st->span_depth;
+    f->span = NULL; /* a branch's spans have no parent in this thread */
     f->cmd = st->cmd;
     sbuf_init(&f->scratch);
     return f;

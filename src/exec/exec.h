@@ -29,6 +29,14 @@
  * a span's address is the same in its start and end calls and unique among
  * the spans open at that moment.
  */
+/* A detail a block handler or op caller attaches to the span it runs in
+ * (wasm_run: the module's sha256, argv, env names, mounts, exit code). */
+struct exec_span_attr {
+    char *key;    /* owned */
+    char *value;  /* owned; text, or JSON when 'is_json' */
+    bool is_json;
+};
+
 struct exec_span {
     const char *kind;          /* op or block name ("write_file", "parallel"), or "command" */
     const char *name;          /* the command's name for kind "command"; else = kind */
@@ -36,6 +44,9 @@ struct exec_span {
     char *const *argv;
     int depth;                 /* nesting among this run's spans; 0 = the top command */
     struct src_loc loc;        /* the statement */
+    struct exec_span_attr *attrs; /* added while the span is open; seen by span_end */
+    size_t attr_count, attr_cap;
+    struct exec_span *parent;  /* the enclosing span in this state; NULL at the top */
 };
 
 /* Observer callbacks; any may be NULL. They can be called from several

@@ -52,6 +52,7 @@ struct exec_state {
     const struct lang_command *cmd; /* the command whose body is running */
     char fail_op[64];          /* the op that produced the current error ("" = none) */
     int span_depth;            /* spans currently open in this state */
+    struct exec_span *span;    /* innermost open span (only with an observer) */
     int stdin_fd;              /* what ops read as stdin (app's, or a pipe stage's input) */
     struct sbuf scratch;       /* lookup results that are computed (cwd) */
 };

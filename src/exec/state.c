@@ -297,12 +297,16 @@ exec_span_begin(struct exec_state *st, struct exec_span *span, const char *kind,
     *out_start_ns = 0;
     if (!obs)
         return;
+    memset(span, 0, sizeof(*span));
     span->kind = kind;
     span->name = name ? name : kind;
     span->argc = argc;
     span->argv = argv;
     span->depth = st->span_depth++;
-    span->loc = loc ? *loc : (struct src_loc){ 0 };
+    if (loc)
+        span->loc = *loc;
+    span->parent = st->span;
+    st->span = span;
     *out_start_ns = os_clock_mono_ns();
     if (obs->span_start)
         obs->span_start(obs, span);
@@ -316,7 +320,40 @@ exec_span_end(struct exec_state *st, struct exec_span *span, int64_t start_ns, b
     if (!obs)
         return;
     st->span_depth--;
+    st->span = span->parent;
     if (obs->span_end)
         obs->span_end(obs, span, os_clock_mono_ns() - start_ns, ok ? NULL : err);
+    for (size_t i = 0; i < span->attr_count; i++) {
+        free(span->attrs[i].key);
+        free(span->attrs[i].value);
+    }
+    free(span->attrs);
+    span->attrs = NULL;
+    span->attr_count = span->attr_cap = 0;
+}
+
+static void
+span_attr(struct exec_state *st, const char *key, const char *value, bool is_json)
+{
+    struct exec_span *span = st->span;
+    if (!span)
+        return;
+    span->attrs = xgrow(span->attrs, &span->attr_cap, span->attr_count + 1, sizeof(*span->attrs));
+    struct exec_span_attr *a = &span->attrs[span->attr_count++];
+    a->key = xstrdup(key);
+    a->value = xstrdup(value ? value : "");
+    a->is_json = is_json;
+}
+
+void
+exec_span_attr(struct exec_state *st, const char *key, const char *value)
+{
+    span_attr(st, key, value, false);
+}
+
+void
+exec_span_attr_json(struct exec_state *st, const char *key, const char *json)
+{
+    span_attr(st, key, json, true);
 }
 

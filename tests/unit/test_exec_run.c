@@ -15,6 +15,7 @@
 
 #include "base/sbuf.h"
 #include "exec/exec.h"
+#include "exec/exec_int.h"
 #include "exec/output.h"
 #include "lang/lang.h"
 #include "ops/ops.h"
@@ -260,6 +261,52 @@ test_exec_run_observer_spans_nest(void **state)
     unload(&f);
 }
 
+struct attr_recorder {
+    struct exec_observer base;
+    struct sbuf seen;
+};
+
+static void
+attr_end(struct exec_observer *obs, const struct exec_span *span, int64_t dur_ns,
+         const struct err *err)
+{
+    (void)dur_ns;
+    (void)err;
+    struct attr_recorder *r = (struct attr_recorder *)obs;
+    for (size_t i = 0; i < span->attr_count; i++)
+        sbuf_addf(&r->seen, "%s:%s=%s%s ", span->name, span->attrs[i].key, span->attrs[i].value,
+                  span->attrs[i].is_json ? "(json)" : "");
+}
+
+/* Handlers attach details to the innermost open span; --audit records them. */
+static void
+test_exec_run_span_attributes_reach_observers(void **state)
+{
+    (void)state;
+    struct fixture f;
+    load(&f, "command c\n    do\n        print \"x\"\n    end\nend\n");
+    struct attr_recorder rec = { { NULL, attr_end }, SBUF_INIT };
+    f.app.observer = &rec.base;
+    struct err err = { 0 };
+    struct exec_state *st = exec_state_new(&f.app, NULL, &err);
+    assert_non_null(st);
+    struct exec_span outer, inner;
+    int64_t t_outer, t_inner;
+    exec_span_begin(st, &outer, "wasm_run", NULL, 0, NULL, NULL, &t_outer);
+    exec_span_attr(st, "sha256", "abc");
+    exec_span_begin(st, &inner, "print", NULL, 0, NULL, NULL, &t_inner);
+    exec_span_attr_json(st, "argv", "[\"a\"]");
+    exec_span_end(st, &inner, t_inner, true, NULL);
+    exec_span_attr(st, "exit_code", "0");
+    exec_span_end(st, &outer, t_outer, true, NULL);
+    exec_span_attr(st, "ignored", "no span is open");
+    assert_string_equal(rec.seen.buf,
+                        "print:argv=[\"a\"](json) wasm_run:sha256=abc wasm_run:exit_code=0 ");
+    exec_state_free(st);
+    sbuf_release(&rec.seen);
+    unload(&f);
+}
+
 int
 main(void)
 {
@@ -272,6 +319,7 @@ main(void)
         cmocka_unit_test(test_exec_run_interrupt_flag_cancels),
         cmocka_unit_test(test_exec_run_bindings_and_scopes),
         cmocka_unit_test(test_exec_run_observer_spans_nest),
+        cmocka_unit_test(test_exec_run_span_attributes_reach_observers),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
