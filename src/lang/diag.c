@@ -34,6 +34,14 @@ lang_diags_release(struct lang_diags *diags)
     memset(diags, 0, sizeof(*diags));
 }
 
+static void diags_vadd(struct lang_diags *diags, enum lang_severity severity,
+                       const struct src_loc *loc, uint32_t span, const char *line_text,
+                       size_t line_len, const char *fmt, va_list ap) PRINTF_LIKE(7, 0);
+
+static void diags_vadd(struct lang_diags *diags, enum lang_severity severity,
+                       const struct src_loc *loc, uint32_t span, const char *line_text,
+                       size_t line_len, const char *fmt, va_list ap) PRINTF_LIKE(7, 0);
+
 static void
 diags_vadd(struct lang_diags *diags, enum lang_severity severity, const struct src_loc *loc,
            uint32_t span, const char *line_text, size_t line_len, const char *fmt, va_list ap)

@@ -37,7 +37,7 @@ void lang_diag_src(struct lang_diags *diags, enum lang_severity severity,
                    const char *fmt, ...) PRINTF_LIKE(6, 7);
 void lang_diag_vsrc(struct lang_diags *diags, enum lang_severity severity,
                     const struct lang_source *src, const struct src_loc *loc, uint32_t span,
-                    const char *fmt, va_list ap);
+                    const char *fmt, va_list ap) PRINTF_LIKE(6, 0);
 
 /* ---- lexer (lex.c) ------------------------------------------------------- */
 
