@@ -69,7 +69,12 @@ expect_err "only pure ops"
 
 # A pinned bin: the right hash runs, a wrong one is refused before running.
 sh_path=$(command -v sh)
-real_hash=$(sha256sum "$(readlink -f "$sh_path")" | cut -d' ' -f1)
+sh_real=$(readlink -f "$sh_path" 2>/dev/null || realpath "$sh_path" 2>/dev/null || echo "$sh_path")
+if command -v sha256sum >/dev/null 2>&1; then
+    real_hash=$(sha256sum "$sh_real" | cut -d' ' -f1)
+else
+    real_hash=$(shasum -a 256 "$sh_real" | cut -d' ' -f1)
+fi
 cat >"$T/pinned.perch" <<P
 requires
     bin "sh" hash "sha256:$real_hash"
