@@ -110,6 +110,16 @@ expect_out "complete -c perch"
 run --completions tcsh
 expect_status 2
 
+# The bash script really completes the commands of the file in the cwd.
+if command -v bash >/dev/null 2>&1; then
+    mkdir -p "$T/bin"
+    ln -sf "$PERCH" "$T/bin/perch"
+    got=$(cd "$T" && PATH="$T/bin:$PATH" bash -c \
+        'eval "$(perch --completions bash)"; COMP_WORDS=(perch de); COMP_CWORD=1; _perch; echo "${COMPREPLY[*]}"')
+    checks=$((checks + 1))
+    [ "$got" = "deploy" ] || { status=0; fail "bash completion of 'de' gave '$got'"; }
+fi
+
 run -f "$T/commands.perch" --list-commands
 expect_out_exact "build
 deploy" "--list-commands: public commands only"
