@@ -165,6 +165,10 @@ testrun_main(const struct exec_app *shared, const struct testrun_opts *opts, FIL
         fprintf(stderr, "perch test: no commands marked `test` in %s\n", prog->path);
     }
     fprintf(out, "%zu passed, %zu failed in %s.\n", passed, failed, dur);
+    if (app->interrupt && atomic_load(app->interrupt)) {
+        fprintf(stderr, "perch test: interrupted\n");
+        status = 130;
+    }
     free(tmp_root);
     free(tests);
     return status;

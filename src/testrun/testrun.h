@@ -28,7 +28,8 @@ struct testrun_opts {
  * Run the tests of app->prog, writing the report to 'out' (perch's
  * stdout). app->sink is not used: each test's output is captured and shown
  * under its result line. Returns the exit status: 0 when every test passed
- * (or there are none), 1 when one failed or the filter matched nothing.
+ * (or there are none), 1 when one failed or the filter matched nothing,
+ * 130 when the run was interrupted.
  */
 int testrun_main(const struct exec_app *app, const struct testrun_opts *opts, FILE *out);
 

@@ -127,6 +127,31 @@ expect_err "no test name contains 'nothing_matches'"
 run -f "$T/commands.perch" test --bogus
 expect_status 2 "unknown test flag"
 
+# Ctrl-C stops the session: the running test fails, the rest do not run.
+cat >"$T/slow.perch" <<'P'
+command test_a_slow
+    test
+    do
+        sleep "20s"
+    end
+end
+command test_b_never
+    test
+    do
+        print "x"
+    end
+end
+P
+"$PERCH" -f "$T/slow.perch" test >"$T/out" 2>"$T/err" &
+pid=$!
+sleep 1
+kill -INT $pid
+wait $pid
+status=$?
+expect_status 130 "perch test interrupted"
+expect_out "✗ test_a_slow"
+expect_no_out "test_b_never" "no test starts after Ctrl-C"
+
 cat >"$T/allpass.perch" <<'P'
 command test_one
     test
