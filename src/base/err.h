@@ -43,7 +43,7 @@ struct err {
  * 'err' may be NULL (the failure is then only returned).
  */
 bool err_set(struct err *err, enum err_kind kind, const char *fmt, ...) PRINTF_LIKE(3, 4);
-bool err_setv(struct err *err, enum err_kind kind, const char *fmt, va_list ap);
+bool err_setv(struct err *err, enum err_kind kind, const char *fmt, va_list ap) PRINTF_LIKE(3, 0);
 /* Like err_set, and also records 'code' (exit status, errno, offset...). */
 bool err_set_code(struct err *err, enum err_kind kind, int code, const char *fmt, ...)
     PRINTF_LIKE(4, 5);

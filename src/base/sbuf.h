@@ -27,7 +27,11 @@ void sbuf_addf(struct sbuf *sb, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)))
 #endif
     ;
-void sbuf_vaddf(struct sbuf *sb, const char *fmt, va_list ap);
+void sbuf_vaddf(struct sbuf *sb, const char *fmt, va_list ap)
+#if defined(__GNUC__) || defined(__clang__)
+    __attribute__((format(printf, 2, 0)))
+#endif
+    ;
 void sbuf_reset(struct sbuf *sb);           /* len = 0, keeps the allocation */
 void sbuf_setlen(struct sbuf *sb, size_t len);
 /* Remove trailing characters in 'chars' (e.g. "\n" or " \t\r\n"). */
