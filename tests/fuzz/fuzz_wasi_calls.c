@@ -12,6 +12,7 @@
  * documented error (proc_exit), never crash, hang or touch outside memory.
  */
 #include <fcntl.h>
+#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -130,12 +131,33 @@ build_forwarder(void)
     return mod;
 }
 
+static char scratch_base[64];
+
+/* Remove the scratch tree when the process ends. */
+static int
+remove_entry(const char *path, const struct stat *st, int type, struct FTW *ftw)
+{
+    (void)st;
+    (void)type;
+    (void)ftw;
+    remove(path);
+    return 0;
+}
+
+static void
+remove_tree(void)
+{
+    nftw(scratch_base, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
 static void
 setup(void)
 {
     char base[] = "/tmp/perch-fuzz-calls-XXXXXX";
     if (!mkdtemp(base))
         abort();
+    snprintf(scratch_base, sizeof(scratch_base), "%s", base);
+    atexit(remove_tree);
     snprintf(ro_dir, sizeof(ro_dir), "%s/ro", base);
     snprintf(rw_dir, sizeof(rw_dir), "%s/rw", base);
     mkdir(ro_dir, 0777);
@@ -223,8 +245,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         snprintf(name, sizeof(name), "f%zu", index);
         union wasm_val result = { 0 };
         struct err call_err = { 0 };
-        bool ok = wasm_instance_call(inst, name, args, argc, &result, strlen(f->results),
-                                     &call_err);
+        bool ok =
+            wasm_instance_call(inst, name, args, argc, &result, strlen(f->results), &call_err);
         if (!ok && call_err.kind != ERR_WASM_EXIT) {
             fprintf(stderr, "%s failed: %s\n", f->name, call_err.msg);
             abort(); /* host calls report errnos; only proc_exit unwinds */

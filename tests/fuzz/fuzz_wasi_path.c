@@ -10,6 +10,7 @@
  * Anything else must be a clean WASI errno, never a crash or a hang.
  */
 #include <fcntl.h>
+#include <ftw.h>
 #include <limits.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -28,12 +29,33 @@ static pthread_once_t tree_once = PTHREAD_ONCE_INIT;
 static char root_path[PATH_MAX];
 static int root_fd = -1;
 
+static char scratch_base[64];
+
+/* Remove the scratch tree when the process ends. */
+static int
+remove_entry(const char *path, const struct stat *st, int type, struct FTW *ftw)
+{
+    (void)st;
+    (void)type;
+    (void)ftw;
+    remove(path);
+    return 0;
+}
+
+static void
+remove_tree(void)
+{
+    nftw(scratch_base, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
 static void
 make_tree(void)
 {
     char tmpl[] = "/tmp/perch-fuzz-wasi-XXXXXX";
     if (!mkdtemp(tmpl))
         abort();
+    snprintf(scratch_base, sizeof(scratch_base), "%s", tmpl);
+    atexit(remove_tree);
     char p[PATH_MAX];
     snprintf(p, sizeof(p), "%s/root", tmpl);
     mkdir(p, 0777);
@@ -44,8 +66,8 @@ make_tree(void)
     snprintf(p, sizeof(p), "%s/sub", root_path);
     mkdir(p, 0777);
     static const char *const links[][2] = {
-        { "/etc", "up_abs" },     { "..", "up_one" },   { "../outside", "up_rel" },
-        { "sub", "in" },          { "loop", "loop" },   { "../../outside", "sub/up2" },
+        { "/etc", "up_abs" },      { "..", "up_one" }, { "../outside", "up_rel" },
+        { "sub", "in" },           { "loop", "loop" }, { "../../outside", "sub/up2" },
         { "../in/..", "sub/mid" },
     };
     for (size_t i = 0; i < sizeof(links) / sizeof(links[0]); i++) {
@@ -87,17 +109,18 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     uint8_t op = data[0];
     char *path = NULL;
-    if (wasi_path_copy(data + 1, (uint32_t)(size - 1 > WASI_MAX_PATH + 1 ? WASI_MAX_PATH + 1
-                                                                         : size - 1),
-                       &path) != WASI_ESUCCESS)
+    if (wasi_path_copy(data + 1,
+                       (uint32_t)(size - 1 > WASI_MAX_PATH + 1 ? WASI_MAX_PATH + 1 : size - 1),
+                       &path)
+        != WASI_ESUCCESS)
         return 0;
     enum wasi_resolve_mode how = (op & 1) ? WASI_RESOLVE_WALK : WASI_RESOLVE_AUTO;
     bool follow = op & 2;
     switch ((op >> 2) % 3) {
     case 0: {
         int fd = -1;
-        if (wasi_path_open(root_fd, path, O_RDONLY | O_NONBLOCK, 0, follow, how, &fd) ==
-            WASI_ESUCCESS) {
+        if (wasi_path_open(root_fd, path, O_RDONLY | O_NONBLOCK, 0, follow, how, &fd)
+            == WASI_ESUCCESS) {
             check_inside(fd);
             close(fd);
         }
