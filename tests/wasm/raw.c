@@ -141,7 +141,7 @@ main(void)
     EQ(w_clock_time_get(7, 1, P(&t1)), E_INVAL, "clock_time_get bad id");
     EQ(w_clock_time_get(0, 1, BAD_PTR), E_FAULT, "clock_time_get bad pointer");
 
-    /* poll_oneoff: a 2 s relative clock and a write subscription on stdout. */
+    /* poll_oneoff: a 300 ms relative clock and a write subscription on stdout. */
     uint8_t subs[3 * 48] __attribute__((aligned(8)));
     uint8_t events[3 * 32] __attribute__((aligned(8)));
     memset(subs, 0, sizeof(subs));
@@ -150,7 +150,7 @@ main(void)
     subs[8] = 0; /* clock */
     u32 clock_id = 1;
     memcpy(subs + 16, &clock_id, 4);
-    u64 timeout = 2000000000ull;
+    u64 timeout = 300000000ull;
     memcpy(subs + 24, &timeout, 8);
     w_clock_time_get(1, 1, P(&t0));
     EQ(w_poll_oneoff(P(subs), P(events), 1, P(&a)), OK, "poll_oneoff clock");
