@@ -586,20 +586,25 @@ run(struct wasm_instance *entry, struct wasm_func_inst *func, uint64_t *base,
     enum wasm_trap trap = 0;
     struct wasm_func_inst *callee;
 
+    RELOAD_MEM();
 enter:
-    /* fp points at the arguments of 'fn', a wasm function. */
+    /* fp points at the arguments of 'fn', a wasm function. mb and ms
+     * describe the memory of 'inst', the caller's instance. */
     {
         const struct wasm_code *code = fn->code;
-        if (fp + code->max_slots > stack_end || depth >= max_depth)
+        if (fp + code->max_slots > stack_end)
             TRAP(WASM_TRAP_STACK_EXHAUSTED);
         if (atomic_load_explicit(intr, memory_order_relaxed))
             TRAP(WASM_TRAP_INTERRUPTED);
         uint64_t *locals = fp + fn->type->param_slots;
-        memset(locals, 0, code->local_slots * sizeof(uint64_t));
+        for (uint32_t i = 0; i < code->local_slots; i++)
+            locals[i] = 0;
         sp = fp + code->frame_slots;
         pc = code->cells;
-        inst = fn->inst;
-        RELOAD_MEM();
+        if (fn->inst != inst) {
+            inst = fn->inst;
+            RELOAD_MEM();
+        }
     }
 
 #if WASM_THREADED_DISPATCH
@@ -617,7 +622,8 @@ dispatch:
     OP(BR_DROP)
     {
         uint32_t keep = pc[1].u32[0], drop = pc[1].u32[1];
-        memmove(sp - keep - drop, sp - keep, keep * sizeof(uint64_t));
+        for (uint32_t i = 0; i < keep; i++) /* moving down: copying upward is safe */
+            sp[(ptrdiff_t)i - keep - drop] = sp[(ptrdiff_t)i - keep];
         sp -= drop;
         TAKEN(pc->target);
     }
@@ -629,7 +635,8 @@ dispatch:
     OP(BR_IF_DROP)
     if (U32(*--sp)) {
         uint32_t keep = pc[1].u32[0], drop = pc[1].u32[1];
-        memmove(sp - keep - drop, sp - keep, keep * sizeof(uint64_t));
+        for (uint32_t i = 0; i < keep; i++) /* moving down: copying upward is safe */
+            sp[(ptrdiff_t)i - keep - drop] = sp[(ptrdiff_t)i - keep];
         sp -= drop;
         TAKEN(pc->target);
     }
@@ -651,7 +658,8 @@ dispatch:
         const union wasm_cell *e = pc + 1 + 2 * (size_t)i;
         uint32_t keep = e[1].u32[0], drop = e[1].u32[1];
         if (drop) {
-            memmove(sp - keep - drop, sp - keep, keep * sizeof(uint64_t));
+            for (uint32_t k = 0; k < keep; k++) /* moving down: copying upward is safe */
+                sp[(ptrdiff_t)k - keep - drop] = sp[(ptrdiff_t)k - keep];
             sp -= drop;
         }
         TAKEN(e->target);
@@ -659,7 +667,8 @@ dispatch:
     OP(RETURN)
     {
         uint32_t n = U32(pc->u64);
-        memmove(fp, sp - n, n * sizeof(uint64_t));
+        for (uint32_t i = 0; i < n; i++) /* fp <= sp - n: copying upward is safe */
+            fp[i] = sp[(ptrdiff_t)i - (ptrdiff_t)n];
         sp = fp + n;
         if (depth == 0)
             return true;
@@ -667,8 +676,10 @@ dispatch:
         pc = f->pc;
         fp = f->fp;
         fn = f->func;
-        inst = fn->inst;
-        RELOAD_MEM();
+        if (fn->inst != inst) {
+            inst = fn->inst;
+            RELOAD_MEM();
+        }
         NEXT();
     }
     OP(LOOP)
