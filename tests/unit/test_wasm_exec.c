@@ -494,6 +494,43 @@ test_linking_shares_state(void **state)
     wasm_module_free(m1);
 }
 
+struct thread_arg {
+    struct fixture *f;
+    uint32_t result;
+};
+
+static void *
+instantiate_and_run(void *p)
+{
+    struct thread_arg *arg = p;
+    struct err err = { 0 };
+    struct wasm_instance *inst = wasm_instance_new(arg->f->mod, arg->f->linker, NULL, &err);
+    if (!inst)
+        return NULL;
+    union wasm_val a = { .i32 = 22 }, r = { 0 };
+    if (wasm_instance_call(inst, "fib", &a, 1, &r, 1, &err))
+        arg->result = r.i32;
+    wasm_instance_free(inst);
+    return NULL;
+}
+
+/* One module, many threads instantiating and running it at once. */
+static void
+test_module_shared_by_threads(void **state)
+{
+    struct fixture *f = *state;
+    pthread_t th[4];
+    struct thread_arg args[4];
+    for (int i = 0; i < 4; i++) {
+        args[i] = (struct thread_arg){ f, 0 };
+        assert_int_equal(pthread_create(&th[i], NULL, instantiate_and_run, &args[i]), 0);
+    }
+    for (int i = 0; i < 4; i++) {
+        pthread_join(th[i], NULL);
+        assert_int_equal(args[i].result, 17711);
+    }
+}
+
 static void
 test_module_queries(void **state)
 {
@@ -536,6 +573,7 @@ main(void)
         cmocka_unit_test_setup_teardown(test_shared_interrupt_flag, setup, teardown),
         cmocka_unit_test(test_linking_shares_state),
         cmocka_unit_test_setup_teardown(test_module_queries, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_module_shared_by_threads, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
