@@ -10,6 +10,8 @@
  * the module open relative paths). stdin, stdout and stderr are perch's own.
  */
 #include <errno.h>
+#include <signal.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -18,6 +20,17 @@
 #include "cli/cli.h"
 #include "ops/ops.h"
 #include "ops/ops_wasm.h"
+
+/* Set by Ctrl-C: the running module is interrupted and perch exits with 130.
+ * A second Ctrl-C kills perch outright (SA_RESETHAND). */
+static atomic_int wasm_interrupted;
+
+static void
+on_sigint(int sig)
+{
+    (void)sig;
+    atomic_store(&wasm_interrupted, 1);
+}
 
 static void
 usage(FILE *out)
@@ -173,6 +186,13 @@ cli_wasm_main(int argc, char **argv)
     ctx.cwd = cwd;
     ctx.stdin_fd = 0;
     ctx.vt = &vt;
+    ctx.interrupt = &wasm_interrupted;
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_sigint;
+    sa.sa_flags = SA_RESETHAND;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
     struct err err = { 0 };
     int code = -1;
     if (ops_wasm_run(&ctx, &req, NULL, &code, &err)) {
@@ -181,7 +201,8 @@ cli_wasm_main(int argc, char **argv)
         status = err.code;
     } else {
         fprintf(stderr, "perch: error: %s (%s)\n", err.msg, err_kind_name(err.kind));
-        status = err.kind == ERR_USAGE     ? CLI_EXIT_USAGE
+        status = err.kind == ERR_CANCELLED ? 130
+                 : err.kind == ERR_USAGE   ? CLI_EXIT_USAGE
                  : err.kind == ERR_TIMEOUT ? CLI_EXIT_TIMEOUT
                                            : CLI_EXIT_FAIL;
     }

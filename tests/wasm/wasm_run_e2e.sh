@@ -60,6 +60,19 @@ if [ "$out" = "piped in" ]; then echo "ok stdin"; else echo "FAIL stdin: '$out'"
 expect cli_run 5 '' '' -- "$perch" wasm run "$tmp/tool.wasm" exit 5
 expect cli_dir 0 '^hello$' '' -- "$perch" wasm run --ro-dir "$tmp/posts::/p" "$tmp/tool.wasm" read /p/a.md
 expect cli_usage 2 '' 'missing MODULE' -- "$perch" wasm run
+total=$((total + 1))
+"$perch" wasm run "$tmp/tool.wasm" loop 2> "$tmp/e" &
+pid=$!
+sleep 0.5
+kill -INT $pid
+wait $pid
+status=$?
+if [ "$status" = 130 ] && grep -q cancelled "$tmp/e"; then
+    echo "ok cli_ctrl_c"
+else
+    echo "FAIL cli_ctrl_c: status $status"
+    failures=$((failures + 1))
+fi
 
 if [ -f "$tmp/req.perch" ]; then
     r="$tmp/req.perch"
