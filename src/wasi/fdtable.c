@@ -17,17 +17,9 @@
 
 #include "base/err.h"
 #include "base/xalloc.h"
+#include "os/stat_ns.h"
 #include "wasi/wasi_int.h"
 
-#if defined(__APPLE__)
-# define ST_ATIM st_atimespec
-# define ST_MTIM st_mtimespec
-# define ST_CTIM st_ctimespec
-#else
-# define ST_ATIM st_atim
-# define ST_MTIM st_mtim
-# define ST_CTIM st_ctim
-#endif
 
 void
 wasi_fdtable_init(struct wasi_ctx *ctx)
@@ -297,13 +289,6 @@ wasi_filetype_from_mode(unsigned mode)
     }
 }
 
-static uint64_t
-timespec_ns(struct timespec ts)
-{
-    if (ts.tv_sec < 0)
-        return 0;
-    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
 
 void
 wasi_filestat_encode(uint8_t *out, const struct stat *st)
@@ -314,9 +299,9 @@ wasi_filestat_encode(uint8_t *out, const struct stat *st)
     out[16] = wasi_filetype_from_mode(st->st_mode);
     wasi_put_u64(out + 24, (uint64_t)st->st_nlink);
     wasi_put_u64(out + 32, st->st_size < 0 ? 0 : (uint64_t)st->st_size);
-    wasi_put_u64(out + 40, timespec_ns(st->ST_ATIM));
-    wasi_put_u64(out + 48, timespec_ns(st->ST_MTIM));
-    wasi_put_u64(out + 56, timespec_ns(st->ST_CTIM));
+    wasi_put_u64(out + 40, os_stat_atime_ns(st));
+    wasi_put_u64(out + 48, os_stat_mtime_ns(st));
+    wasi_put_u64(out + 56, os_stat_ctime_ns(st));
 }
 
 bool
