@@ -4,67 +4,87 @@
  * Branches: each direct child statement is one; a `for_each` directly
  * inside contributes one branch per iteration (its item bound in the
  * branch). Every branch works on its own forked state (a flattened copy of
- * the scope chain), so what a branch binds does not survive the block. All
- * branches run even when some fail; one failure is reported as it is,
- * several as "parallel: N branches failed:" followed by each, in branch
- * order (deterministic, STYLE C.6).
+ * the scope chain, cwd, env overlays, mask, deadline; the program and
+ * modules are shared and immutable), so what a branch binds does not
+ * survive the block. All branches run even when some fail; one failure is
+ * reported as it is, several as "parallel: N branches failed:" followed by
+ * each, in branch order (deterministic, STYLE C.6).
  *
- * NEEDSWORK: branches run one after another on the calling thread. The
- * worker-pool version keeps this file's branch model and error rules and
- * only changes how branches are scheduled.
+ * Scheduling: each block has a pool of its own. The calling thread is a
+ * worker too, and W - 1 more threads (W = min(N or --jobs or the CPU count,
+ * branches)) take the next branch by index until none is left. A nested
+ * `parallel` therefore never waits for a slot held by its own ancestors: it
+ * cannot deadlock, it only adds threads. With one worker the branches run
+ * in order on the calling thread, so `--jobs 1` prints exactly what a
+ * sequential run prints. Each branch has its own line buffer, so its lines
+ * reach the sink whole.
+ *
+ * Interruption and deadlines: forks share the interrupt flag and copy the
+ * deadline, so Ctrl-C and an enclosing `timeout` stop every branch; a
+ * branch that has not started yet when the run must stop fails at once.
+ *
+ * Progress: with more than PAR_PROGRESS_MIN branches and a terminal on
+ * stderr (and neither NO_COLOR nor CI set), a one-line indicator shows
+ * done/total, failures and the elapsed time, and is erased at the end.
  */
+#include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "base/duration.h"
 #include "base/sbuf.h"
 #include "base/xalloc.h"
 #include "exec/blocks.h"
 #include "exec/exec.h"
 #include "exec/exec_int.h"
 #include "exec/value.h"
+#include "os/clock.h"
+#include "os/thread.h"
 
-struct branch_errs {
-    struct err *items;
+/* Branch count above which the terminal progress line appears. */
+#define PAR_PROGRESS_MIN 4
+/* Most worker threads one block starts. */
+#define PAR_MAX_WORKERS 256
+/* Redraw the progress line at most this often. */
+#define PAR_PROGRESS_EVERY_NS (100 * OS_NS_PER_MS)
+
+struct branch {
+    const struct lang_stmt *stmt; /* the statement, or the for_each */
+    char *value;                  /* for_each: the item (owned); NULL otherwise */
+    struct err err;
+    bool ok;
+};
+
+struct pool {
+    struct exec_state *st; /* the parent state: only read while branches run */
+    struct branch *items;
     size_t count, cap;
-    size_t branches;
+    struct os_mutex lock; /* next, done, failed, progress */
+    size_t next;
+    size_t done, failed;
+    bool progress;
+    int64_t started_ns;
+    int64_t drawn_ns;
 };
 
 static void
-record(struct branch_errs *errs, const struct err *e)
+add_branch(struct pool *p, const struct lang_stmt *stmt, char *value)
 {
-    errs->items = xgrow(errs->items, &errs->cap, errs->count + 1, sizeof(*errs->items));
-    errs->items[errs->count++] = *e;
-}
-
-/* Run one branch on a fork of 'st': a single statement, or a for_each body
- * with 'item' bound to 'value'. */
-static void
-run_branch(struct exec_state *st, const struct lang_stmt *stmt, const char *item,
-           const char *value, struct branch_errs *errs)
-{
-    struct exec_state *b = exec_state_fork(st);
-    struct err e = { 0 };
-    bool ok;
-    if (item) {
-        exec_bind(b, item, value);
-        ok = exec_run_body(b, &stmt->body, &e);
-    } else {
-        struct lang_body one = { stmt, 1 };
-        ok = exec_run_body(b, &one, &e);
-    }
-    exec_state_free(b);
-    errs->branches++;
-    if (!ok)
-        record(errs, &e);
+    p->items = xgrow(p->items, &p->cap, p->count + 1, sizeof(*p->items));
+    struct branch *b = &p->items[p->count++];
+    memset(b, 0, sizeof(*b));
+    b->stmt = stmt;
+    b->value = value;
 }
 
 static bool
-run_for_each_branches(struct exec_state *st, const struct lang_stmt *stmt,
-                      struct branch_errs *errs, struct err *err)
+add_for_each(struct pool *p, const struct lang_stmt *stmt, struct err *err)
 {
     if (stmt->arg_count < 2)
         return err_set(err, ERR_USAGE, "for_each: expected a list and an item name");
-    char *list = exec_word(st, &stmt->args[0], err);
+    char *list = exec_word(p->st, &stmt->args[0], err);
     if (!list)
         return false;
     char *save = NULL;
@@ -73,10 +93,128 @@ run_for_each_branches(struct exec_state *st, const struct lang_stmt *stmt,
         if (n && line[n - 1] == '\r')
             line[--n] = '\0';
         if (n)
-            run_branch(st, stmt, stmt->args[1].text, line, errs);
+            add_branch(p, stmt, xstrdup(line));
     }
     free(list);
     return true;
+}
+
+static void
+progress_draw(struct pool *p, bool final)
+{
+    if (final) {
+        fputs("\r\033[K", stderr);
+    } else {
+        char el[DURATION_FORMAT_MAX];
+        duration_format(os_clock_mono_ns() - p->started_ns, el, sizeof(el));
+        fprintf(stderr, "\r\033[K⋯ parallel: %zu/%zu done", p->done, p->count);
+        if (p->failed)
+            fprintf(stderr, ", %zu failed", p->failed);
+        fprintf(stderr, " (%s)", el);
+    }
+    fflush(stderr);
+}
+
+static void
+run_branch(struct pool *p, struct branch *b)
+{
+    struct exec_state *f = exec_state_fork(p->st);
+    if (!exec_check_stop(f, &b->err)) {
+        b->ok = false;
+    } else if (b->value) {
+        exec_bind(f, b->stmt->args[1].text, b->value);
+        b->ok = exec_run_body(f, &b->stmt->body, &b->err);
+    } else {
+        struct lang_body one = { b->stmt, 1 };
+        b->ok = exec_run_body(f, &one, &b->err);
+    }
+    exec_state_free(f); /* flushes the branch's last partial line */
+}
+
+static void *
+worker(void *arg)
+{
+    struct pool *p = arg;
+    for (;;) {
+        os_mutex_lock(&p->lock);
+        size_t i = p->next < p->count ? p->next++ : p->count;
+        os_mutex_unlock(&p->lock);
+        if (i == p->count)
+            break;
+        run_branch(p, &p->items[i]);
+        os_mutex_lock(&p->lock);
+        p->done++;
+        if (!p->items[i].ok)
+            p->failed++;
+        if (p->progress) {
+            int64_t now = os_clock_mono_ns();
+            if (now - p->drawn_ns >= PAR_PROGRESS_EVERY_NS) {
+                p->drawn_ns = now;
+                progress_draw(p, false);
+            }
+        }
+        os_mutex_unlock(&p->lock);
+    }
+    return NULL;
+}
+
+static bool
+want_progress(size_t branches)
+{
+    if (branches <= PAR_PROGRESS_MIN || !isatty(2))
+        return false;
+    const char *no_color = getenv("NO_COLOR");
+    const char *ci = getenv("CI");
+    return !(no_color && no_color[0]) && !(ci && ci[0]);
+}
+
+/* How many workers: the block's N, capped by --jobs; else --jobs, else the
+ * CPU count; never more than there are branches. */
+static size_t
+worker_count(const struct exec_state *st, int64_t limit, size_t branches)
+{
+    int64_t jobs = st->app ? st->app->jobs : 0;
+    int64_t w = limit > 0 ? limit : (jobs > 0 ? jobs : os_cpu_count());
+    if (limit > 0 && jobs > 0 && jobs < w)
+        w = jobs;
+    if (w > PAR_MAX_WORKERS)
+        w = PAR_MAX_WORKERS;
+    if ((size_t)w > branches)
+        w = (int64_t)branches;
+    return w < 1 ? 1 : (size_t)w;
+}
+
+static bool
+report(struct exec_state *st, struct pool *p, struct err *err)
+{
+    size_t failed = 0;
+    struct branch *first = NULL;
+    for (size_t i = 0; i < p->count; i++) {
+        if (!p->items[i].ok) {
+            failed++;
+            first = first ? first : &p->items[i];
+        }
+    }
+    if (!failed)
+        return true;
+    if (failed == 1) {
+        if (err && !err_is_set(err))
+            *err = first->err;
+    } else {
+        struct sbuf msg = SBUF_INIT;
+        sbuf_addf(&msg, "parallel: %zu branches failed:", failed);
+        for (size_t i = 0; i < p->count; i++)
+            if (!p->items[i].ok)
+                sbuf_addf(&msg, "\n  - %s", p->items[i].err.msg);
+        err_set(err, ERR_PARALLEL, "%s", msg.buf);
+        if (err)
+            err->loc = first->err.loc;
+        sbuf_release(&msg);
+    }
+    /* Branches that failed because the deadline passed or the run was
+     * cancelled make the block a timeout / cancellation. */
+    exec_classify_stop(st, err);
+    return false;
 }
 
 bool
@@ -84,12 +222,11 @@ block_parallel(struct exec_state *st, const struct lang_stmt *stmt, struct sbuf 
                struct err *err)
 {
     (void)out;
+    int64_t limit = 0;
     if (stmt->arg_count > 0) {
-        /* The concurrency limit: checked now, used by the pooled version. */
         char *n = exec_word(st, &stmt->args[0], err);
         if (!n)
             return false;
-        int64_t limit;
         bool ok = exec_text_int(n, &limit) && limit >= 1;
         if (!ok)
             err_set(err, ERR_USAGE, "parallel: the limit must be a positive number, got '%s'",
@@ -98,35 +235,40 @@ block_parallel(struct exec_state *st, const struct lang_stmt *stmt, struct sbuf 
         if (!ok)
             return false;
     }
-    struct branch_errs errs = { 0 };
+    struct pool p = { 0 };
+    p.st = st;
     bool ok = true;
     for (size_t i = 0; ok && i < stmt->body.count; i++) {
         const struct lang_stmt *child = &stmt->body.stmts[i];
         if (child->kind == LANG_STMT_FOR_EACH)
-            ok = run_for_each_branches(st, child, &errs, err);
+            ok = add_for_each(&p, child, err);
         else
-            run_branch(st, child, NULL, NULL, &errs);
+            add_branch(&p, child, NULL);
     }
-    if (ok && errs.count == 1) {
-        if (err && !err_is_set(err))
-            *err = errs.items[0];
-        ok = false;
-    } else if (ok && errs.count > 1) {
-        struct sbuf msg = SBUF_INIT;
-        sbuf_addf(&msg, "parallel: %zu branches failed:", errs.count);
-        for (size_t i = 0; i < errs.count; i++)
-            sbuf_addf(&msg, "\n  - %s", errs.items[i].msg);
-        err_set(err, ERR_PARALLEL, "%s", msg.buf);
-        if (err)
-            err->loc = errs.items[0].loc;
-        sbuf_release(&msg);
-        ok = false;
+    if (ok && p.count) {
+        os_mutex_init(&p.lock);
+        p.started_ns = os_clock_mono_ns();
+        p.progress = want_progress(p.count);
+        size_t workers = worker_count(st, limit, p.count);
+        struct os_thread *threads = workers > 1 ? xcalloc(workers - 1, sizeof(*threads)) : NULL;
+        size_t started = 0;
+        for (size_t i = 0; i + 1 < workers; i++) {
+            struct err terr = { 0 };
+            if (!os_thread_create(&threads[i], OS_THREAD_STACK_DEFAULT, worker, &p, &terr))
+                break; /* fewer threads; the calling thread still runs the rest */
+            started++;
+        }
+        worker(&p);
+        for (size_t i = 0; i < started; i++)
+            os_thread_join(&threads[i], NULL);
+        free(threads);
+        if (p.progress)
+            progress_draw(&p, true);
+        os_mutex_release(&p.lock);
+        ok = report(st, &p, err);
     }
-    if (!ok) {
-        /* Branches that failed because the deadline passed or the run was
-         * cancelled make the block a timeout / cancellation. */
-        exec_classify_stop(st, err);
-    }
-    free(errs.items);
+    for (size_t i = 0; i < p.count; i++)
+        free(p.items[i].value);
+    free(p.items);
     return ok;
 }
