@@ -54,7 +54,7 @@ static const struct {
     int min_args, max_args; /* max -1: any */
 } block_words[] = {
     { "parallel", LANG_BLOCK_PARALLEL, 0, 1 }, { "timeout", LANG_BLOCK_TIMEOUT, 1, 1 },
-    { "retry", LANG_BLOCK_RETRY, 0, 1 },       { "cache", LANG_BLOCK_CACHE, 1, 2 },
+    { "retry", LANG_BLOCK_RETRY, 0, 2 },       { "cache", LANG_BLOCK_CACHE, 1, 2 },
     { "sandbox", LANG_BLOCK_SANDBOX, 1, 1 },   { "with_env", LANG_BLOCK_WITH_ENV, 1, -1 },
     { "with_cwd", LANG_BLOCK_WITH_CWD, 1, 1 }, { "wasm_run", LANG_BLOCK_WASM_RUN, 1, 1 },
     { "pipe", LANG_BLOCK_PIPE, 0, 0 },         { "os", LANG_BLOCK_OS, 1, -1 },
@@ -1058,6 +1058,38 @@ parse_arg(struct parser *p, struct lang_arg *arg, int depth)
                 arg->index = (int)v;
             }
         } else {
+            /* Inside a template, ${param} always means the parameter (expansion
+             * replaces it), so binding the same name would be silently ignored:
+             * refuse captures, assignments and loop items named like a parameter. */
+            static bool check_param_reuse(struct parser * p, const struct lang_template *t,
+                                          const struct lang_body *body)
+            {
+                bool ok = true;
+                for (size_t i = 0; i < body->count; i++) {
+                    const struct lang_stmt *st = &body->stmts[i];
+                    const char *bound = st->target;
+                    struct src_loc loc = st->loc;
+                    if (st->kind == LANG_STMT_FOR_EACH && st->arg_count == 2) {
+                        bound = st->args[1].text;
+                        loc = st->args[1].loc;
+                    }
+                    for (size_t j = 0; bound && j < t->param_count; j++) {
+                        if (strcmp(t->params[j].name, bound) == 0) {
+                            error_at(p, &loc, (uint32_t)strlen(bound),
+                                     "'%s' is a parameter of template '%s': bind another name",
+                                     bound, t->name);
+                            ok = false;
+                        }
+                    }
+                    if (!check_param_reuse(p, t, &st->body))
+                        ok = false;
+                    for (size_t j = 0; j < st->clause_count; j++)
+                        if (!check_param_reuse(p, t, &st->clauses[j].body))
+                            ok = false;
+                }
+                return ok;
+            }
+
             static const char *const settings[] = { "type",     "default", "description",
                                                     "optional", "index",   "rest" };
             const char *guess = lang_suggest(w, settings, sizeof(settings) / sizeof(settings[0]));
@@ -1331,6 +1363,8 @@ parse_command(struct parser *p, bool is_template)
         t->param_count = args.count;
         t->body = cmd->body;
         t->loc = open_loc;
+        if (!check_param_reuse(p, t, &t->body))
+            ok = false;
         if (ok && *name)
             vec_push(&p->unit->templates, t);
     } else {
