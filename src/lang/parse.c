@@ -1058,38 +1058,6 @@ parse_arg(struct parser *p, struct lang_arg *arg, int depth)
                 arg->index = (int)v;
             }
         } else {
-            /* Inside a template, ${param} always means the parameter (expansion
-             * replaces it), so binding the same name would be silently ignored:
-             * refuse captures, assignments and loop items named like a parameter. */
-            static bool check_param_reuse(struct parser * p, const struct lang_template *t,
-                                          const struct lang_body *body)
-            {
-                bool ok = true;
-                for (size_t i = 0; i < body->count; i++) {
-                    const struct lang_stmt *st = &body->stmts[i];
-                    const char *bound = st->target;
-                    struct src_loc loc = st->loc;
-                    if (st->kind == LANG_STMT_FOR_EACH && st->arg_count == 2) {
-                        bound = st->args[1].text;
-                        loc = st->args[1].loc;
-                    }
-                    for (size_t j = 0; bound && j < t->param_count; j++) {
-                        if (strcmp(t->params[j].name, bound) == 0) {
-                            error_at(p, &loc, (uint32_t)strlen(bound),
-                                     "'%s' is a parameter of template '%s': bind another name",
-                                     bound, t->name);
-                            ok = false;
-                        }
-                    }
-                    if (!check_param_reuse(p, t, &st->body))
-                        ok = false;
-                    for (size_t j = 0; j < st->clause_count; j++)
-                        if (!check_param_reuse(p, t, &st->clauses[j].body))
-                            ok = false;
-                }
-                return ok;
-            }
-
             static const char *const settings[] = { "type",     "default", "description",
                                                     "optional", "index",   "rest" };
             const char *guess = lang_suggest(w, settings, sizeof(settings) / sizeof(settings[0]));
@@ -1169,6 +1137,37 @@ plain_list(struct parser *p, size_t from, size_t *out_count)
         list[i] = tok(p, from + i)->word.text;
     *out_count = n;
     return list;
+}
+
+/* Inside a template, ${param} always means the parameter (expansion
+ * replaces it), so binding the same name would be silently ignored:
+ * refuse captures, assignments and loop items named like a parameter. */
+static bool
+check_param_reuse(struct parser *p, const struct lang_template *t, const struct lang_body *body)
+{
+    bool ok = true;
+    for (size_t i = 0; i < body->count; i++) {
+        const struct lang_stmt *st = &body->stmts[i];
+        const char *bound = st->target;
+        struct src_loc loc = st->loc;
+        if (st->kind == LANG_STMT_FOR_EACH && st->arg_count == 2) {
+            bound = st->args[1].text;
+            loc = st->args[1].loc;
+        }
+        for (size_t j = 0; bound && j < t->param_count; j++) {
+            if (strcmp(t->params[j].name, bound) == 0) {
+                error_at(p, &loc, (uint32_t)strlen(bound),
+                         "'%s' is a parameter of template '%s': bind another name", bound, t->name);
+                ok = false;
+            }
+        }
+        if (!check_param_reuse(p, t, &st->body))
+            ok = false;
+        for (size_t j = 0; j < st->clause_count; j++)
+            if (!check_param_reuse(p, t, &st->clauses[j].body))
+                ok = false;
+    }
+    return ok;
 }
 
 static const char *const settings[] = {

@@ -219,6 +219,30 @@ test_lang_template_bad_calls(void **state)
 }
 
 static void
+test_lang_template_parameters_cannot_be_rebound(void **state)
+{
+    (void)state;
+    const char *text = "template t file items\n"
+                       "    file = \"other\"\n" /* 2 */
+                       "    if x\n"
+                       "        for_each \"${items}\" items\n" /* 4 */
+                       "        end\n"
+                       "    end\n"
+                       "    n = 0\n"
+                       "end\n";
+    struct lang_diags d;
+    struct lang_program *p = load(text, &d);
+    assert_null(p);
+    assert_int_equal(d.error_count, 2);
+    assert_int_equal(d.items[0].loc.line, 2);
+    assert_string_equal(d.items[0].message,
+                        "'file' is a parameter of template 't': bind another name");
+    assert_int_equal(d.items[1].loc.line, 4);
+    assert_int_equal(d.items[1].loc.col, 29);
+    lang_diags_release(&d);
+}
+
+static void
 test_lang_template_fan_out_is_capped(void **state)
 {
     (void)state;
@@ -255,6 +279,7 @@ main(void)
         cmocka_unit_test(test_lang_template_recursion_is_rejected_with_chain),
         cmocka_unit_test(test_lang_template_self_recursion),
         cmocka_unit_test(test_lang_template_bad_calls),
+        cmocka_unit_test(test_lang_template_parameters_cannot_be_rebound),
         cmocka_unit_test(test_lang_template_fan_out_is_capped),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
