@@ -25,8 +25,9 @@
 #include "wasi/wasi.h"
 #include "wasm/wasm.h"
 
-#define MODULE_MAX_BYTES (1024u * 1024u * 1024u) /* 1 GiB: far beyond any real module */
-#define WATCH_SLICE_NS   10000000LL              /* how often the watchdog looks */
+#define MODULE_MAX_BYTES  (1024u * 1024u * 1024u) /* 1 GiB: far beyond any real module */
+#define WATCH_SLICE_NS    10000000LL              /* how often the watchdog looks */
+#define CAPTURE_MAX_BYTES (256u * 1024u * 1024u)  /* stdout kept for `x = wasm_run` */
 
 /* ---- the watchdog -------------------------------------------------------- */
 
@@ -124,15 +125,27 @@ watchdog_stop(struct watchdog *w, bool is_running)
 struct sinks {
     struct op_ctx *ctx;
     struct sbuf *capture;
+    atomic_int *stop; /* the instance's interrupt flag */
+    size_t max;       /* capture limit in bytes */
+    bool is_overflow; /* the capture reached 'max'; the run was stopped */
 };
 
 static void
 guest_stdout(void *user, const char *data, size_t len)
 {
     struct sinks *s = user;
-    if (s->capture)
+    if (s->capture) {
+        if (s->is_overflow)
+            return;
+        if (len > s->max - s->capture->len) {
+            /* A captured value lives in memory: stop a module that would
+             * grow it without bound rather than exhaust the host. */
+            s->is_overflow = true;
+            atomic_store(s->stop, 1);
+            return;
+        }
         sbuf_add(s->capture, data, len);
-    else
+    } else
         op_output(s->ctx, 1, data, len);
 }
 
@@ -328,7 +341,8 @@ ops_wasm_run(struct op_ctx *ctx, const struct ops_wasm_request *req, struct sbuf
     for (size_t i = 0; i < req->arg_count; i++)
         argv[i + 1] = req->args[i];
 
-    struct sinks sinks = { ctx, capture };
+    struct sinks sinks = { ctx, capture, NULL, 0, false };
+    sinks.max = req->capture_max ? req->capture_max : CAPTURE_MAX_BYTES;
     struct wasi_config cfg = { 0 };
     cfg.argv = argv;
     cfg.argc = req->arg_count + 1;
@@ -351,10 +365,18 @@ ops_wasm_run(struct op_ctx *ctx, const struct ops_wasm_request *req, struct sbuf
     struct watchdog dog;
     bool dog_running = watchdog_start(&dog, ctx->interrupt, ctx->deadline_ns);
     cfg.interrupt = &dog.flag;
+    sinks.stop = &dog.flag;
     int code = 0;
     struct err run_err = { 0 };
     bool ran = wasi_run(mod, &cfg, &code, &run_err);
     watchdog_stop(&dog, dog_running);
+    if (sinks.is_overflow) {
+        err_set(err, ERR_LIMIT,
+                "wasm_run \"%s\": captured output exceeds %zu bytes; write large results to "
+                "a wasm_mount_write directory instead",
+                shown, sinks.max);
+        goto done;
+    }
     if (!ran) {
         report_run_error(shown, &run_err, (enum stop_reason)atomic_load(&dog.reason), err);
         goto done;

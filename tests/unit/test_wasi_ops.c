@@ -81,6 +81,46 @@ loop_module(uint8_t *b, uint8_t salt)
     return n;
 }
 
+/* _start writes 16 bytes to stdout forever (iovec at 0 -> 16 bytes at 16). */
+static size_t
+chatty_module(uint8_t *b)
+{
+    static const char mod[] = "wasi_snapshot_preview1";
+    static const uint8_t types[] = {
+        1, 12, 2, 0x60, 4, 0x7f, 0x7f, 0x7f, 0x7f, 1, 0x7f, 0x60, 0, 0
+    };
+    static const uint8_t rest[] = {
+        3,    2,    1,    1,       /* func: type 1 */
+        5,    3,    1,    0,    1, /* memory: 1 page */
+        7,    10,   1,    6,    '_',  's', 't',  'a', 'r',  't', 0,
+        1,    10,   34,   1,    32,   0,      /* code: one body, no locals */
+        0x41, 0,    0x41, 16,   0x36, 2,   0, /* mem[0] = 16 */
+        0x41, 4,    0x41, 16,   0x36, 2,   0, /* mem[4] = 16 */
+        0x03, 0x40,                           /* loop */
+        0x41, 1,    0x41, 0,    0x41, 1,   0x41, 8,   0x10, 0,   0x1a, /* fd_write(1, 0, 1, 8) */
+        0x0c, 0,    0x0b, 0x0b,
+    };
+    size_t n = 0;
+    memcpy(b + n, header, sizeof(header));
+    n += sizeof(header);
+    memcpy(b + n, types, sizeof(types));
+    n += sizeof(types);
+    b[n++] = 2;
+    b[n++] = 35;
+    b[n++] = 1;
+    b[n++] = 22;
+    memcpy(b + n, mod, 22);
+    n += 22;
+    b[n++] = 8;
+    memcpy(b + n, "fd_write", 8);
+    n += 8;
+    b[n++] = 0;
+    b[n++] = 0;
+    memcpy(b + n, rest, sizeof(rest));
+    n += sizeof(rest);
+    return n;
+}
+
 struct sink {
     struct sbuf out[3];
 };
@@ -212,6 +252,29 @@ test_cancel_interrupts(void **state)
 }
 
 static void
+test_capture_limit(void **state)
+{
+    (void)state;
+    uint8_t b[160];
+    struct op_ctx ctx;
+    struct sink s;
+    ctx_init(&ctx, &s);
+    struct ops_wasm_request req = { 0 };
+    req.module_path = "chatty.wasm";
+    req.module_bytes = b;
+    req.module_len = chatty_module(b);
+    req.capture_max = 4096;
+    struct sbuf out = SBUF_INIT;
+    struct err err = { 0 };
+    assert_false(ops_wasm_run(&ctx, &req, &out, NULL, &err));
+    assert_int_equal(err.kind, ERR_LIMIT);
+    assert_non_null(strstr(err.msg, "captured output exceeds 4096 bytes"));
+    assert_true(out.len <= 4096 && out.len >= 4096 - 16);
+    sbuf_release(&out);
+    sink_release(&s);
+}
+
+static void
 test_user_errors(void **state)
 {
     (void)state;
@@ -327,8 +390,11 @@ int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_exit_zero_and_nonzero), cmocka_unit_test(test_deadline_interrupts),
-        cmocka_unit_test(test_cancel_interrupts),     cmocka_unit_test(test_user_errors),
+        cmocka_unit_test(test_exit_zero_and_nonzero),
+        cmocka_unit_test(test_deadline_interrupts),
+        cmocka_unit_test(test_cancel_interrupts),
+        cmocka_unit_test(test_user_errors),
+        cmocka_unit_test(test_capture_limit),
         cmocka_unit_test(test_cache_compiles_once),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
