@@ -136,4 +136,7 @@ exec_autos_fill(struct exec_state *st, struct exec_scope *autos)
     char *exe_dir = app->exe_path ? os_path_dir(app->exe_path) : xstrdup(".");
     set(autos, "exe_dir", exe_dir);
     free(exe_dir);
+
+    set(autos, "bundle_dir", app->bundle_dir);
+    set(autos, "bundle_hash", app->bundle_hash);
 }

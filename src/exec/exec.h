@@ -75,6 +75,11 @@ struct exec_app {
     atomic_int *interrupt;  /* set by Ctrl-C / cancellation; may be NULL */
     const char *const *host_env; /* the host environment ("K=V"), NULL-terminated; borrowed */
     struct exec_observer *observer; /* spans go here; may be NULL */
+    /* A built binary (perch --build): where its files were extracted and the
+     * payload's SHA-256, for the bundle_dir / bundle_hash auto variables.
+     * NULL outside a bundle (both are then ""). */
+    const char *bundle_dir;
+    const char *bundle_hash;
 };
 
 /* Arguments for one command, by name, before type checks. */
