@@ -13,6 +13,7 @@
 static const char *const auto_vars[] = {
     "script_dir", "script_path", "cwd",  "os",       "arch",     "home",    "temp_dir", "cache_dir",
     "cpu_count",  "pid",         "user", "hostname", "exe_path", "exe_dir", "err",
+    "bundle_dir", "bundle_hash",
 };
 
 static const char *const wasm_decls[] = {
