@@ -877,7 +877,10 @@ exec_state_fork(struct exec_state *st)
     f->out = &f->out_base;
     f->depth = st->depth;
     f->span_depth = st->span_depth;
-    f->span = NULL; /* a branch's spans have no parent in this thread */
+    /* A branch's first spans hang under the block's span, which stays open
+     * (and untouched by its thread) until every branch has finished: the
+     * report can build the tree across threads. */
+    f->span = st->span;
     f->cmd = st->cmd;
     sbuf_init(&f->scratch);
     return f;
