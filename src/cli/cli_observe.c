@@ -31,6 +31,7 @@
 #include "base/xalloc.h"
 
 #define PREVIEW_MAX 60
+#define NO_NODE     SIZE_MAX
 
 /* `"first argument"` shortened to PREVIEW_MAX characters, one line. */
 static void
@@ -115,6 +116,8 @@ struct report_node {
     const struct exec_span *span; /* while open; NULL once closed */
     char *label;                  /* "kind preview" */
     int depth;
+    size_t parent;             /* index of the enclosing span's node; NO_NODE at the top */
+    size_t first_child, last_child, next_sibling; /* the tree, in start order */
     int64_t dur_ns;
     bool ok;
     char *error;
@@ -133,6 +136,22 @@ report_start(struct cli_observers *o, const struct exec_span *span)
     n->span = span;
     n->label = sbuf_detach(&label, NULL);
     n->depth = span->depth;
+    n->parent = n->first_child = n->last_child = n->next_sibling = NO_NODE;
+    /* The parent is the open node of span->parent (parallel branches open
+     * spans from other threads under the block's span). */
+    size_t self = o->node_count - 1;
+    for (size_t i = self; span->parent && i > 0; i--) {
+        struct report_node *p = &o->nodes[i - 1];
+        if (p->span != span->parent)
+            continue;
+        n->parent = i - 1;
+        if (p->last_child == NO_NODE)
+            p->first_child = self;
+        else
+            o->nodes[p->last_child].next_sibling = self;
+        p->last_child = self;
+        break;
+    }
     pthread_mutex_unlock(&o->lock);
 }
 
@@ -171,15 +190,31 @@ report_print(struct cli_observers *o)
         }
     }
     fputs("report:\n", f);
-    for (size_t i = 0; i < o->node_count; i++) {
-        const struct report_node *n = &o->nodes[i];
-        char dur[DURATION_FORMAT_MAX];
-        duration_format(n->dur_ns, dur, sizeof(dur));
-        fprintf(f, "%*s%s %s (%s)", 2 + 2 * n->depth, "", n->ok ? "\u2713" : "\u2717",
-                n->label, dur);
-        if (n->error)
-            fprintf(f, ": %s", n->error);
-        fputc('\n', f);
+    /* Depth first along the tree: each span, then its children in start
+     * order. Top-level spans are the nodes without a parent. */
+    for (size_t top = 0; top < o->node_count; top++) {
+        if (o->nodes[top].parent != NO_NODE)
+            continue;
+        size_t i = top;
+        while (i != NO_NODE) {
+            const struct report_node *n = &o->nodes[i];
+            char dur[DURATION_FORMAT_MAX];
+            duration_format(n->dur_ns, dur, sizeof(dur));
+            fprintf(f, "%*s%s %s (%s)", 2 + 2 * n->depth, "", n->ok ? "\u2713" : "\u2717", n->label, dur);
+            if (n->error)
+                fprintf(f, ": %s", n->error);
+            fputc('\n', f);
+            /* Next: the first child, else the next sibling of this node or
+             * of the nearest ancestor below 'top' that has one. */
+            if (n->first_child != NO_NODE) {
+                i = n->first_child;
+                continue;
+            }
+            while (i != top && o->nodes[i].next_sibling == NO_NODE) {
+                i = o->nodes[i].parent;
+            }
+            i = i == top ? NO_NODE : o->nodes[i].next_sibling;
+        }
     }
     if (f != stderr)
         fclose(f);
