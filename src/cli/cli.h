@@ -84,6 +84,10 @@ int cli_completions(const char *shell);
  */
 int cli_wasm_main(int argc, char **argv);
 
+/* `perch cache list` / `perch cache clear [PREFIX]` (cli_cache.c): the
+ * entries of `cache` blocks. 'argv' starts at the word "cache". */
+int cli_cache_main(int argc, char **argv);
+
 /*
  * `perch-mcp` (and `perch mcp`): serve the commands of a .perch file over MCP
  * on stdin/stdout until stdin ends. 'argv[0]' is the program name, the rest

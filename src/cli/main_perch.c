@@ -296,6 +296,10 @@ main(int argc, char **argv)
         status = cli_wasm_main(argc - next, argv + next);
         goto out;
     }
+    if (next < argc && !strcmp(argv[next], "cache")) {
+        status = cli_cache_main(argc - next, argv + next);
+        goto out;
+    }
     if (next < argc && !strcmp(argv[next], "help")) {
         status = cli_help_main(argc - next, argv + next);
         goto out;
