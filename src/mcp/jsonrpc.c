@@ -57,6 +57,8 @@ id_is_valid(const json_t *id)
     return json_is_string(id) || json_is_integer(id) || json_is_real(id);
 }
 
+static void classify(json_t *root, struct mcp_msg *out);
+
 void
 mcp_msg_parse(const char *line, size_t len, struct mcp_msg *out)
 {
@@ -71,11 +73,31 @@ mcp_msg_parse(const char *line, size_t len, struct mcp_msg *out)
     }
     json_t *root = out->root;
     if (json_is_array(root)) {
-        set_invalid(out, MCP_INVALID_REQUEST,
-                    json_array_size(root) ? "invalid request: batches are not supported"
-                                          : "invalid request: empty batch");
+        if (!json_array_size(root)) {
+            set_invalid(out, MCP_INVALID_REQUEST, "invalid request: empty batch");
+            return;
+        }
+        out->kind = MCP_MSG_BATCH;
         return;
     }
+    classify(root, out);
+}
+
+void
+mcp_msg_classify(json_t *root, struct mcp_msg *out)
+{
+    memset(out, 0, sizeof(*out));
+    out->root = json_incref(root);
+    if (json_is_array(root)) {
+        set_invalid(out, MCP_INVALID_REQUEST, "invalid request: a batch inside a batch");
+        return;
+    }
+    classify(root, out);
+}
+
+static void
+classify(json_t *root, struct mcp_msg *out)
+{
     if (!json_is_object(root)) {
         set_invalid(out, MCP_INVALID_REQUEST, "invalid request: a message must be an object");
         return;

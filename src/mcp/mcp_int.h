@@ -52,6 +52,7 @@ enum mcp_msg_kind {
     MCP_MSG_NOTIFICATION, /* method, no id: never answered */
     MCP_MSG_RESPONSE,     /* result or error + id: a reply to us (we send no requests) */
     MCP_MSG_INVALID_NOTIFICATION, /* a malformed notification: ignored, never answered */
+    MCP_MSG_BATCH,        /* a non-empty array: classify each element with mcp_msg_classify */
 };
 
 struct mcp_msg {
@@ -66,10 +67,12 @@ struct mcp_msg {
 
 /*
  * Classify one line: -32700 when it is not JSON, -32600 when it is JSON but
- * not a JSON-RPC 2.0 request, notification or response (batches included).
+ * not a JSON-RPC 2.0 request, notification, response or non-empty batch.
  * Always fills 'out'; release it with mcp_msg_release().
  */
 void mcp_msg_parse(const char *line, size_t len, struct mcp_msg *out);
+/* Classify one element of a batch (takes a reference to 'root'). */
+void mcp_msg_classify(json_t *root, struct mcp_msg *out);
 void mcp_msg_release(struct mcp_msg *msg);
 
 /* {"jsonrpc":"2.0","id":id,"result":result}; steals 'result'; 'id' may be NULL (null). */

@@ -46,6 +46,7 @@ struct mcp_call {
     char tool[MCP_TOOL_NAME_MAX + 1];
     struct exec_args args;
     json_t *arguments; /* as the client sent them, for --audit */
+    struct mcp_batch *batch; /* the batch its response belongs to; NULL = none */
     atomic_int interrupt;
     atomic_bool cancelled;
     pthread_mutex_t out_lock;
@@ -82,6 +83,21 @@ struct mcp_server {
  * parallel branches): ties audit events to the request. */
 static _Thread_local const struct mcp_call *current_call;
 
+/*
+ * A JSON-RPC batch (2024-11-05 and 2025-03-26 only): the responses to its
+ * requests are collected and written as one array once the last one is in
+ * (calls answer later, from their threads). 'pending' counts the reader's
+ * own reference plus one per call still running.
+ */
+struct mcp_batch {
+    pthread_mutex_t lock;
+    json_t *responses;
+    int pending;
+};
+
+/* Where responses made on this thread go; NULL = straight to the client. */
+static _Thread_local struct mcp_batch *current_batch;
+
 /* ---- output ------------------------------------------------------------- */
 
 static bool
@@ -102,7 +118,7 @@ write_all(int fd, const char *data, size_t len)
 
 /* Write one message, whole, and free it. */
 static void
-send_msg(struct mcp_server *srv, json_t *msg)
+write_msg(struct mcp_server *srv, json_t *msg)
 {
     size_t len;
     char *line = mcp_encode_line(msg, &len);
@@ -115,6 +131,40 @@ send_msg(struct mcp_server *srv, json_t *msg)
     }
     pthread_mutex_unlock(&srv->write_lock);
     free(line);
+}
+
+/* Answer a request: into the current batch when there is one. */
+static void
+send_msg(struct mcp_server *srv, json_t *msg)
+{
+    struct mcp_batch *b = current_batch;
+    if (!b) {
+        write_msg(srv, msg);
+        return;
+    }
+    pthread_mutex_lock(&b->lock);
+    json_array_append_new(b->responses, msg);
+    pthread_mutex_unlock(&b->lock);
+}
+
+/* Drop one reference; the last writes the collected responses (nothing
+ * when all were notifications or cancelled calls). */
+static void
+batch_release(struct mcp_server *srv, struct mcp_batch *b)
+{
+    if (!b)
+        return;
+    pthread_mutex_lock(&b->lock);
+    bool last = --b->pending == 0;
+    pthread_mutex_unlock(&b->lock);
+    if (!last)
+        return;
+    if (json_array_size(b->responses))
+        write_msg(srv, b->responses);
+    else
+        json_decref(b->responses);
+    pthread_mutex_destroy(&b->lock);
+    free(b);
 }
 
 static void
@@ -266,7 +316,7 @@ send_progress(struct mcp_call *c, const char *line, size_t len)
             json_object_set_new(params, "message", mcp_json_text(line, len));
         }
     }
-    send_msg(c->srv, mcp_make_notification("notifications/progress", params));
+    write_msg(c->srv, mcp_make_notification("notifications/progress", params));
 }
 
 /* The run's sink: keep the output (up to the cap) and stream it as
@@ -379,7 +429,10 @@ call_main(void *arg)
     current_call = c;
     bool ok = exec_run(srv->app, c->cmd, &c->args, &opts, &err);
     current_call = NULL;
+    current_batch = c->batch;
     finish_call(c, ok, &err);
+    current_batch = NULL;
+    batch_release(srv, c->batch);
 
     pthread_mutex_lock(&srv->lock);
     for (struct mcp_call **pp = &srv->calls; *pp; pp = &(*pp)->next) {
@@ -414,6 +467,7 @@ start_call(struct mcp_server *srv, json_t *id, json_t *progress_token, enum mcp_
     c->args = *args;
     memset(args, 0, sizeof(*args));
     c->arguments = arguments ? json_deep_copy(arguments) : NULL;
+    c->batch = current_batch;
     atomic_init(&c->interrupt, 0);
     atomic_init(&c->cancelled, false);
     pthread_mutex_init(&c->out_lock, NULL);
@@ -443,10 +497,16 @@ start_call(struct mcp_server *srv, json_t *id, json_t *progress_token, enum mcp_
         send_msg(srv, mcp_make_result(id, tool_result(text, true, NULL, v, stateless)));
         return;
     }
+    if (c->batch) {
+        pthread_mutex_lock(&c->batch->lock);
+        c->batch->pending++;
+        pthread_mutex_unlock(&c->batch->lock);
+    }
     struct os_thread t;
     struct err err = { 0 };
     if (!os_thread_create(&t, 0, call_main, c, &err)) {
         pthread_mutex_unlock(&srv->lock);
+        batch_release(srv, c->batch); /* not the last reference: the reader holds one */
         call_free(c);
         send_error(srv, id, MCP_INTERNAL_ERROR, err.msg);
         return;
@@ -804,6 +864,69 @@ handle_notification(struct mcp_server *srv, const struct mcp_msg *msg)
     /* notifications/initialized and anything else: nothing to do, no reply. */
 }
 
+static void dispatch(struct mcp_server *srv, const struct mcp_msg *msg);
+
+/* A batch: every element handled as a message of its own, the answers
+ * collected into one array. Only the revisions that have batches take one. */
+static void
+handle_batch(struct mcp_server *srv, json_t *array)
+{
+    enum mcp_version v = (enum mcp_version)atomic_load(&srv->version);
+    if (v >= MCP_V_2025_06_18) {
+        char text[160];
+        snprintf(text, sizeof(text),
+                 "invalid request: protocol revision %s has no batches (send one message a "
+                 "line)",
+                 mcp_version_name(v));
+        send_error(srv, NULL, MCP_INVALID_REQUEST, text);
+        return;
+    }
+    struct mcp_batch *b = xcalloc(1, sizeof(*b));
+    pthread_mutex_init(&b->lock, NULL);
+    b->responses = json_array();
+    b->pending = 1;
+    current_batch = b;
+    size_t i;
+    json_t *element;
+    json_array_foreach(array, i, element) {
+        struct mcp_msg msg;
+        mcp_msg_classify(element, &msg);
+        if (msg.kind == MCP_MSG_REQUEST && !strcmp(msg.method, "initialize"))
+            send_error(srv, msg.id, MCP_INVALID_REQUEST,
+                       "invalid request: initialize cannot be part of a batch");
+        else
+            dispatch(srv, &msg);
+        mcp_msg_release(&msg);
+    }
+    current_batch = NULL;
+    batch_release(srv, b);
+}
+
+static void
+dispatch(struct mcp_server *srv, const struct mcp_msg *msg)
+{
+    switch (msg->kind) {
+    case MCP_MSG_INVALID:
+        send_error(srv, msg->id, msg->error_code, msg->error_msg);
+        break;
+    case MCP_MSG_REQUEST:
+        handle_request(srv, msg);
+        break;
+    case MCP_MSG_NOTIFICATION:
+        handle_notification(srv, msg);
+        break;
+    case MCP_MSG_RESPONSE:
+        break;
+    case MCP_MSG_INVALID_NOTIFICATION:
+        if (srv->log)
+            fprintf(srv->log, "perch-mcp: ignoring a malformed notification\n");
+        break;
+    case MCP_MSG_BATCH:
+        handle_batch(srv, msg->root);
+        break;
+    }
+}
+
 void
 mcp_server_handle_line(struct mcp_server *srv, const char *line, size_t len)
 {
@@ -816,23 +939,7 @@ mcp_server_handle_line(struct mcp_server *srv, const char *line, size_t len)
         return; /* blank line */
     struct mcp_msg msg;
     mcp_msg_parse(line + start, len - start, &msg);
-    switch (msg.kind) {
-    case MCP_MSG_INVALID:
-        send_error(srv, msg.id, msg.error_code, msg.error_msg);
-        break;
-    case MCP_MSG_REQUEST:
-        handle_request(srv, &msg);
-        break;
-    case MCP_MSG_NOTIFICATION:
-        handle_notification(srv, &msg);
-        break;
-    case MCP_MSG_RESPONSE:
-        break;
-    case MCP_MSG_INVALID_NOTIFICATION:
-        if (srv->log)
-            fprintf(srv->log, "perch-mcp: ignoring a malformed notification\n");
-        break;
-    }
+    dispatch(srv, &msg);
     mcp_msg_release(&msg);
 }
 

@@ -22,7 +22,8 @@
 // the order of the output is deterministic. At the end it closes stdin,
 // waits for the exit (status 0 expected) and compares every message written
 // to stdout with NAME.out.jsonl (one JSON value a line), after normalising
-// what varies: serverInfo.version, the fixture directory's path.
+// what varies: serverInfo.version, the fixture directory's path, the order
+// of the answers inside a batch.
 import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { basename } from 'node:path';
@@ -106,8 +107,11 @@ child.stderr.setEncoding('utf8');
 child.stderr.on('data', (chunk) => { stderr += chunk; });
 const exited = new Promise((resolve) => child.on('exit', (code, sig) => resolve({ code, sig })));
 
+// Answers so far: responses and batch answers (arrays).
 function responses() {
-  return messages.filter((m) => m && typeof m === 'object' && 'id' in m && !('method' in m)).length;
+  return messages.filter((m) => Array.isArray(m) ||
+                                (m && typeof m === 'object' && 'id' in m && !('method' in m)))
+    .length;
 }
 
 function waitFor(pred, what) {
@@ -139,6 +143,14 @@ function loosen(msg) {
     delete e.line;
   }
   return out;
+}
+
+// A batch's answers may come in any order: compare them sorted by id.
+function normaliseMessage(msg) {
+  const n = normalise(msg);
+  if (Array.isArray(n))
+    n.sort((a, b) => JSON.stringify(a?.id ?? null).localeCompare(JSON.stringify(b?.id ?? null)));
+  return n;
 }
 
 function normalise(value) {
@@ -176,7 +188,7 @@ async function main() {
   const timer = setTimeout(() => child.kill('SIGKILL'), TIMEOUT_MS);
   const { code, sig } = await exited;
   clearTimeout(timer);
-  const actual = messages.map((m) => JSON.stringify(normalise(loosen(m))));
+  const actual = messages.map((m) => JSON.stringify(normaliseMessage(loosen(m))));
   if (stdout !== '') actual.push(JSON.stringify({ UNTERMINATED: stdout }));
 
   if (flag === '--update') {
@@ -187,7 +199,7 @@ async function main() {
   let expected = [];
   try {
     expected = readFileSync(outPath, 'utf8').split('\n').filter((l) => l.trim() !== '')
-      .map((l) => JSON.stringify(normalise(loosen(JSON.parse(l)))));
+      .map((l) => JSON.stringify(normaliseMessage(loosen(JSON.parse(l)))));
   } catch (e) {
     console.error(`${name}: cannot read ${outPath}: ${e.message}`);
     return 1;
