@@ -15,17 +15,25 @@
 #include <unistd.h>
 
 #include "base/xalloc.h"
+#include "bundle/bundle.h"
 #include "cli/cli.h"
+#include "cli/cli_bundle.h"
 #include "cli/cli_observe.h"
 #include "exec/exec.h"
 #include "exec/output.h"
 #include "exec/value.h"
 #include "lang/lang.h"
 #include "ops/ops.h"
+#include "os/path.h"
 #include "os/sysinfo.h"
 #include "testrun/testrun.h"
 
 extern char **environ;
+
+/* The name commands are run with in messages: "perch", or a built binary's. */
+static const char *invoked_as = "perch";
+/* The program a built binary carries (perch --build); NULL for plain perch. */
+static const struct bundle *own_bundle;
 
 /* Set by SIGINT; the interpreter stops between statements and subprocesses
  * are stopped by their waits. A second Ctrl-C kills perch outright. */
@@ -78,7 +86,10 @@ unknown_command(const struct lang_program *prog, const char *name)
     fprintf(stderr, "perch: unknown command '%s'", name);
     if (s)
         fprintf(stderr, "; did you mean '%s'?", s);
-    fprintf(stderr, "\nrun 'perch --help' to list the commands of %s\n", prog->path);
+    if (own_bundle)
+        fprintf(stderr, "\nrun '%s --help' to list its commands\n", invoked_as);
+    else
+        fprintf(stderr, "\nrun 'perch --help' to list the commands of %s\n", prog->path);
     free(names);
     return CLI_EXIT_USAGE;
 }
@@ -157,7 +168,8 @@ run_program(struct cli_opts *o, const char *path, int argc, char **argv)
 {
     struct lang_diags diags;
     lang_diags_init(&diags);
-    struct lang_program *prog = lang_load_file(path, &diags);
+    struct lang_program *prog =
+        own_bundle ? bundle_load_program(own_bundle, &diags) : lang_load_file(path, &diags);
     if (!prog) {
         lang_diags_print(&diags, stderr);
         lang_diags_release(&diags);
@@ -178,8 +190,16 @@ run_program(struct cli_opts *o, const char *path, int argc, char **argv)
         o->help = true; /* `perch tool.perch --help` */
         argc = 0;
     }
+    if (own_bundle && o->version) {
+        cli_bundle_print_version(stdout, prog, invoked_as);
+        goto done;
+    }
     if (o->help || argc == 0) {
-        cli_print_program_help(argc == 0 && !o->help ? stderr : stdout, prog);
+        FILE *hf = argc == 0 && !o->help ? stderr : stdout;
+        if (own_bundle)
+            cli_bundle_print_help(hf, prog, invoked_as);
+        else
+            cli_print_program_help(hf, prog);
         status = o->help ? CLI_EXIT_OK : CLI_EXIT_USAGE;
         goto done;
     }
@@ -212,6 +232,10 @@ run_program(struct cli_opts *o, const char *path, int argc, char **argv)
     app.exe_path = exe;
     app.interrupt = &interrupted;
     app.host_env = (const char *const *)environ;
+    if (own_bundle) {
+        app.bundle_dir = own_bundle->dir;
+        app.bundle_hash = own_bundle->hash;
+    }
     install_sigint();
     struct cli_observers obs;
     struct err err = { 0 };
@@ -221,7 +245,7 @@ run_program(struct cli_opts *o, const char *path, int argc, char **argv)
     }
     if (cli_observers_active(&obs))
         app.observer = &obs.base;
-    cli_observers_session_start(&obs, path, argc, argv);
+    cli_observers_session_start(&obs, path ? path : prog->path, argc, argv);
 
     if (!strcmp(argv[0], "test")) {
         struct testrun_opts t = { 0 };
@@ -245,8 +269,8 @@ run_program(struct cli_opts *o, const char *path, int argc, char **argv)
     struct exec_args args = { 0 };
     if (!exec_args_parse(cmd, argc - 1, (const char *const *)argv + 1, &args, &err) ||
         !exec_args_check(cmd, &args, &err)) {
-        fprintf(stderr, "perch: %s\nrun 'perch %s --help' for its arguments\n", err.msg,
-                cmd->name);
+        fprintf(stderr, "perch: %s\nrun '%s %s --help' for its arguments\n", err.msg,
+                invoked_as, cmd->name);
         status = CLI_EXIT_USAGE;
     } else if (!exec_run(&app, cmd, &args, NULL, &err)) {
         cli_print_run_error(&err);
@@ -273,6 +297,32 @@ main(int argc, char **argv)
     if (status >= 0)
         goto out;
     status = CLI_EXIT_OK;
+    /* A built binary (perch --build) runs the program it carries. */
+    struct bundle bnd;
+    int has_bundle = cli_bundle_open_self(&bnd);
+    if (has_bundle < 0) {
+        status = CLI_EXIT_FAIL;
+        goto out;
+    }
+    if (has_bundle && !o.build) {
+        own_bundle = &bnd;
+        invoked_as = argv[0] && *argv[0] ? argv[0] : "perch";
+        char *shown = os_path_base(invoked_as);
+        invoked_as = shown;
+        if (o.file || o.check) {
+            fprintf(stderr, "%s: %s is for perch itself; this program runs its own commands\n",
+                    shown, o.file ? "-f" : "--check");
+            status = CLI_EXIT_USAGE;
+        } else {
+            status = run_program(&o, NULL, argc - next, argv + next);
+        }
+        own_bundle = NULL;
+        bundle_release(&bnd);
+        free(shown);
+        goto out;
+    }
+    if (has_bundle)
+        bundle_release(&bnd); /* --build from a built binary: only its executable part counts */
     if (next < argc && !strcmp(argv[next], "mcp")) {
         /* `perch [FLAGS] mcp [FLAGS]` is perch-mcp with all of those flags. */
         char **words = xcalloc((size_t)argc, sizeof(char *));
@@ -316,8 +366,7 @@ main(int argc, char **argv)
             path = cli_find_commands_file(cwd);
     }
     if (o.build) {
-        fprintf(stderr, "perch: --build is not yet supported\n");
-        status = CLI_EXIT_USAGE;
+        status = cli_build(&o, path, argc - next, argv + next);
     } else if (!path) {
         if (o.help) {
             cli_print_usage(stdout);
