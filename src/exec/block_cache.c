@@ -45,10 +45,9 @@
 /* Keys longer than this are shortened with "…" in messages. */
 #define CACHE_KEY_SHOWN 60
 
-char *
-exec_cache_blocks_dir(void)
+static char *
+blocks_dir_for(const char *xdg)
 {
-    const char *xdg = getenv("XDG_CACHE_HOME");
     char *base;
     if (xdg && xdg[0] == '/') {
         base = xstrdup(xdg);
@@ -62,6 +61,22 @@ exec_cache_blocks_dir(void)
     free(perch);
     free(base);
     return dir;
+}
+
+char *
+exec_cache_blocks_dir(void)
+{
+    return blocks_dir_for(getenv("XDG_CACHE_HOME"));
+}
+
+/* For a block: an XDG_CACHE_HOME set in a with_env overlay (or visible
+ * host variable) wins, so a script or test can keep its cache aside; one
+ * hidden by --env still places the cache. */
+static char *
+state_blocks_dir(struct exec_state *st)
+{
+    const char *xdg = exec_getenv(st, "XDG_CACHE_HOME");
+    return blocks_dir_for(xdg && xdg[0] == '/' ? xdg : getenv("XDG_CACHE_HOME"));
 }
 
 static void
@@ -396,7 +411,7 @@ block_cache(struct exec_state *st, const struct lang_stmt *stmt, struct sbuf *ou
             return false;
         }
     }
-    char *dir = exec_cache_blocks_dir();
+    char *dir = state_blocks_dir(st);
     char *path = entry_path(dir, key);
     int64_t now = wall_seconds();
 
