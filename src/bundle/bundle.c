@@ -109,6 +109,23 @@ read_at(int fd, void *buf, size_t len, uint64_t off)
     return true;
 }
 
+/* The furthest byte a section table says is used (SHT_NOBITS sections take
+ * no room in the file). 'tab' holds 'n' headers of 'entsize' bytes. */
+static uint64_t
+sections_end(const uint8_t *tab, uint16_t n, uint16_t entsize, bool is64)
+{
+    uint64_t end = 0;
+    for (uint16_t i = 0; i < n; i++) {
+        const uint8_t *s = tab + (size_t)i * entsize;
+        uint32_t type = get_u32(s + 4);
+        uint64_t off = is64 ? get_u64(s + 24) : get_u32(s + 16);
+        uint64_t size = is64 ? get_u64(s + 32) : get_u32(s + 20);
+        if (type != 8 /* SHT_NOBITS */ && off + size > end)
+            end = off + size;
+    }
+    return end;
+}
+
 /*
  * Where an ELF file's own contents end (the furthest of its section header
  * table, program header table and sections), or 0 when 'fd' is not ELF.
@@ -120,42 +137,30 @@ elf_end(int fd, uint64_t file_size)
     uint8_t h[64];
     if (file_size < 64 || !read_at(fd, h, 64, 0) || memcmp(h, "\177ELF", 4) != 0 || h[5] != 1)
         return 0; /* not ELF, or big-endian: no check */
-    uint64_t end = 0;
-    if (h[4] == 2) { /* 64-bit */
-        uint64_t shoff = get_u64(h + 40);
-        uint16_t shentsize = get_u16(h + 58), shnum = get_u16(h + 60);
-        uint64_t phoff = get_u64(h + 32);
-        uint16_t phentsize = get_u16(h + 54), phnum = get_u16(h + 56);
-        end = shoff + (uint64_t)shentsize * shnum;
-        if (phoff + (uint64_t)phentsize * phnum > end)
-            end = phoff + (uint64_t)phentsize * phnum;
-        /* Sections may lie after the section header table. */
-        for (uint16_t i = 0; i < shnum && shentsize >= 40; i++) {
-            uint8_t s[40];
-            if (!read_at(fd, s, sizeof(s), shoff + (uint64_t)i * shentsize))
-                return 0;
-            uint32_t type = get_u32(s + 4);
-            uint64_t off = get_u64(s + 24), size = get_u64(s + 32);
-            if (type != 8 /* SHT_NOBITS */ && off + size > end)
-                end = off + size;
+    bool is64 = h[4] == 2;
+    if (!is64 && h[4] != 1)
+        return 0;
+    uint64_t shoff = is64 ? get_u64(h + 40) : get_u32(h + 32);
+    uint64_t phoff = is64 ? get_u64(h + 32) : get_u32(h + 28);
+    uint16_t phentsize = get_u16(h + (is64 ? 54 : 42)), phnum = get_u16(h + (is64 ? 56 : 44));
+    uint16_t shentsize = get_u16(h + (is64 ? 58 : 46)), shnum = get_u16(h + (is64 ? 60 : 48));
+    uint64_t end = shoff + (uint64_t)shentsize * shnum;
+    if (phoff + (uint64_t)phentsize * phnum > end)
+        end = phoff + (uint64_t)phentsize * phnum;
+    if (end > file_size)
+        return 0;
+    /* Sections may lie after the section header table: one read of it. */
+    size_t tab_len = (size_t)shentsize * shnum;
+    if (shnum && shentsize >= (is64 ? 40 : 24)) {
+        uint8_t *tab = try_malloc(tab_len);
+        if (!tab || !read_at(fd, tab, tab_len, shoff)) {
+            free(tab);
+            return 0;
         }
-    } else if (h[4] == 1) { /* 32-bit */
-        uint64_t shoff = get_u32(h + 32);
-        uint16_t shentsize = get_u16(h + 46), shnum = get_u16(h + 48);
-        uint64_t phoff = get_u32(h + 28);
-        uint16_t phentsize = get_u16(h + 42), phnum = get_u16(h + 44);
-        end = shoff + (uint64_t)shentsize * shnum;
-        if (phoff + (uint64_t)phentsize * phnum > end)
-            end = phoff + (uint64_t)phentsize * phnum;
-        for (uint16_t i = 0; i < shnum && shentsize >= 24; i++) {
-            uint8_t s[24];
-            if (!read_at(fd, s, sizeof(s), shoff + (uint64_t)i * shentsize))
-                return 0;
-            uint32_t type = get_u32(s + 4);
-            uint64_t off = get_u32(s + 16), size = get_u32(s + 20);
-            if (type != 8 && off + size > end)
-                end = off + size;
-        }
+        uint64_t s_end = sections_end(tab, shnum, shentsize, is64);
+        free(tab);
+        if (s_end > end)
+            end = s_end;
     }
     return end <= file_size ? end : 0;
 }
