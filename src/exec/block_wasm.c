@@ -15,12 +15,19 @@
  * src/ops/ops_wasm.c does the run. Deny by default: without declarations
  * the module sees no env, no files, and only its own name in argv.
  */
+#include <jansson.h>
+#include <openssl/evp.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/sbuf.h"
 #include "base/xalloc.h"
 #include "exec/blocks.h"
+#include "exec/exec_int.h"
 #include "ops/ops_wasm.h"
+#include "os/fs.h"
+#include "os/path.h"
 
 /* Owned strings collected from the body. */
 struct decls {
@@ -210,6 +217,67 @@ bundle_alias_path(struct exec_state *st, const char *word)
     return NULL;
 }
 
+/* What --audit records for a run (attached to the block's span): the
+ * module's sha256, argv, the names (never the values) of the variables it
+ * sees, its mounts and its exit code. Only computed when the run is
+ * observed. */
+static void
+span_details(struct exec_state *st, const struct ops_wasm_request *req, const char *module,
+             bool ran, int exit_code)
+{
+    if (!st->app->observer)
+        return;
+    struct sbuf bytes = SBUF_INIT;
+    struct err ignored = { 0 };
+    char *path = os_path_abs(exec_cwd(st), req->module_path);
+    if (os_fs_read_file(path, 0, &bytes, &ignored)) {
+        unsigned char md[EVP_MAX_MD_SIZE];
+        unsigned int n = 0;
+        if (EVP_Digest(bytes.buf ? bytes.buf : "", bytes.len, md, &n, EVP_sha256(), NULL)) {
+            char hex[2 * EVP_MAX_MD_SIZE + 1];
+            for (unsigned i = 0; i < n; i++)
+                snprintf(hex + 2 * i, 3, "%02x", md[i]);
+            exec_span_attr(st, "sha256", hex);
+        }
+    }
+    free(path);
+    sbuf_release(&bytes);
+    json_t *argv = json_array();
+    char *base = os_path_base(module);
+    json_array_append_new(argv, json_string(base));
+    free(base);
+    for (size_t i = 0; i < req->arg_count; i++)
+        json_array_append_new(argv, json_string(req->args[i]));
+    json_t *env = json_array();
+    for (size_t i = 0; i < req->env_count; i++) {
+        const char *eq = strchr(req->env[i], '=');
+        json_array_append_new(env, json_stringn(req->env[i], eq ? (size_t)(eq - req->env[i])
+                                                                : strlen(req->env[i])));
+    }
+    json_t *mounts = json_array();
+    for (size_t i = 0; i < req->mount_count; i++) {
+        const struct ops_wasm_mount *m = &req->mounts[i];
+        json_t *o = json_pack("{s:s,s:b}", "host", m->host_path, "writable", m->is_writable);
+        if (m->guest_path)
+            json_object_set_new(o, "guest", json_string(m->guest_path));
+        json_array_append_new(mounts, o);
+    }
+    const char *keys[] = { "argv", "env", "mounts" };
+    json_t *vals[] = { argv, env, mounts };
+    for (size_t i = 0; i < 3; i++) {
+        char *text = json_dumps(vals[i], JSON_COMPACT);
+        if (text)
+            exec_span_attr_json(st, keys[i], text);
+        free(text);
+        json_decref(vals[i]);
+    }
+    if (ran) {
+        char code[16];
+        snprintf(code, sizeof(code), "%d", exit_code);
+        exec_span_attr_json(st, "exit_code", code);
+    }
+}
+
 bool
 block_wasm_run(struct exec_state *st, const struct lang_stmt *stmt, struct sbuf *out,
                struct err *err)
@@ -240,7 +308,9 @@ block_wasm_run(struct exec_state *st, const struct lang_stmt *stmt, struct sbuf 
     exec_op_ctx(st, &ctx);
     bool is_capture = stmt->target && out;
     struct err run_err = { 0 };
-    ok = ops_wasm_run(&ctx, &req, is_capture ? out : NULL, NULL, &run_err);
+    int exit_code = -1;
+    ok = ops_wasm_run(&ctx, &req, is_capture ? out : NULL, &exit_code, &run_err);
+    span_details(st, &req, module, exit_code >= 0, exit_code);
     if (is_capture)
         sbuf_rtrim(out, "\n");
     if (!ok && err && !err_is_set(err))
