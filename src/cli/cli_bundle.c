@@ -4,10 +4,14 @@
  */
 #include "cli/cli_bundle.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "base/err.h"
+#include "base/xalloc.h"
 #include "lang/lang.h"
 #include "os/sysinfo.h"
 
@@ -69,6 +73,19 @@ cli_bundle_open_self(struct bundle *b)
     char *root = bundle_cache_root(getenv("XDG_CACHE_HOME"), getenv("HOME"));
     bool ok = bundle_extract(b, root, &err);
     free(root);
+    if (!ok) {
+        /* No usable cache directory (read-only home...): a private
+         * directory under the temporary directory instead. */
+        struct err err2 = { 0 };
+        char *tmp = os_temp_dir(getenv("TMPDIR"));
+        char *alt = xasprintf("%s/perch-bundles-%ld", tmp, (long)getuid());
+        free(tmp);
+        struct stat st;
+        if ((mkdir(alt, 0700) == 0 || errno == EEXIST) && lstat(alt, &st) == 0
+            && S_ISDIR(st.st_mode) && st.st_uid == getuid() && !(st.st_mode & 0022))
+            ok = bundle_extract(b, alt, &err2);
+        free(alt);
+    }
     if (!ok) {
         fprintf(stderr, "perch: %s\n", err.msg);
         bundle_release(b);

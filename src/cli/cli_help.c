@@ -98,10 +98,19 @@ print_arg_synopsis(FILE *out, const struct lang_arg *a)
     }
 }
 
+/* The name a command's usage line shows: "perch", or a built binary's own. */
+static const char *usage_name = "perch";
+
+void
+cli_set_usage_name(const char *name)
+{
+    usage_name = name && *name ? name : "perch";
+}
+
 void
 cli_print_command_help(FILE *out, const struct lang_command *cmd)
 {
-    fprintf(out, "Usage: perch %s", cmd->name);
+    fprintf(out, "Usage: %s %s", usage_name, cmd->name);
     for (size_t i = 0; i < cmd->arg_count; i++)
         print_arg_synopsis(out, &cmd->args[i]);
     fputc('\n', out);

@@ -309,6 +309,7 @@ main(int argc, char **argv)
         invoked_as = argv[0] && *argv[0] ? argv[0] : "perch";
         char *shown = os_path_base(invoked_as);
         invoked_as = shown;
+        cli_set_usage_name(shown);
         if (o.file || o.check) {
             fprintf(stderr, "%s: %s is for perch itself; this program runs its own commands\n",
                     shown, o.file ? "-f" : "--check");
@@ -317,6 +318,7 @@ main(int argc, char **argv)
             status = run_program(&o, NULL, argc - next, argv + next);
         }
         own_bundle = NULL;
+        cli_set_usage_name(NULL);
         bundle_release(&bnd);
         free(shown);
         goto out;
