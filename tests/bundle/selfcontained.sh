@@ -149,6 +149,9 @@ expect_status 0 "--help"
 expect_out "greeter 2.0.1: a bundled test program" "--help header"
 expect_out "Usage: greeter [FLAGS] COMMAND" "--help usage"
 expect_out "readpost" "--help lists commands"
+run_clean "$run_dir" "$home" ./greeter hello --help
+expect_status 0 "COMMAND --help"
+expect_out "Usage: greeter hello [who]" "COMMAND --help names the binary"
 run_clean "$run_dir" "$home" ./greeter --version
 expect_status 0 "--version"
 expect_out "greeter 2.0.1 (perch " "--version"
