@@ -38,6 +38,7 @@ cli_print_usage(FILE *out)
           "  --report[=PATH]      print the span tree after the run\n"
           "  --audit FILE         append NDJSON audit events to FILE\n"
           "  --build -o OUT       bundle the file into one executable\n"
+          "  --include PATH       with --build: embed PATH too (repeatable)\n"
           "  --completions SHELL  print a completion script (bash, zsh, fish)\n"
           "  --version            print the version\n"
           "  -h, --help           this help; COMMAND --help for a command's arguments\n",
