@@ -24,8 +24,11 @@
  * branch that has not started yet when the run must stop fails at once.
  *
  * Progress: with more than PAR_PROGRESS_MIN branches and a terminal on
- * stderr (and neither NO_COLOR nor CI set), a one-line indicator shows
- * done/total, failures and the elapsed time, and is erased at the end.
+ * stderr (and neither NO_COLOR nor CI set), a one-line indicator
+ * (src/observe/progress.h) shows done/total, failures and the elapsed
+ * time, and is erased at the end. While it is on, the branches print
+ * through a sink that erases the line before passing their lines on, so
+ * output never lands behind the indicator.
  */
 #include <stdatomic.h>
 #include <stdio.h>
@@ -40,6 +43,7 @@
 #include "exec/exec.h"
 #include "exec/exec_int.h"
 #include "exec/value.h"
+#include "observe/progress.h"
 #include "os/clock.h"
 #include "os/thread.h"
 
@@ -47,8 +51,6 @@
 #define PAR_PROGRESS_MIN 4
 /* Most worker threads one block starts. */
 #define PAR_MAX_WORKERS 256
-/* Redraw the progress line at most this often. */
-#define PAR_PROGRESS_EVERY_NS (100 * OS_NS_PER_MS)
 
 struct branch {
     const struct lang_stmt *stmt; /* the statement, or the for_each */
@@ -61,13 +63,28 @@ struct pool {
     struct exec_state *st; /* the parent state: only read while branches run */
     struct branch *items;
     size_t count, cap;
-    struct os_mutex lock; /* next, done, failed, progress */
+    struct os_mutex lock; /* next */
     size_t next;
-    size_t done, failed;
     bool progress;
-    int64_t started_ns;
-    int64_t drawn_ns;
+    struct observe_progress bar;
 };
+
+/* The sink branches print through while the progress line is shown. */
+struct progress_sink {
+    struct exec_sink base;
+    struct observe_progress *bar;
+    struct exec_sink *next;
+};
+
+static void
+progress_sink_write(struct exec_sink *base, int stream, const char *data, size_t len)
+{
+    struct progress_sink *ps = (struct progress_sink *)base;
+    observe_progress_lock(ps->bar);
+    observe_progress_clear_locked(ps->bar);
+    exec_sink_write(ps->next, stream, data, len);
+    observe_progress_unlock(ps->bar);
+}
 
 static void
 add_branch(struct pool *p, const struct lang_stmt *stmt, char *value)
@@ -100,22 +117,6 @@ add_for_each(struct pool *p, const struct lang_stmt *stmt, struct err *err)
 }
 
 static void
-progress_draw(struct pool *p, bool final)
-{
-    if (final) {
-        fputs("\r\033[K", stderr);
-    } else {
-        char el[DURATION_FORMAT_MAX];
-        duration_format(os_clock_mono_ns() - p->started_ns, el, sizeof(el));
-        fprintf(stderr, "\r\033[K⋯ parallel: %zu/%zu done", p->done, p->count);
-        if (p->failed)
-            fprintf(stderr, ", %zu failed", p->failed);
-        fprintf(stderr, " (%s)", el);
-    }
-    fflush(stderr);
-}
-
-static void
 run_branch(struct pool *p, struct branch *b)
 {
     struct exec_state *f = exec_state_fork(p->st);
@@ -142,18 +143,8 @@ worker(void *arg)
         if (i == p->count)
             break;
         run_branch(p, &p->items[i]);
-        os_mutex_lock(&p->lock);
-        p->done++;
-        if (!p->items[i].ok)
-            p->failed++;
-        if (p->progress) {
-            int64_t now = os_clock_mono_ns();
-            if (now - p->drawn_ns >= PAR_PROGRESS_EVERY_NS) {
-                p->drawn_ns = now;
-                progress_draw(p, false);
-            }
-        }
-        os_mutex_unlock(&p->lock);
+        if (p->progress)
+            observe_progress_step(&p->bar, p->items[i].ok);
     }
     return NULL;
 }
@@ -161,11 +152,8 @@ worker(void *arg)
 static bool
 want_progress(size_t branches)
 {
-    if (branches <= PAR_PROGRESS_MIN || !isatty(2))
-        return false;
-    const char *no_color = getenv("NO_COLOR");
-    const char *ci = getenv("CI");
-    return !(no_color && no_color[0]) && !(ci && ci[0]);
+    return observe_progress_wanted(2, branches, PAR_PROGRESS_MIN, getenv("NO_COLOR"),
+                                   getenv("CI"));
 }
 
 /* How many workers: the block's N, capped by --jobs; else --jobs, else the
@@ -247,8 +235,18 @@ block_parallel(struct exec_state *st, const struct lang_stmt *stmt, struct sbuf 
     }
     if (ok && p.count) {
         os_mutex_init(&p.lock);
-        p.started_ns = os_clock_mono_ns();
         p.progress = want_progress(p.count);
+        struct progress_sink ps;
+        struct exec_out ps_out;
+        struct exec_out *saved_out = st->out;
+        if (p.progress) {
+            observe_progress_init(&p.bar, stderr, "parallel", p.count);
+            ps.base.write = progress_sink_write;
+            ps.bar = &p.bar;
+            ps.next = st->out->sink;
+            exec_out_init(&ps_out, &ps.base);
+            st->out = &ps_out; /* what the forks print through */
+        }
         size_t workers = worker_count(st, limit, p.count);
         struct os_thread *threads = workers > 1 ? xcalloc(workers - 1, sizeof(*threads)) : NULL;
         size_t started = 0;
@@ -262,8 +260,11 @@ block_parallel(struct exec_state *st, const struct lang_stmt *stmt, struct sbuf 
         for (size_t i = 0; i < started; i++)
             os_thread_join(&threads[i], NULL);
         free(threads);
-        if (p.progress)
-            progress_draw(&p, true);
+        if (p.progress) {
+            exec_out_release(&ps_out);
+            st->out = saved_out;
+            observe_progress_finish(&p.bar);
+        }
         os_mutex_release(&p.lock);
         ok = report(st, &p, err);
     }
