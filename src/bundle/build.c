@@ -70,6 +70,30 @@ rel_to_root(const struct collector *c, const char *abs)
     return xstrdup(abs + n + 1);
 }
 
+/* Is 'abs' the program's directory or under it? */
+static bool
+under_root(const struct collector *c, const char *abs)
+{
+    size_t n = strlen(c->root);
+    if (strcmp(c->root, "/") == 0)
+        return true;
+    return strncmp(abs, c->root, n) == 0 && (abs[n] == '/' || abs[n] == '\0');
+}
+
+/* An include as the user named it, made absolute; when it only reaches the
+ * program's directory through a symlink, its resolved path. New string. */
+static char *
+include_path(const struct collector *c, const char *base, const char *path)
+{
+    char *abs = os_path_abs(base, path);
+    char real[PATH_MAX];
+    if (!under_root(c, abs) && realpath(abs, real) && under_root(c, real)) {
+        free(abs);
+        abs = xstrdup(real);
+    }
+    return abs;
+}
+
 static bool
 add_item(struct collector *c, char *rel, char *src, const char *text, size_t len, uint32_t flags)
 {
@@ -271,7 +295,7 @@ collect_program(struct collector *c, const struct lang_program *prog, struct err
     for (size_t i = 0; i < prog->bundle_count; i++) {
         const struct lang_bundle_item *b = &prog->bundle[i];
         char *base = os_path_abs(c->cwd, b->base_dir && *b->base_dir ? b->base_dir : ".");
-        char *abs = os_path_abs(base, b->path);
+        char *abs = include_path(c, base, b->path);
         free(base);
         bool ok = add_path(c, abs, true, b->path, err);
         free(abs);
@@ -341,7 +365,7 @@ bundle_build(const struct bundle_build_opts *o, struct err *err)
         goto done;
     main_rel = xstrdup(c.items.items[0].rel);
     for (size_t i = 0; i < o->include_count; i++) {
-        char *abs = os_path_abs(cwd, o->includes[i]);
+        char *abs = include_path(&c, cwd, o->includes[i]);
         bool added = add_path(&c, abs, true, o->includes[i], err);
         free(abs);
         if (!added)

@@ -63,6 +63,13 @@ expect_status 0 "the first binary still runs its own files"
 check '! grep -q three "$T/out"' "the first binary does not see the new file"
 check '[ "$(ls "$home/.cache/perch/bundles" | wc -l)" -eq 2 ]' "one extraction per payload hash"
 
+# An include named through a symlink to the program's directory is inside it.
+ln -s "$src" "$T/link"
+(cd "$src" && "$PERCH" --build -f app.perch --include "$T/link/data" -o "$T/app3" >"$T/out" 2>"$T/err")
+status=$?
+expect_status 0 "an include through a symlink"
+expect_err "data/one.txt" "an include through a symlink keeps its path"
+
 # Building inside the directory being included never embeds the output.
 (cd "$src" && "$PERCH" --build -f app.perch --include . -o app >"$T/out" 2>"$T/err")
 status=$?
