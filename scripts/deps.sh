@@ -12,6 +12,7 @@ pkgs=(
   libcmocka-dev
   wabt clang lld wasi-libc libclang-rt-14-dev-wasm32 libclang-rt-14-dev
   nodejs npm
+  rustc libstd-rust-dev-wasm32
 )
 if [ "${PERCH_DEPS_MINIMAL:-0}" = 1 ]; then
   pkgs=(build-essential cmake pkg-config libjansson-dev libssl-dev libcurl4-openssl-dev)
