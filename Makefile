@@ -6,6 +6,9 @@
 #   make tsan     the thread-heavy suites under ThreadSanitizer
 #   make bench    benchmarks (results: bench/RESULTS.md)
 #   make fuzz     build the libFuzzer targets and run each briefly
+#   make install  build perch and install it under PREFIX (default /usr/local),
+#                 staged under DESTDIR when set; make uninstall removes it again
+#   make deb      a Debian package (CPack) in $(BUILD): apt-get install ./perch_*.deb
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 BUILD ?= build/release
 CMAKE_FLAGS ?=
@@ -49,3 +52,24 @@ fuzz: deps
 
 clean:
 	rm -rf build
+
+# Installation (DESTDIR and PREFIX as in every Unix tool): the files written are
+# listed in $(BUILD)/install_manifest.txt, which `make uninstall` removes.
+PREFIX ?= /usr/local
+DESTDIR ?=
+
+.PHONY: install uninstall deb
+
+install: $(BUILD)/CMakeCache.txt
+	cmake --build $(BUILD) -j $(JOBS) --target perch_installables
+	DESTDIR="$(DESTDIR)" cmake --install $(BUILD) --prefix "$(PREFIX)"
+
+uninstall:
+	DESTDIR="$(DESTDIR)" packaging/uninstall.sh $(BUILD)/install_manifest.txt
+
+# Reconfigures first so the package carries the current version (git describe).
+deb: deps
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPERCH_WERROR=$(WERROR) $(CMAKE_FLAGS)
+	cmake --build $(BUILD) -j $(JOBS) --target perch_installables
+	cd $(BUILD) && cpack -G DEB
+	@ls $(BUILD)/perch_*.deb
