@@ -19,6 +19,7 @@
 #include "cli/cli.h"
 #include "cli/cli_bundle.h"
 #include "cli/cli_observe.h"
+#include "cli/cli_version.h"
 #include "exec/exec.h"
 #include "exec/output.h"
 #include "exec/value.h"
@@ -337,7 +338,7 @@ main(int argc, char **argv)
         goto out;
     }
     if (o.version) {
-        printf("perch %s\n", PERCH_VERSION);
+        cli_print_version(stdout);
         goto out;
     }
     if (o.completions) {
