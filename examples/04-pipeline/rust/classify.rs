@@ -416,9 +416,14 @@ fn describe(e: &io::Error) -> String {
         io::ErrorKind::NotFound => "No such file or directory".to_string(),
         io::ErrorKind::PermissionDenied => "Permission denied".to_string(),
         _ => match e.raw_os_error() {
-            Some(58) => "Not capable".to_string(),
+            Some(76) => "Capabilities insufficient".to_string(),
             Some(69) => "Read-only file system".to_string(),
             Some(31) => "Is a directory".to_string(),
+            /* A path under no mount: std refuses it before asking WASI,
+             * where wasi-libc reports ENOTCAPABLE. */
+            _ if e.to_string().starts_with("failed to find a pre-opened") => {
+                "Capabilities insufficient".to_string()
+            }
             _ => e.to_string(),
         },
     }
@@ -426,7 +431,9 @@ fn describe(e: &io::Error) -> String {
 
 fn read_input(path: &str) -> Result<Vec<u8>, String> {
     let f = File::open(path).map_err(|e| format!("cannot open: {}", describe(&e)))?;
-    let mut text = Vec::new();
+    /* The size (fd_filestat_get) only sizes the buffer: the file may change. */
+    let hint = f.metadata().map(|m| m.len().min(MAX_FILE_BYTES)).unwrap_or(0);
+    let mut text = Vec::with_capacity(hint as usize);
     f.take(MAX_FILE_BYTES + 1)
         .read_to_end(&mut text)
         .map_err(|e| format!("cannot read: {}", describe(&e)))?;
