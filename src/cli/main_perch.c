@@ -18,6 +18,7 @@
 #include "bundle/bundle.h"
 #include "cli/cli.h"
 #include "cli/cli_bundle.h"
+#include "cli/cli_init.h"
 #include "cli/cli_observe.h"
 #include "cli/cli_version.h"
 #include "exec/exec.h"
@@ -294,6 +295,9 @@ main(int argc, char **argv)
 {
     struct cli_opts o = { 0 };
     int next = 1;
+    /* `perch --init [DIR]`: write a starter commands.perch (cli_init.c). */
+    if (argc > 1 && !strcmp(argv[1], "--init"))
+        return cli_init_main(argc - 1, argv + 1);
     int status = cli_parse_globals(argc, argv, &o, &next);
     if (status >= 0)
         goto out;
