@@ -376,7 +376,7 @@ mcp_tool_describe(const struct mcp_tool *tool, const struct mcp_tools *tools,
 static void
 describe_value(struct sbuf *out, const json_t *value)
 {
-    char *text = json_dumps(value, JSON_COMPACT | JSON_ENCODE_ANY);
+    char *text = json_dumps(value, JSON_COMPACT | JSON_ENCODE_ANY | JSON_REAL_PRECISION(15));
     if (!text) {
         sbuf_adds(out, "?");
         return;
