@@ -353,7 +353,8 @@ replay(struct exec_state *st, const char *key, json_t *root)
     sbuf_adds(&msg, "↪ cache hit: ");
     key_shown(key, &msg);
     size_t n = json_object_size(bindings);
-    sbuf_addf(&msg, " (replayed %zu binding%s, ", n, n == 1 ? "" : "s");
+    /* The wording is fixed (REFERENCE.md §4): scripts and tools grep it. */
+    sbuf_addf(&msg, " (replayed %zu bindings, ", n);
     if (json_is_integer(exp)) {
         char left[DURATION_FORMAT_MAX];
         int64_t secs = json_integer_value(exp) - wall_seconds();
