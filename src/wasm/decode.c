@@ -702,11 +702,10 @@ wasm_decode(struct wasm_module *mod, struct err *err)
                              mod->bytes + mod->len, NULL, -1 };
     uint8_t magic[4];
     static const uint8_t want_magic[4] = { 0, 'a', 's', 'm' };
-    if (mod->len < 4 || memcmp(mod->bytes, want_magic, 4) != 0) {
-        if (mod->len < 4 && memcmp(mod->bytes, want_magic, mod->len) == 0)
-            return MALFORMED(&r, "unexpected end");
+    if (mod->len < 4)
+        return MALFORMED(&r, "unexpected end");
+    if (memcmp(mod->bytes, want_magic, 4) != 0)
         return MALFORMED(&r, "magic header not detected");
-    }
     r.pos += 4;
     if (!wasm_read_fixed(&r, magic, 4, err))
         return false;
