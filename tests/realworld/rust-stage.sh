@@ -101,7 +101,7 @@ stage() {
             diff "$D/$name.c.$part" "$D/$name.rs.$part" | head -n 10
         fi
     done
-    [ $ok = 1 ] && rw_ok "$name: same exit ($(cat "$D/$name.c.rc")), stdout, stderr and output" ||
+    [ $ok = 1 ] && rw_ok "$name: same exit ($(cat "$D/$name.c.rc")) and the same ${STAGE_PARTS:-rc stdout stderr out}" ||
         rw_fail "$name: the Rust stage differs from the C stage"
 }
 stage records /ro/in/good.jsonl /rw/out/out.jsonl
