@@ -6,8 +6,8 @@
  *                              and time left ("expired" once past its TTL),
  *                              sorted by key; entries that do not parse are
  *                              listed as "(unreadable)"
- *   perch cache clear          removes every entry (and leftover temporary
- *                              files)
+ *   perch cache clear          removes every entry (and temporary files
+ *                              left by writers that died)
  *   perch cache clear PREFIX   removes the entries whose key starts with
  *                              PREFIX
  *
@@ -122,8 +122,9 @@ cache_clear(const char *dir, const char *prefix)
     int status = 0;
     for (size_t i = 0; i < files.count; i++) {
         const char *path = files.items[i];
+        /* Temporary files of writers that died: ".<hash>.json.tmp-..." */
         bool entry = ends_with(path, ".json");
-        bool temp = strstr(path, ".json.tmp.") != NULL;
+        bool temp = strstr(path, ".json.tmp-") != NULL;
         if (!entry && !temp)
             continue;
         if (prefix) {

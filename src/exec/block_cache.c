@@ -22,7 +22,6 @@
 #include <jansson.h>
 #include <openssl/evp.h>
 #include <pthread.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -192,23 +191,19 @@ exec_cache_info_release(struct exec_cache_info *info)
 
 /* ---- writing ------------------------------------------------------------ */
 
-static atomic_uint cache_temp_seq;
-
-/* Write 'text' to 'path' through a unique temporary file and rename().
- * Failures are silent: the cache is an optimisation. */
+/* Write 'text' to 'path' through a temporary file beside it (a unique
+ * name claimed with O_EXCL) and rename(). Failures are silent: the cache is
+ * an optimisation. */
 static void
 entry_store(const char *dir, const char *path, const char *text)
 {
     struct err ignored = { 0 };
     if (!os_fs_mkdir_p(dir, 0777, &ignored))
         return;
-    char *tmp = xasprintf("%s.tmp.%ld.%u", path, (long)getpid(),
-                          atomic_fetch_add(&cache_temp_seq, 1));
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
-    if (fd < 0) {
-        free(tmp);
+    char *tmp = NULL;
+    int fd = os_fs_open_temp_beside(path, &tmp, &ignored);
+    if (fd < 0)
         return;
-    }
     size_t len = strlen(text), off = 0;
     bool ok = true;
     while (off < len) {

@@ -3,19 +3,16 @@
  */
 #include "observe/progress.h"
 
-#include <inttypes.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "base/duration.h"
+#include "os/clock.h"
 
 static int64_t
 mono_ns(void)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+    return os_clock_mono_ns();
 }
 
 bool
@@ -46,7 +43,7 @@ void
 observe_progress_init(struct observe_progress *p, FILE *out, const char *label, size_t total)
 {
     memset(p, 0, sizeof(*p));
-    pthread_mutex_init(&p->lock, NULL);
+    os_mutex_init(&p->lock);
     p->out = out;
     p->label = label;
     p->total = total;
@@ -68,7 +65,7 @@ draw(struct observe_progress *p, int64_t now)
 void
 observe_progress_step(struct observe_progress *p, bool ok)
 {
-    pthread_mutex_lock(&p->lock);
+    os_mutex_lock(&p->lock);
     p->done++;
     if (!ok)
         p->failed++;
@@ -77,13 +74,13 @@ observe_progress_step(struct observe_progress *p, bool ok)
         if (!p->shown || now - p->drawn_ns >= OBSERVE_PROGRESS_EVERY_NS)
             draw(p, now);
     }
-    pthread_mutex_unlock(&p->lock);
+    os_mutex_unlock(&p->lock);
 }
 
 void
 observe_progress_lock(struct observe_progress *p)
 {
-    pthread_mutex_lock(&p->lock);
+    os_mutex_lock(&p->lock);
 }
 
 void
@@ -99,14 +96,14 @@ observe_progress_clear_locked(struct observe_progress *p)
 void
 observe_progress_unlock(struct observe_progress *p)
 {
-    pthread_mutex_unlock(&p->lock);
+    os_mutex_unlock(&p->lock);
 }
 
 void
 observe_progress_finish(struct observe_progress *p)
 {
-    pthread_mutex_lock(&p->lock);
+    os_mutex_lock(&p->lock);
     observe_progress_clear_locked(p);
-    pthread_mutex_unlock(&p->lock);
-    pthread_mutex_destroy(&p->lock);
+    os_mutex_unlock(&p->lock);
+    os_mutex_release(&p->lock);
 }

@@ -12,18 +12,19 @@
 #ifndef PERCH_OBSERVE_PROGRESS_H
 #define PERCH_OBSERVE_PROGRESS_H
 
-#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+
+#include "os/thread.h"
 
 #define OBSERVE_PROGRESS_EVERY_NS (INT64_C(100) * 1000000)
 /* Room for any formatted line, NUL included. */
 #define OBSERVE_PROGRESS_LINE_MAX 128
 
 struct observe_progress {
-    pthread_mutex_t lock; /* everything below */
+    struct os_mutex lock; /* everything below */
     FILE *out;            /* NULL: the indicator is off */
     const char *label;    /* "parallel"; borrowed */
     size_t total, done, failed;
