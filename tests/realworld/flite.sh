@@ -165,6 +165,19 @@ rw_check "a read-only mount: flite cannot open the output" \
     grep -q "can't open file \"/ro/ro/x.wav\"" "$W/ro.log"
 rw_check "a read-only mount: nothing was written" test ! -e "$W/ro/x.wav"
 
+# Text from a file in a read-only mount (-f), relative paths under --dir .
+mkdir -p "$W/in"
+echo "$SENTENCE" >"$W/in/text.txt"
+rw_check "perch wasm run: -f reads the text from a read-only mount" \
+    "$PERCH" wasm run --ro-dir "$W/in::/ro/in" --dir "$OUT::/rw/out" "$FLITE" \
+    -f /ro/in/text.txt -o /rw/out/f.wav
+# The same samples as -t; only the header's byte-rate field (bytes 29-32)
+# differs: flite's file mode writes twice the rate there (node:wasi too).
+rw_check "the text file gives the same samples as -t (only the byte rate differs)" \
+    test "$(cmp -l "$OUT/a.wav" "$OUT/f.wav" | awk '$1 < 29 || $1 > 32' | wc -l)" = 0
+rw_check "perch wasm run --dir .: relative guest paths" \
+    sh -c "cd '$OUT' && '$PERCH' wasm run --dir . '$FLITE' -t 'relative path' -o rel.wav && test -s rel.wav"
+
 "$PERCH" -f "$W/flite.perch" voices >"$W/voices.txt" 2>&1
 rw_check "a capture returns flite's stdout (-lv)" grep -q "Voices available: kal" "$W/voices.txt"
 
@@ -177,6 +190,9 @@ if [ -n "$NODE" ]; then
     "$NODE" --no-warnings "$PERCH_SRC/examples/run-node.mjs" --dir "$OUT::/rw/out" \
         "$FLITE" -voice kal16 -t "$SENTENCE" -o /rw/out/node16.wav
     rw_same "node:wasi gives the same bytes as perch (kal16)" "$OUT/k16.wav" "$OUT/node16.wav"
+    "$NODE" --no-warnings "$PERCH_SRC/examples/run-node.mjs" --dir "$W/in::/ro/in" \
+        --dir "$OUT::/rw/out" "$FLITE" -f /ro/in/text.txt -o /rw/out/nodef.wav
+    rw_same "node:wasi gives the same bytes as perch (-f)" "$OUT/f.wav" "$OUT/nodef.wav"
 else
     echo "note: node with node:wasi not found; no differential run"
 fi
