@@ -535,6 +535,27 @@ call_host(struct wasm_instance *caller, struct wasm_func_inst *f, uint64_t *slot
         memcpy(mb + ea, &v_, n);                                                                   \
         sp -= 2;                                                                                   \
         NEXT();                                                                                    \
+    }                                                                                              \
+    OP(name##_LL) /* address local u32[0], value local u32[1]; offset */                           \
+    {                                                                                              \
+        uint64_t ea = (uint64_t)U32(fp[pc[0].u32[0]]) + pc[1].u64;                                 \
+        if (ea + (n) > ms)                                                                         \
+            TRAP(WASM_TRAP_MEMORY_OOB);                                                            \
+        ctype v_ = (ctype)fp[pc[0].u32[1]];                                                        \
+        memcpy(mb + ea, &v_, n);                                                                   \
+        pc += 2;                                                                                   \
+        NEXT();                                                                                    \
+    }                                                                                              \
+    OP(name##_SC) /* address on the stack; value constant; offset */                               \
+    {                                                                                              \
+        uint64_t ea = (uint64_t)U32(sp[-1]) + pc[1].u64;                                           \
+        if (ea + (n) > ms)                                                                         \
+            TRAP(WASM_TRAP_MEMORY_OOB);                                                            \
+        ctype v_ = (ctype)pc[0].u64;                                                               \
+        memcpy(mb + ea, &v_, n);                                                                   \
+        sp--;                                                                                      \
+        pc += 2;                                                                                   \
+        NEXT();                                                                                    \
     }
 /* Trapping float-to-int conversion: valid when lo < x < hi (exclusive bounds). */
 #define TRUNC(name, ftype, getf, lo, hi, itype, utype)                                             \
@@ -559,6 +580,7 @@ run(struct wasm_instance *entry, struct wasm_func_inst *func, uint64_t *base,
 # define X_(name) [WASM_OP_##name] = &&L_##name,
         WASM_ALL_OPS(WASM_OP_LABEL) WASM_BINARY_OPS(WASM_FUSED_ENUM)
             WASM_LOAD_OPS(WASM_FUSED_LOAD_ENUM) WASM_CMP_OPS(WASM_CMPBR_ENUM)
+                WASM_STORE_OPS(WASM_FUSED_STORE_ENUM)
 # undef X_
 # undef WASM_OP_LABEL
     };

@@ -222,6 +222,32 @@ emit_local_set(struct lower *L, uint64_t slot)
     emit_cell(L, slot);
 }
 
+/* Emit store 'op' with 'offset', fused with preceding local.get/const. */
+static void
+emit_store(struct lower *L, enum wasm_op op, uint32_t offset)
+{
+    enum wasm_op fused = (enum wasm_op)(WASM_OP_STORE_FIRST_ + 2 * (op - WASM_OP_I32_STORE));
+    if (L->last_op == WASM_OP_LOCAL_GET && L->prev_op == WASM_OP_LOCAL_GET) {
+        uint64_t value = unemit_last(L);
+        uint64_t addr = unemit_last(L);
+        emit_op(L, fused);
+        emit_cell(L, addr | (value << 32));
+        emit_cell(L, offset);
+        L->prev_op = -1;
+        return;
+    }
+    if (L->last_op == WASM_OP_CONST) {
+        uint64_t value = unemit_last(L);
+        emit_op(L, (enum wasm_op)(fused + 1));
+        emit_cell(L, value);
+        emit_cell(L, offset);
+        L->prev_op = -1;
+        return;
+    }
+    emit_op(L, op);
+    emit_cell(L, offset);
+}
+
 /* Emit load 'op' with 'offset', fused with a preceding local.get. */
 static void
 emit_load(struct lower *L, enum wasm_op op, uint32_t offset)
@@ -958,10 +984,8 @@ lower_body(struct lower *L, struct err *err)
                 return false;
             if (!pop_expect(L, mem_type[op - 0x28], err) || !pop_expect(L, WASM_I32, err))
                 return false;
-            if (live) {
-                emit_op(L, (enum wasm_op)(WASM_OP_I32_LOAD + (op - 0x28)));
-                emit_cell(L, offset);
-            }
+            if (live)
+                emit_store(L, (enum wasm_op)(WASM_OP_I32_LOAD + (op - 0x28)), offset);
             break;
         }
         case 0x3f:

@@ -465,6 +465,12 @@ struct wasm_call {
     X(I32_EQ) X(I32_NE) X(I32_LT_S) X(I32_LT_U) X(I32_GT_S) X(I32_GT_U) X(I32_LE_S) X(I32_LE_U)     \
     X(I32_GE_S) X(I32_GE_U) X(I64_EQ) X(I64_NE) X(I64_LT_S) X(I64_LT_U) X(I64_GT_S) X(I64_GT_U)     \
     X(I64_LE_S) X(I64_LE_U) X(I64_GE_S) X(I64_GE_U)
+/* Stores also come as NAME_LL (address and value from locals) and NAME_SC
+ * (address from the stack, constant value). */
+#define WASM_STORE_OPS(X)                                                                          \
+    X(I32_STORE) X(I64_STORE) X(F32_STORE) X(F64_STORE) X(I32_STORE8) X(I32_STORE16)              \
+    X(I64_STORE8) X(I64_STORE16) X(I64_STORE32)
+#define WASM_FUSED_STORE_ENUM(name) X_(name##_LL) X_(name##_SC)
 #define WASM_CMPBR_ENUM(name)                                                                      \
     X_(name##_BR) X_(name##_LLBR) X_(name##_LCBR) X_(name##_SLBR) X_(name##_SCBR)
 
@@ -476,7 +482,9 @@ enum wasm_op {
     WASM_OP_FUSED_BASE_ = WASM_OP_FUSED_FIRST_ - 1,
     WASM_BINARY_OPS(WASM_FUSED_ENUM) WASM_LOAD_OPS(WASM_FUSED_LOAD_ENUM) WASM_OP_CMPBR_FIRST_,
     WASM_OP_CMPBR_BASE_ = WASM_OP_CMPBR_FIRST_ - 1,
-    WASM_CMP_OPS(WASM_CMPBR_ENUM)
+    WASM_CMP_OPS(WASM_CMPBR_ENUM) WASM_OP_STORE_FIRST_,
+    WASM_OP_STORE_BASE_ = WASM_OP_STORE_FIRST_ - 1,
+    WASM_STORE_OPS(WASM_FUSED_STORE_ENUM)
 #undef X_
 #undef WASM_OP_ENUM
         WASM_OP_COUNT
