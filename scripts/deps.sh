@@ -12,6 +12,7 @@ pkgs=(
   libcmocka-dev
   wabt clang lld wasi-libc libclang-rt-14-dev-wasm32 libclang-rt-14-dev
   nodejs npm
+  groff-base
   rustc libstd-rust-dev-wasm32
 )
 if [ "${PERCH_DEPS_MINIMAL:-0}" = 1 ]; then
