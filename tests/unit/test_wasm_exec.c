@@ -155,6 +155,29 @@ static const uint8_t link2_wasm[] = {
     0x41, 0x03, 0x0b, 0x01, 0x2a,
 };
 
+/*
+ * (module
+ *   (func (export "add4") (param v128 v128) (result v128) (i32x4.add (local.get 0) (local.get 1)))
+ *   (func (export "dot") (param v128 v128) (result i32)
+ *     (local $p v128)
+ *     (local.set $p (i32x4.mul (local.get 0) (local.get 1)))
+ *     (i32.add (i32.add (i32x4.extract_lane 0 (local.get $p)) (i32x4.extract_lane 1 (local.get $p)))
+ *              (i32.add (i32x4.extract_lane 2 (local.get $p)) (i32x4.extract_lane 3 (local.get $p)))))
+ *   (func (export "fmin") (param v128 v128) (result v128) (f32x4.min (local.get 0) (local.get 1))))
+ */
+static const uint8_t simd_wasm[] = {
+    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x01, 0x0d, 0x02, 0x60,
+    0x02, 0x7b, 0x7b, 0x01, 0x7b, 0x60, 0x02, 0x7b, 0x7b, 0x01, 0x7f, 0x03,
+    0x04, 0x03, 0x00, 0x01, 0x00, 0x07, 0x15, 0x03, 0x04, 0x61, 0x64, 0x64,
+    0x34, 0x00, 0x00, 0x03, 0x64, 0x6f, 0x74, 0x00, 0x01, 0x04, 0x66, 0x6d,
+    0x69, 0x6e, 0x00, 0x02, 0x0a, 0x3a, 0x03, 0x09, 0x00, 0x20, 0x00, 0x20,
+    0x01, 0xfd, 0xae, 0x01, 0x0b, 0x24, 0x01, 0x01, 0x7b, 0x20, 0x00, 0x20,
+    0x01, 0xfd, 0xb5, 0x01, 0x21, 0x02, 0x20, 0x02, 0xfd, 0x1b, 0x00, 0x20,
+    0x02, 0xfd, 0x1b, 0x01, 0x6a, 0x20, 0x02, 0xfd, 0x1b, 0x02, 0x20, 0x02,
+    0xfd, 0x1b, 0x03, 0x6a, 0x6a, 0x0b, 0x09, 0x00, 0x20, 0x00, 0x20, 0x01,
+    0xfd, 0xe8, 0x01, 0x0b,
+};
+
 static int host_calls;
 
 static bool
@@ -494,6 +517,40 @@ test_linking_shares_state(void **state)
     wasm_module_free(m1);
 }
 
+static void
+test_simd_values_cross_the_api(void **state)
+{
+    (void)state;
+    struct err err = { 0 };
+    struct wasm_module *mod = wasm_module_load(simd_wasm, sizeof(simd_wasm), NULL, &err);
+    assert_non_null(mod);
+    struct wasm_instance *inst = wasm_instance_new(mod, NULL, NULL, &err);
+    assert_non_null(inst);
+    union wasm_val a[2], r;
+    uint32_t x[4] = { 1, 2, 3, 0xffffffffu }, y[4] = { 10, 20, 30, 2 };
+    memcpy(a[0].v128, x, 16);
+    memcpy(a[1].v128, y, 16);
+    assert_true(wasm_instance_call(inst, "add4", a, 2, &r, 1, &err));
+    uint32_t sum[4];
+    memcpy(sum, r.v128, 16);
+    assert_int_equal(sum[0], 11);
+    assert_int_equal(sum[2], 33);
+    assert_int_equal(sum[3], 1);
+    assert_true(wasm_instance_call(inst, "dot", a, 2, &r, 1, &err));
+    assert_int_equal(r.i32, 10 + 40 + 90 + 0xfffffffeu);
+    float f[4] = { -0.0f, 1.0f, NAN, 5.0f }, g[4] = { 0.0f, -1.0f, 2.0f, 4.0f }, m[4];
+    memcpy(a[0].v128, f, 16);
+    memcpy(a[1].v128, g, 16);
+    assert_true(wasm_instance_call(inst, "fmin", a, 2, &r, 1, &err));
+    memcpy(m, r.v128, 16);
+    assert_true(m[0] == 0.0f && signbit(m[0]));
+    assert_true(m[1] == -1.0f);
+    assert_true(isnan(m[2]));
+    assert_true(m[3] == 4.0f);
+    wasm_instance_free(inst);
+    wasm_module_free(mod);
+}
+
 struct thread_arg {
     struct fixture *f;
     uint32_t result;
@@ -572,6 +629,7 @@ main(void)
         cmocka_unit_test_setup_teardown(test_interrupt_infinite_loop, setup, teardown),
         cmocka_unit_test_setup_teardown(test_shared_interrupt_flag, setup, teardown),
         cmocka_unit_test(test_linking_shares_state),
+        cmocka_unit_test(test_simd_values_cross_the_api),
         cmocka_unit_test_setup_teardown(test_module_queries, setup, teardown),
         cmocka_unit_test_setup_teardown(test_module_shared_by_threads, setup, teardown),
     };
