@@ -20,6 +20,7 @@ cli_print_usage(FILE *out)
           "       perch help [OP]\n"
           "       perch wasm run [--dir HOST[::GUEST]] [--env K=V] MODULE [ARGS]\n"
           "       perch mcp [FLAGS]   (the perch-mcp server on stdio)\n"
+          "       perch --init [DIR]  (start a project: a commented commands.perch)\n"
           "\n"
           "Without -f, perch runs the nearest commands.perch in the current directory\n"
           "or its parents.\n"
@@ -41,7 +42,11 @@ cli_print_usage(FILE *out)
           "  --include PATH       with --build: embed PATH too (repeatable)\n"
           "  --completions SHELL  print a completion script (bash, zsh, fish)\n"
           "  --version            print the version\n"
-          "  -h, --help           this help; COMMAND --help for a command's arguments\n",
+          "  -h, --help           this help; COMMAND --help for a command's arguments\n"
+          "\n"
+          "Install from a source tree: make install (PREFIX=/usr/local, DESTDIR=...),\n"
+          "make uninstall, or make deb then apt-get install ./perch_*.deb.\n"
+          "Manuals: man perch, man 5 perch (the file format), man perch-mcp.\n",
           out);
 }
 
