@@ -11,10 +11,7 @@
 
 #include <string.h>
 
-#include "test_ops_fake.h"
-
-static struct fake f;
-static struct sbuf out = SBUF_INIT;
+#include "test_ops_fixture.h"
 
 #define PASS(...)                                           \
  do {                                                       \
@@ -31,23 +28,6 @@ static struct sbuf out = SBUF_INIT;
   assert_int_equal(err_.kind, ERR_ASSERTION);                 \
   assert_string_equal(err_.msg, want);                        \
  } while (0)
-
-static int
-setup(void **state)
-{
-    (void)state;
-    fake_init(&f);
-    return 0;
-}
-
-static int
-teardown(void **state)
-{
-    (void)state;
-    fake_release(&f);
-    sbuf_release(&out);
-    return 0;
-}
 
 static void
 test_ops_assert_eq_and_neq(void **state)

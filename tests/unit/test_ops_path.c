@@ -11,36 +11,22 @@
 
 #include <string.h>
 
-#include "test_ops_fake.h"
+#include "test_ops_fixture.h"
 
-static struct fake f;
-static struct sbuf out = SBUF_INIT;
-
-#define EXPECT(want, ...)                            \
- do {                                                \
-  struct err err_ = { 0 };                           \
-  if (!fake_run(&f, &out, &err_, __VA_ARGS__, NULL)) \
-   fail_msg("op failed: %s", err_.msg);              \
-  assert_string_equal(out.buf, want);                \
- } while (0)
-
+/* Relative paths resolve against a cwd that does not exist on disk. */
 static int
-setup(void **state)
+path_setup(void **state)
 {
-    (void)state;
-    fake_init(&f);
+    setup(state);
     f.ctx.cwd = "/home/dev/project";
     return 0;
 }
 
 static int
-teardown(void **state)
+path_teardown(void **state)
 {
-    (void)state;
     f.ctx.cwd = f.dir;
-    fake_release(&f);
-    sbuf_release(&out);
-    return 0;
+    return teardown(state);
 }
 
 static void
@@ -92,5 +78,5 @@ main(void)
         cmocka_unit_test(test_ops_path_ext_and_stem),
         cmocka_unit_test(test_ops_path_abs_and_rel_use_the_scope_cwd),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, path_setup, path_teardown);
 }

@@ -14,47 +14,13 @@
 #include <unistd.h>
 
 #include "os/clock.h"
-#include "test_ops_fake.h"
-
-static struct fake f;
-static struct sbuf out = SBUF_INIT;
-
-#define RUN_OK(...)                                             \
- do {                                                           \
-  struct err err_ = { 0 };                                      \
-  if (!fake_run_uncaptured(&f, &out, &err_, __VA_ARGS__, NULL)) \
-   fail_msg("op failed: %s", err_.msg);                         \
- } while (0)
-
-#define EXPECT(want, ...)                            \
- do {                                                \
-  struct err err_ = { 0 };                           \
-  if (!fake_run(&f, &out, &err_, __VA_ARGS__, NULL)) \
-   fail_msg("op failed: %s", err_.msg);              \
-  assert_string_equal(out.buf, want);                \
- } while (0)
-
-static int
-setup(void **state)
-{
-    (void)state;
-    fake_init(&f);
-    return 0;
-}
-
-static int
-teardown(void **state)
-{
-    (void)state;
-    fake_release(&f);
-    return 0;
-}
+#include "test_ops_fixture.h"
 
 static void
 test_ops_proc_shell_streams_output(void **state)
 {
     (void)state;
-    RUN_OK("shell", "echo hello; echo oops >&2; printf 'no newline'");
+    RUN_STMT_OK("shell", "echo hello; echo oops >&2; printf 'no newline'");
     assert_string_equal(f.out[1].buf, "hello\nno newline");
     assert_string_equal(f.out[2].buf, "oops\n");
     assert_string_equal(out.buf, "");
@@ -121,7 +87,7 @@ test_ops_proc_exec_runs_argv_without_a_shell(void **state)
 {
     (void)state;
     EXPECT("$HOME; not expanded", "exec", "echo", "$HOME;", "not", "expanded");
-    RUN_OK("exec", "echo", "printed");
+    RUN_STMT_OK("exec", "echo", "printed");
     assert_string_equal(f.out[1].buf, "printed\n");
     struct err err = { 0 };
     assert_false(fake_run(&f, &out, &err, "exec", "sh", "-c", "exit 4", NULL));
@@ -253,8 +219,8 @@ static void
 test_ops_proc_print(void **state)
 {
     (void)state;
-    RUN_OK("print", "hello", "world");
-    RUN_OK("print");
+    RUN_STMT_OK("print", "hello", "world");
+    RUN_STMT_OK("print");
     assert_string_equal(f.out[1].buf, "hello world\n\n");
 }
 
@@ -264,7 +230,7 @@ test_ops_proc_env_ops_and_list_commands(void **state)
     (void)state;
     EXPECT("", "get_env", "PERCH_UNSET_VAR");
     EXPECT("fallback", "get_env", "PERCH_UNSET_VAR", "fallback");
-    RUN_OK("set_env", "PERCH_MODE", "release");
+    RUN_STMT_OK("set_env", "PERCH_MODE", "release");
     EXPECT("release", "get_env", "PERCH_MODE");
     EXPECT("release", "shell_output", "echo $PERCH_MODE");
     struct err err = { 0 };
@@ -282,16 +248,16 @@ static void
 test_ops_time_now_and_sleep(void **state)
 {
     (void)state;
-    RUN_OK("now");
+    RUN_STMT_OK("now");
     assert_int_equal(out.len, 20);
     assert_true(out.buf[4] == '-' && out.buf[10] == 'T' && out.buf[19] == 'Z');
-    RUN_OK("now", "unix");
+    RUN_STMT_OK("now", "unix");
     long long secs = atoll(out.buf);
     assert_true(secs > 1700000000LL);
-    RUN_OK("now", "%Y");
+    RUN_STMT_OK("now", "%Y");
     assert_int_equal(out.len, 4);
     int64_t start = os_clock_mono_ns();
-    RUN_OK("sleep", "50ms");
+    RUN_STMT_OK("sleep", "50ms");
     assert_true(os_clock_mono_ns() - start >= 50 * OS_NS_PER_MS);
     struct err err = { 0 };
     assert_false(fake_run(&f, &out, &err, "sleep", "5 parsecs", NULL));

@@ -11,45 +11,7 @@
 
 #include <string.h>
 
-#include "test_ops_fake.h"
-
-static struct fake f;
-static struct sbuf out = SBUF_INIT;
-
-#define EXPECT(want, ...)                            \
- do {                                                \
-  struct err err_ = { 0 };                           \
-  if (!fake_run(&f, &out, &err_, __VA_ARGS__, NULL)) \
-   fail_msg("op failed: %s", err_.msg);              \
-  assert_string_equal(out.buf, want);                \
- } while (0)
-
-/* Expect failure of 'kind' with 'fragment' in the message. */
-#define EXPECT_FAIL(want_kind, fragment, ...)                   \
- do {                                                           \
-  struct err err_ = { 0 };                                      \
-  assert_false(fake_run(&f, &out, &err_, __VA_ARGS__, NULL));   \
-  assert_int_equal(err_.kind, want_kind);                       \
-  if (!strstr(err_.msg, fragment))                              \
-   fail_msg("message \"%s\" lacks \"%s\"", err_.msg, fragment); \
- } while (0)
-
-static int
-setup(void **state)
-{
-    (void)state;
-    fake_init(&f);
-    return 0;
-}
-
-static int
-teardown(void **state)
-{
-    (void)state;
-    fake_release(&f);
-    sbuf_release(&out);
-    return 0;
-}
+#include "test_ops_fixture.h"
 
 static void
 test_ops_text_trim_and_case(void **state)
