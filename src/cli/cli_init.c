@@ -12,17 +12,18 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <spawn.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "base/sbuf.h"
 #include "base/xalloc.h"
 #include "cli/cli.h"
+#include "os/clock.h"
+#include "os/spawn.h"
 
 extern char **environ;
 
@@ -118,26 +119,29 @@ static const char perch_wasm2[] =
     "    end\n"
     "end\n";
 
-/* Run argv with output discarded; true when it exits 0. */
+/* Run argv (argv[0] looked up in PATH) with output discarded; true when it
+ * exits 0. Bounded by a minute, so a hanging compiler cannot hang --init. */
 static bool
 run_quiet(const char *const *argv)
 {
-    posix_spawn_file_actions_t fa;
-    if (posix_spawn_file_actions_init(&fa))
+    struct err err = { 0 };
+    char cwd[PATH_MAX];
+    if (!getcwd(cwd, sizeof(cwd)))
         return false;
-    posix_spawn_file_actions_addopen(&fa, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
-    posix_spawn_file_actions_addopen(&fa, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
-    posix_spawn_file_actions_addopen(&fa, STDERR_FILENO, "/dev/null", O_WRONLY, 0);
-    pid_t pid;
-    int rc = posix_spawnp(&pid, argv[0], &fa, NULL, (char *const *)argv, environ);
-    posix_spawn_file_actions_destroy(&fa);
-    if (rc)
+    char *program = os_spawn_find_program(argv[0], getenv("PATH"), cwd, &err);
+    if (!program)
         return false;
-    int ws;
-    while (waitpid(pid, &ws, 0) < 0)
-        if (errno != EINTR)
-            return false;
-    return WIFEXITED(ws) && WEXITSTATUS(ws) == 0;
+    struct os_spawn spec = { 0 };
+    spec.program = program;
+    spec.argv = argv;
+    spec.envp = (const char *const *)environ;
+    spec.stdin_fd = -1;
+    spec.deadline_ns = os_clock_mono_ns() + INT64_C(60) * 1000000000;
+    struct os_spawn_result res;
+    bool ok = os_spawn_run(&spec, &res, &err) && !res.signal && !res.timed_out &&
+              res.exit_code == 0;
+    free(program);
+    return ok;
 }
 
 /* Can 'cc' build a WASI module here? Compiles hello.c in a temporary dir. */
