@@ -68,8 +68,8 @@
  * noticed promptly. */
 #define POLL_SLICE_MS 50
 
-static const int reset_signals[] = { SIGPIPE, SIGINT,  SIGQUIT, SIGTERM, SIGHUP,  SIGCHLD,
-                                     SIGTSTP, SIGTTIN, SIGTTOU, SIGALRM, SIGUSR1, SIGUSR2 };
+static const int reset_signals[] = { SIGPIPE, SIGINT,  SIGQUIT, SIGTERM, SIGHUP,  SIGCHLD, SIGTSTP,
+                                     SIGTTIN, SIGTTOU, SIGALRM, SIGUSR1, SIGUSR2, SIGXFSZ };
 
 const char *
 os_envp_get(const char *const *envp, const char *name)
