@@ -57,6 +57,10 @@ install_sigint(void)
     sa.sa_flags = SA_RESETHAND;
     sigemptyset(&sa.sa_mask);
     sigaction(SIGINT, &sa, NULL);
+    /* Past a file size limit (ulimit -f), writes fail with EFBIG and are
+     * reported, instead of SIGXFSZ killing perch mid-write. Children get
+     * the default back (os/spawn.c). */
+    signal(SIGXFSZ, SIG_IGN);
 }
 
 static bool
