@@ -20,6 +20,7 @@ cli_print_usage(FILE *out)
           "       perch help [OP]\n"
           "       perch wasm run [--dir HOST[::GUEST]] [--env K=V] MODULE [ARGS]\n"
           "       perch mcp [FLAGS]   (the perch-mcp server on stdio)\n"
+          "       perch cache list | perch cache clear [PREFIX]   (cache block entries)\n"
           "       perch --init [DIR]  (start a project: a commented commands.perch)\n"
           "\n"
           "Without -f, perch runs the nearest commands.perch in the current directory\n"
