@@ -1,6 +1,7 @@
 #!/bin/sh
 # man.sh: the man pages render without a warning, and stay in step with the
-# program: every flag of `perch --help` is in perch(1), every flag of
+# program: every flag of `perch --help`, `perch wasm run --help` and
+# `perch test --help` is in perch(1), every flag of
 # `perch-mcp --help` in perch-mcp(1), every op of `perch help` in perch(5).
 . "$(dirname "$0")/lib.sh"
 : "${SRC:?}" "${BIN:?}"
@@ -24,6 +25,8 @@ plain "$SRC/man/perch-mcp.1" >"$T/perch-mcp.1.txt"
 plain "$SRC/man/perch.5" >"$T/perch.5.txt"
 
 "$PERCH" --help >"$T/help" 2>&1
+"$PERCH" wasm run --help >>"$T/help" 2>&1
+"$PERCH" test --help >>"$T/help" 2>&1
 grep -oE -- '--[a-z][a-z-]+' "$T/help" | sort -u >"$T/flags"
 check "perch --help lists flags" test -s "$T/flags"
 while read -r flag; do
