@@ -28,7 +28,9 @@ check "built perch reports a version" test -n "$VERSION"
 "$p/bin/perch" --version >"$T/version" 2>&1
 check "staged perch --version exits 0" test $? -eq 0
 check "--version first line is 'perch VERSION'" sh -c "head -n 1 '$T/version' | grep -qxF 'perch $VERSION'"
-check "--version names the engine" contains "$T/version" "engine: perch-wasm-"
+engine=$(sed -n 's/^#define WASM_ENGINE_VERSION "\(.*\)"$/\1/p' "$SRC/src/wasm/wasm.h")
+check "wasm.h defines WASM_ENGINE_VERSION" test -n "$engine"
+check "--version names the engine ($engine)" contains "$T/version" "engine: $engine "
 check "--version lists the features" contains "$T/version" "features: "
 if [ -x "$BIN/perch-mcp" ]; then
     check "perch-mcp installed" test -x "$p/bin/perch-mcp"
