@@ -1057,6 +1057,11 @@ parse_arg(struct parser *p, struct lang_arg *arg, int depth)
             } else {
                 arg->index = (int)v;
             }
+        } else if (strcmp(w, "arg") == 0 || strcmp(w, "do") == 0
+                   || opens_body_block(stmt_head(p))) {
+            /* Another arg, the body or a statement: the arg lacks its 'end'. */
+            error_at(p, &open_loc, 3, "missing 'end' for 'arg' opened here");
+            return false;
         } else {
             static const char *const settings[] = { "type",     "default", "description",
                                                     "optional", "index",   "rest" };
@@ -1070,11 +1075,6 @@ parse_arg(struct parser *p, struct lang_arg *arg, int depth)
                           "optional, index or rest)",
                           tok(p, 0)->word.text);
             ok = false;
-            if (opens_body_block(stmt_head(p)) || strcmp(w, "do") == 0) {
-                /* Most likely a missing 'end' for the arg: stop here. */
-                error_at(p, &open_loc, 3, "missing 'end' for 'arg' opened here");
-                return false;
-            }
         }
         consume(p);
     }

@@ -473,6 +473,31 @@ test_lang_parse_guide_parallel_for_each_shape(void **state)
     lang_diags_release(&d);
 }
 
+/* An arg without its 'end', followed by another arg or by the body, gives
+ * one error at the arg, not one per line that follows. */
+static void
+test_lang_parse_arg_missing_end_is_one_error(void **state)
+{
+    (void)state;
+    static const char *const texts[] = {
+        "command go\n    arg path\n    arg size\n        default \"1\"\n    end\n"
+        "    do\n        print \"x\"\n    end\nend\n",
+        "command go\n    arg path\n    do\n        print \"x\"\n    end\nend\n",
+        "command go\n    arg path\n        index 0\n    if true\n        print \"x\"\n"
+        "    end\nend\n",
+    };
+    for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
+        struct lang_diags d;
+        struct lang_program *p = load(texts[i], &d);
+        assert_null(p);
+        assert_int_equal(d.error_count, 1);
+        assert_int_equal(d.items[0].loc.line, 2);
+        assert_int_equal(d.items[0].loc.col, 5);
+        assert_string_equal(d.items[0].message, "missing 'end' for 'arg' opened here");
+        lang_diags_release(&d);
+    }
+}
+
 static void
 test_lang_parse_errors_recover_and_report_several(void **state)
 {
@@ -1174,6 +1199,7 @@ main(void)
         cmocka_unit_test(test_lang_parse_tree_fields),
         cmocka_unit_test(test_lang_parse_user_guide_files),
         cmocka_unit_test(test_lang_parse_guide_parallel_for_each_shape),
+        cmocka_unit_test(test_lang_parse_arg_missing_end_is_one_error),
         cmocka_unit_test(test_lang_parse_errors_recover_and_report_several),
         cmocka_unit_test(test_lang_parse_diagnostic_format_with_caret),
         cmocka_unit_test(test_lang_parse_diagnostics_are_capped),
