@@ -602,10 +602,46 @@ dirent_type(int dir_fd, const struct dirent *d)
 }
 
 /*
+ * Packs one entry (dirent + name) at buf + *used, cut off at buf_len.
+ * Returns true when the whole entry fit.
+ */
+static bool
+readdir_put(uint8_t *buf, uint32_t buf_len, uint32_t *used, uint64_t next, uint64_t ino,
+            const char *name, size_t name_len, uint8_t type)
+{
+    bool whole = (uint64_t)(buf_len - *used) >= 24 + (uint64_t)name_len;
+    uint8_t head[24] = { 0 };
+    wasi_put_u64(head, next);
+    wasi_put_u64(head + 8, ino);
+    wasi_put_u32(head + 16, (uint32_t)name_len);
+    head[20] = type;
+    uint32_t room = buf_len - *used;
+    uint32_t n = room < 24 ? room : 24;
+    memcpy(buf + *used, head, n);
+    *used += n;
+    room = buf_len - *used;
+    n = room < name_len ? room : (uint32_t)name_len;
+    memcpy(buf + *used, name, n);
+    *used += n;
+    return whole;
+}
+
+static void
+readdir_drop_pending(struct wasi_fd *e)
+{
+    free(e->dir_pending_name);
+    e->dir_pending_name = NULL;
+}
+
+/*
  * fd_readdir(fd, buf, buf_len, cookie) -> (errno, size)
  * Cookies are entry positions: entry k has d_next = k + 1. Entries are
  * packed as dirent + name; the last one may be cut off at buf_len, which
- * tells the guest to call again from the last whole entry's d_next.
+ * tells the guest to call again from the last whole entry's d_next. That
+ * cut entry is kept, so the call from its cookie continues the stream
+ * where it is: a guest that removes the entries it has seen between calls
+ * (Rust's remove_dir_all) still sees every other entry. Any other cookie
+ * rewinds and counts entries again.
  */
 static bool
 h_fd_readdir(struct wasm_call *call, const union wasm_val *args, union wasm_val *results,
@@ -636,18 +672,31 @@ h_fd_readdir(struct wasm_call *call, const union wasm_val *args, union wasm_val 
             return wasi_ret(results, wasi_errno_from_host(er));
         }
         e->dir_pos = 0;
-    }
-    if (cookie != e->dir_pos) {
-        rewinddir(e->dir_stream);
-        e->dir_pos = 0;
-        while (e->dir_pos < cookie) {
-            errno = 0;
-            if (!readdir(e->dir_stream))
-                break;
-            e->dir_pos++;
-        }
+        readdir_drop_pending(e);
     }
     uint32_t used = 0;
+    bool from_pending = e->dir_pending_name != NULL && e->dir_pos > 0 && cookie == e->dir_pos - 1;
+    if (from_pending) {
+        size_t name_len = strlen(e->dir_pending_name);
+        if (!readdir_put(buf, buf_len, &used, e->dir_pos, e->dir_pending_ino,
+                         e->dir_pending_name, name_len, e->dir_pending_type)) {
+            wasi_store_u32(call, args[4].i32, used); /* still cut: keep it */
+            return wasi_ret(results, WASI_ESUCCESS);
+        }
+        readdir_drop_pending(e);
+    } else {
+        readdir_drop_pending(e);
+        if (cookie != e->dir_pos) {
+            rewinddir(e->dir_stream);
+            e->dir_pos = 0;
+            while (e->dir_pos < cookie) {
+                errno = 0;
+                if (!readdir(e->dir_stream))
+                    break;
+                e->dir_pos++;
+            }
+        }
+    }
     int dfd = dirfd(e->dir_stream);
     while (used < buf_len) {
         errno = 0;
@@ -659,19 +708,19 @@ h_fd_readdir(struct wasm_call *call, const union wasm_val *args, union wasm_val 
         }
         e->dir_pos++;
         size_t name_len = strlen(d->d_name);
-        uint8_t head[24] = { 0 };
-        wasi_put_u64(head, e->dir_pos);
-        wasi_put_u64(head + 8, (uint64_t)d->d_ino);
-        wasi_put_u32(head + 16, (uint32_t)name_len);
-        head[20] = dirent_type(dfd, d);
-        uint32_t room = buf_len - used;
-        uint32_t n = room < 24 ? room : 24;
-        memcpy(buf + used, head, n);
-        used += n;
-        room = buf_len - used;
-        n = room < name_len ? room : (uint32_t)name_len;
-        memcpy(buf + used, d->d_name, n);
-        used += n;
+        uint8_t type = dirent_type(dfd, d);
+        if (!readdir_put(buf, buf_len, &used, e->dir_pos, (uint64_t)d->d_ino, d->d_name,
+                         name_len, type)) {
+            /* Keep it for the call from its cookie (without memory, that
+             * call rewinds instead). */
+            e->dir_pending_name = try_malloc(name_len + 1);
+            if (e->dir_pending_name) {
+                memcpy(e->dir_pending_name, d->d_name, name_len + 1);
+                e->dir_pending_ino = (uint64_t)d->d_ino;
+                e->dir_pending_type = type;
+            }
+            break;
+        }
     }
     wasi_store_u32(call, args[4].i32, used);
     return wasi_ret(results, WASI_ESUCCESS);

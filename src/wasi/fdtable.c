@@ -48,6 +48,7 @@ wasi_fd_close_entry(struct wasi_fd *e)
         close(e->host_fd);
     free(e->preopen_name);
     free(e->file_mount_path);
+    free(e->dir_pending_name);
     memset(e, 0, sizeof(*e));
     e->kind = WASI_FD_FREE;
     e->host_fd = -1;

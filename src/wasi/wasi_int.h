@@ -252,6 +252,12 @@ struct wasi_fd {
     /* fd_readdir state: a stream on a dup of host_fd, and the cookie it is at. */
     DIR *dir_stream;
     uint64_t dir_pos;
+    /* The entry the last fd_readdir cut off at the end of the guest's buffer
+     * (owned name, or NULL): its cookie is dir_pos - 1, and the next call
+     * from that cookie starts with it instead of rewinding the stream. */
+    char *dir_pending_name;
+    uint64_t dir_pending_ino;
+    uint8_t dir_pending_type;
 };
 
 /* Per-instance WASI state. Used by the one thread running the instance. */
