@@ -49,6 +49,42 @@ get_dir_path(struct wasm_call *call, void *user, uint32_t fd, uint64_t rights, u
     return WASI_ESUCCESS;
 }
 
+/*
+ * The two writable directories and guest paths of path_link and
+ * path_rename, resolved to their parents. On success and on failure, 'op'
+ * and 'np' are safe to pass to wasi_parent_release.
+ */
+static uint16_t
+get_two_parents(struct wasm_call *call, void *user, uint64_t old_rights, uint32_t old_fd,
+                uint32_t old_ptr, uint32_t old_len, uint64_t new_rights, uint32_t new_fd,
+                uint32_t new_ptr, uint32_t new_len, struct wasi_parent *op, struct wasi_parent *np)
+{
+    *op = (struct wasi_parent){ -1, NULL, false };
+    *np = (struct wasi_parent){ -1, NULL, false };
+    struct wasi_fd *old_dir, *new_dir;
+    char *old_path, *new_path;
+    uint16_t rc = get_dir_path(call, user, old_fd, old_rights, old_ptr, old_len, &old_dir,
+                               &old_path);
+    if (rc)
+        return rc;
+    rc = get_dir_path(call, user, new_fd, new_rights, new_ptr, new_len, &new_dir, &new_path);
+    if (rc) {
+        free(old_path);
+        return rc;
+    }
+    if (!old_dir->is_writable || !new_dir->is_writable)
+        rc = WASI_EROFS;
+    else if (old_dir->file_mount_path || new_dir->file_mount_path)
+        rc = WASI_ENOTDIR;
+    if (!rc)
+        rc = wasi_path_parent(old_dir->host_fd, old_path, WASI_RESOLVE_AUTO, op);
+    if (!rc)
+        rc = wasi_path_parent(new_dir->host_fd, new_path, WASI_RESOLVE_AUTO, np);
+    free(old_path);
+    free(new_path);
+    return rc;
+}
+
 /* Is 'path' the mount's own file ("." or "./")? */
 static bool
 is_self_path(const char *path)
@@ -318,27 +354,10 @@ h_path_link(struct wasm_call *call, const union wasm_val *args, union wasm_val *
             struct err *err)
 {
     (void)err;
-    struct wasi_fd *old_dir, *new_dir;
-    char *old_path, *new_path;
-    uint16_t rc = get_dir_path(call, user, args[0].i32, WASI_RIGHT_PATH_LINK_SOURCE, args[2].i32,
-                               args[3].i32, &old_dir, &old_path);
-    if (rc)
-        return wasi_ret(results, rc);
-    rc = get_dir_path(call, user, args[4].i32, WASI_RIGHT_PATH_LINK_TARGET, args[5].i32,
-                      args[6].i32, &new_dir, &new_path);
-    if (rc) {
-        free(old_path);
-        return wasi_ret(results, rc);
-    }
-    struct wasi_parent op = { -1, NULL, false }, np = { -1, NULL, false };
-    if (!old_dir->is_writable || !new_dir->is_writable)
-        rc = WASI_EROFS;
-    else if (old_dir->file_mount_path || new_dir->file_mount_path)
-        rc = WASI_ENOTDIR;
-    if (!rc)
-        rc = wasi_path_parent(old_dir->host_fd, old_path, WASI_RESOLVE_AUTO, &op);
-    if (!rc)
-        rc = wasi_path_parent(new_dir->host_fd, new_path, WASI_RESOLVE_AUTO, &np);
+    struct wasi_parent op, np;
+    uint16_t rc = get_two_parents(call, user, WASI_RIGHT_PATH_LINK_SOURCE, args[0].i32,
+                                  args[2].i32, args[3].i32, WASI_RIGHT_PATH_LINK_TARGET,
+                                  args[4].i32, args[5].i32, args[6].i32, &op, &np);
     if (!rc && (args[1].i32 & WASI_LOOKUP_SYMLINK_FOLLOW)) {
         /* Linking through a symlink would let the kernel follow it unconfined. */
         struct stat st;
@@ -349,8 +368,6 @@ h_path_link(struct wasm_call *call, const union wasm_val *args, union wasm_val *
         rc = wasi_errno_from_host(errno);
     wasi_parent_release(&op);
     wasi_parent_release(&np);
-    free(old_path);
-    free(new_path);
     return wasi_ret(results, rc);
 }
 
@@ -467,35 +484,16 @@ h_path_rename(struct wasm_call *call, const union wasm_val *args, union wasm_val
               void *user, struct err *err)
 {
     (void)err;
-    struct wasi_fd *old_dir, *new_dir;
-    char *old_path, *new_path;
-    uint16_t rc = get_dir_path(call, user, args[0].i32, WASI_RIGHT_PATH_RENAME_SOURCE, args[1].i32,
-                               args[2].i32, &old_dir, &old_path);
-    if (rc)
-        return wasi_ret(results, rc);
-    rc = get_dir_path(call, user, args[3].i32, WASI_RIGHT_PATH_RENAME_TARGET, args[4].i32,
-                      args[5].i32, &new_dir, &new_path);
-    if (rc) {
-        free(old_path);
-        return wasi_ret(results, rc);
-    }
-    struct wasi_parent op = { -1, NULL, false }, np = { -1, NULL, false };
-    if (!old_dir->is_writable || !new_dir->is_writable)
-        rc = WASI_EROFS;
-    else if (old_dir->file_mount_path || new_dir->file_mount_path)
-        rc = WASI_ENOTDIR;
-    if (!rc)
-        rc = wasi_path_parent(old_dir->host_fd, old_path, WASI_RESOLVE_AUTO, &op);
-    if (!rc)
-        rc = wasi_path_parent(new_dir->host_fd, new_path, WASI_RESOLVE_AUTO, &np);
+    struct wasi_parent op, np;
+    uint16_t rc = get_two_parents(call, user, WASI_RIGHT_PATH_RENAME_SOURCE, args[0].i32,
+                                  args[1].i32, args[2].i32, WASI_RIGHT_PATH_RENAME_TARGET,
+                                  args[3].i32, args[4].i32, args[5].i32, &op, &np);
     if (!rc && (strcmp(op.name, ".") == 0 || strcmp(np.name, ".") == 0))
         rc = WASI_EBUSY;
     if (!rc && renameat(op.dir_fd, op.name, np.dir_fd, np.name) != 0)
         rc = wasi_errno_from_host(errno);
     wasi_parent_release(&op);
     wasi_parent_release(&np);
-    free(old_path);
-    free(new_path);
     return wasi_ret(results, rc);
 }
 
