@@ -138,6 +138,7 @@ run_branch(struct exec_state *f, struct branch *b)
     int64_t saved_deadline = f->deadline_ns;
     char saved_label[sizeof(f->deadline_label)];
     memcpy(saved_label, f->deadline_label, sizeof(saved_label));
+    f->fail_op[0] = '\0'; /* an earlier branch's failing op is not this one's */
 
     if (!exec_check_stop(f, &b->err)) {
         b->ok = false;
