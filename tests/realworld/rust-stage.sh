@@ -137,6 +137,40 @@ else
     echo "note: node with node:wasi not found; no differential run"
 fi
 
+# ---- Rust's std on a writable mount (rust_fs.rs) ----
+FS_WASM=$W/rust_fs.wasm
+if "$RUSTC" --edition 2021 -O -C strip=debuginfo --target wasm32-wasi \
+    "$(dirname "$0")/rust_fs.rs" -o "$FS_WASM" 2>"$W/rustc-fs.log"; then
+    mkdir -p "$W/fs"
+    echo piped | "$PERCH" wasm run --env A=1 --dir "$W/fs::/rw/d" "$FS_WASM" /rw/d \
+        >"$W/fs.stdout" 2>"$W/fs.stderr"
+    rw_check "rust_fs: exit 3 (std::process::exit)" test $? = 3
+    cat >"$W/fs.expected" <<'EOF'
+env [("A", "1")]
+create_dir_all true
+metadata len 12 file true dir false
+seek and write "hello WORLD\n"
+append "hello WORLD\nmore\n"
+set_len "hello"
+rename then read_dir ["b.txt"]
+read_dir counts 51
+removed while reading 51 left 0
+remove_dir_all Ok(())
+gone true
+open missing Err(NotFound)
+climb out Err(Some(76))
+sleep advanced the clock true
+hashmap 1
+stdin "piped\n"
+EOF
+    rw_same "rust_fs: every step gives what std promises" "$W/fs.expected" "$W/fs.stdout"
+    rw_check "rust_fs: stderr" grep -qx "stderr line" "$W/fs.stderr"
+    rw_check "rust_fs: nothing left in the mount" test -z "$(ls -A "$W/fs")"
+else
+    cat "$W/rustc-fs.log"
+    rw_fail "rustc could not build tests/realworld/rust_fs.rs"
+fi
+
 # Which WASI functions each build imports (informative).
 if command -v wasm-objdump >/dev/null 2>&1; then
     for v in C:$C_WASM Rust:$RS_WASM; do
