@@ -300,8 +300,10 @@ collect_program(struct collector *c, const struct lang_program *prog, struct err
         bool ok = add_path(c, abs, true, b->path, err);
         free(abs);
         if (!ok) {
-            if (err && !err->loc.line)
-                err->loc = b->loc;
+            /* The location is in the message: the program (which owns
+             * loc.file) is freed before the caller sees the error. */
+            if (b->loc.file && b->loc.line)
+                err_prefix(err, "%s:%u", b->loc.file, (unsigned)b->loc.line);
             return false;
         }
     }

@@ -45,10 +45,7 @@ cli_build(const struct cli_opts *o, const char *path, int extra_count, char **ex
     bo.log = stderr;
     int status = CLI_EXIT_OK;
     if (!bundle_build(&bo, &err)) {
-        if (err.loc.file && err.loc.line)
-            fprintf(stderr, "%s:%u: error: %s\n", err.loc.file, (unsigned)err.loc.line, err.msg);
-        else
-            fprintf(stderr, "perch: %s\n", err.msg);
+        fprintf(stderr, "perch: %s\n", err.msg);
         status = err.kind == ERR_USAGE ? CLI_EXIT_USAGE : CLI_EXIT_FAIL;
     }
     free(exe);
