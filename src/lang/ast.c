@@ -152,6 +152,26 @@ lang_suggest(const char *word, const char *const *candidates, size_t count)
     return lang_suggest_within(word, candidates, count, len < 4 ? 1 : len < 9 ? 2 : 3);
 }
 
+/* Shared by the parser (misspelled settings) and the checker (suggestions). */
+const char *const lang_command_settings[LANG_COMMAND_SETTING_COUNT] = {
+    "description",
+    "private",
+    "proxy_args",
+    "require_os",
+    "require_arch",
+    "dir",
+    "env",
+    "test",
+    "test_allow_shell",
+    "test_allow_network",
+    "test_allow_subprocess",
+    "test_allow_write",
+    "test_keep_cwd",
+    "test_timeout",
+    "arg",
+    "do",
+};
+
 const char *
 lang_suggest_within(const char *word, const char *const *candidates, size_t count, size_t limit)
 {

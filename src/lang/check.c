@@ -405,27 +405,12 @@ check_block_args(struct checker *ck, const struct lang_stmt *st)
 static const char *
 suggest_name(struct checker *ck, const char *name)
 {
-    static const char *const settings[] = {
-        "description",
-        "private",
-        "proxy_args",
-        "require_os",
-        "require_arch",
-        "dir",
-        "env",
-        "test",
-        "test_allow_shell",
-        "test_allow_network",
-        "test_allow_subprocess",
-        "test_allow_write",
-        "test_keep_cwd",
-        "test_timeout",
-    };
     VEC(const char *) names = { 0 };
     for (size_t i = 0; i < ck->prog->command_count; i++)
         vec_push(&names, ck->prog->commands[i].name);
-    for (size_t i = 0; i < sizeof(settings) / sizeof(settings[0]); i++)
-        vec_push(&names, settings[i]);
+    /* The settings themselves, not 'arg' and 'do' (the last two). */
+    for (size_t i = 0; i + 2 < LANG_COMMAND_SETTING_COUNT; i++)
+        vec_push(&names, lang_command_settings[i]);
     for (size_t i = 0; i < ck->op_count; i++)
         vec_push(&names, ck->op_names[i]);
     const char *guess = lang_suggest(name, names.items, names.count);

@@ -141,6 +141,10 @@ const char *lang_suggest(const char *word, const char *const *candidates, size_t
 /* Same with an explicit maximum distance. */
 const char *lang_suggest_within(const char *word, const char *const *candidates, size_t count,
                                 size_t limit);
+/* The words of a command's configuration section: its settings, then
+ * "arg" and "do" (always the last two). */
+extern const char *const lang_command_settings[];
+#define LANG_COMMAND_SETTING_COUNT 16
 /* A whole number (seconds) or a duration such as 500ms, 30s, 1h30m, 7d, 2w. */
 bool lang_is_duration_text(const char *s);
 /* The block kind a statement name opens, LANG_BLOCK_NONE when none. */

@@ -490,20 +490,21 @@ parse_unary(struct cond_parser *cp)
     return parse_primary(cp);
 }
 
-/* and_expr -> unary ('and' unary)* */
+/* operand (OP_WORD operand)*, folded to the left into nodes of 'kind'. */
 static struct lang_cond *
-parse_and(struct cond_parser *cp)
+parse_left_assoc(struct cond_parser *cp, const char *op_word, enum lang_cond_kind kind,
+                 struct lang_cond *(*operand)(struct cond_parser *))
 {
-    struct lang_cond *left = parse_unary(cp);
-    while (left && cp_is_word(cp, cp->pos, "and")) {
+    struct lang_cond *left = operand(cp);
+    while (left && cp_is_word(cp, cp->pos, op_word)) {
         if (!count_op(cp))
             return NULL;
         cp->pos++;
-        struct lang_cond *right = parse_unary(cp);
+        struct lang_cond *right = operand(cp);
         if (!right)
             return NULL;
         struct lang_cond *c = lang_arena_alloc(cp->p->arena, sizeof(*c));
-        c->kind = LANG_COND_AND;
+        c->kind = kind;
         c->sub = left;
         c->sub2 = right;
         c->loc = left->loc;
@@ -512,26 +513,18 @@ parse_and(struct cond_parser *cp)
     return left;
 }
 
+/* and_expr -> unary ('and' unary)* */
+static struct lang_cond *
+parse_and(struct cond_parser *cp)
+{
+    return parse_left_assoc(cp, "and", LANG_COND_AND, parse_unary);
+}
+
 /* or_expr -> and_expr ('or' and_expr)* */
 static struct lang_cond *
 parse_or(struct cond_parser *cp)
 {
-    struct lang_cond *left = parse_and(cp);
-    while (left && cp_is_word(cp, cp->pos, "or")) {
-        if (!count_op(cp))
-            return NULL;
-        cp->pos++;
-        struct lang_cond *right = parse_and(cp);
-        if (!right)
-            return NULL;
-        struct lang_cond *c = lang_arena_alloc(cp->p->arena, sizeof(*c));
-        c->kind = LANG_COND_OR;
-        c->sub = left;
-        c->sub2 = right;
-        c->loc = left->loc;
-        left = c;
-    }
-    return left;
+    return parse_left_assoc(cp, "or", LANG_COND_OR, parse_and);
 }
 
 /* Parse the condition in tokens [from, ntok) of the current line. */
@@ -1170,25 +1163,6 @@ check_param_reuse(struct parser *p, const struct lang_template *t, const struct 
     return ok;
 }
 
-static const char *const settings[] = {
-    "description",
-    "arg",
-    "private",
-    "proxy_args",
-    "require_os",
-    "require_arch",
-    "dir",
-    "env",
-    "test",
-    "test_allow_shell",
-    "test_allow_network",
-    "test_allow_subprocess",
-    "test_allow_write",
-    "test_keep_cwd",
-    "test_timeout",
-    "do",
-};
-#define SETTING_COUNT (sizeof(settings) / sizeof(settings[0]))
 
 /*
  * command  -> 'command' NAME NL config* ('do' NL body 'end' | body) 'end'
@@ -1328,7 +1302,8 @@ parse_command(struct parser *p, bool is_template)
             }
         } else if (!have_body && ntok(p) <= 2 && strlen(w) >= 4
                    && (guess =
-                           lang_suggest_within(w, settings, SETTING_COUNT, strlen(w) >= 8 ? 2 : 1))
+                           lang_suggest_within(w, lang_command_settings, LANG_COMMAND_SETTING_COUNT,
+                                               strlen(w) >= 8 ? 2 : 1))
                    && !opens_body_block(stmt_head(p))) {
             /* Most likely a misspelled setting, not the start of a body. */
             ERROR_TOK(p, 0, "unknown %s setting '%s' (did you mean '%s'?)", what, w, guess);

@@ -63,8 +63,8 @@ get_two_parents(struct wasm_call *call, void *user, uint64_t old_rights, uint32_
     *np = (struct wasi_parent){ -1, NULL, false };
     struct wasi_fd *old_dir, *new_dir;
     char *old_path, *new_path;
-    uint16_t rc = get_dir_path(call, user, old_fd, old_rights, old_ptr, old_len, &old_dir,
-                               &old_path);
+    uint16_t rc =
+        get_dir_path(call, user, old_fd, old_rights, old_ptr, old_len, &old_dir, &old_path);
     if (rc)
         return rc;
     rc = get_dir_path(call, user, new_fd, new_rights, new_ptr, new_len, &new_dir, &new_path);
@@ -355,9 +355,9 @@ h_path_link(struct wasm_call *call, const union wasm_val *args, union wasm_val *
 {
     (void)err;
     struct wasi_parent op, np;
-    uint16_t rc = get_two_parents(call, user, WASI_RIGHT_PATH_LINK_SOURCE, args[0].i32,
-                                  args[2].i32, args[3].i32, WASI_RIGHT_PATH_LINK_TARGET,
-                                  args[4].i32, args[5].i32, args[6].i32, &op, &np);
+    uint16_t rc = get_two_parents(call, user, WASI_RIGHT_PATH_LINK_SOURCE, args[0].i32, args[2].i32,
+                                  args[3].i32, WASI_RIGHT_PATH_LINK_TARGET, args[4].i32,
+                                  args[5].i32, args[6].i32, &op, &np);
     if (!rc && (args[1].i32 & WASI_LOOKUP_SYMLINK_FOLLOW)) {
         /* Linking through a symlink would let the kernel follow it unconfined. */
         struct stat st;
