@@ -122,8 +122,12 @@ lang_diags_print(const struct lang_diags *diags, FILE *out)
 {
     for (size_t i = 0; i < diags->count; i++) {
         const struct lang_diag *d = &diags->items[i];
-        fprintf(out, "%s:%u:%u: %s: %s\n", d->file, (unsigned)d->loc.line, (unsigned)d->loc.col,
-                d->severity == LANG_SEV_ERROR ? "error" : "warning", d->message);
+        const char *sev = d->severity == LANG_SEV_ERROR ? "error" : "warning";
+        if (d->loc.line == 0) /* about the whole file (cannot open it, ...) */
+            fprintf(out, "%s: %s: %s\n", d->file, sev, d->message);
+        else
+            fprintf(out, "%s:%u:%u: %s: %s\n", d->file, (unsigned)d->loc.line, (unsigned)d->loc.col,
+                    sev, d->message);
         if (!d->source_line || d->loc.col == 0)
             continue;
         fprintf(out, "    %s\n    ", d->source_line);
@@ -151,8 +155,11 @@ lang_diags_to_err(const struct lang_diags *diags, struct err *err)
         const struct lang_diag *d = &diags->items[i];
         if (d->severity != LANG_SEV_ERROR)
             continue;
-        err_set(err, ERR_PARSE, "%s:%u:%u: %s", d->file, (unsigned)d->loc.line,
-                (unsigned)d->loc.col, d->message);
+        if (d->loc.line == 0)
+            err_set(err, ERR_PARSE, "%s: %s", d->file, d->message);
+        else
+            err_set(err, ERR_PARSE, "%s:%u:%u: %s", d->file, (unsigned)d->loc.line,
+                    (unsigned)d->loc.col, d->message);
         if (err) {
             err->loc.line = d->loc.line;
             err->loc.col = d->loc.col;

@@ -2,7 +2,7 @@
 # limits.sh: hostile surroundings: a file size limit (ulimit -f) stops a
 # write with a clear error and leaves the old file whole, with no temporary
 # file behind; children still get the default SIGXFSZ; binary files and
-# deep nesting are reported with file:line:col.
+# deep nesting are reported with file:line:col, unreadable files by name.
 . "$(dirname "$0")/lib.sh"
 
 cat >"$T/commands.perch" <<'P'
@@ -80,5 +80,17 @@ expect_err "bin.perch:3:3: error: '$T/bin.perch' contains a NUL byte: not a text
 run -f "$T/deep.perch" go
 expect_status 1
 expect_err "deep.perch:67:1: error: blocks nested too deeply (at most 64 levels)"
+
+# A file that cannot be read is named without a made-up position.
+run -f "$T/missing.perch" go
+expect_status 1
+expect_err "$T/missing.perch: error: cannot open '$T/missing.perch': No such file or directory"
+expect_no_err ":0:0:" "no line 0, column 0"
+run -f "$T/data" go
+expect_status 1
+expect_err "$T/data: error: '$T/data' is a directory"
+run -f "$T/missing.perch" --check
+expect_status 1
+expect_err "$T/missing.perch: error: cannot open"
 
 finish
