@@ -71,5 +71,6 @@ uninstall:
 deb: deps
 	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPERCH_WERROR=$(WERROR) $(CMAKE_FLAGS)
 	cmake --build $(BUILD) -j $(JOBS) --target perch_installables
+	rm -f $(BUILD)/perch_*.deb
 	cd $(BUILD) && cpack -G DEB
 	@ls $(BUILD)/perch_*.deb
