@@ -37,15 +37,15 @@ static const char *invoked_as = "perch";
 /* The program a built binary carries (perch --build); NULL for plain perch. */
 static const struct bundle *own_bundle;
 
-/* Set by SIGINT; the interpreter stops between statements and subprocesses
- * are stopped by their waits. A second Ctrl-C kills perch outright. */
+/* Set to the signal number by SIGINT, SIGTERM or SIGHUP; the interpreter
+ * stops between statements and subprocesses are stopped by their waits (so
+ * `kill PID` leaves no orphans). A second signal kills perch outright. */
 static atomic_int interrupted;
 
 static void
 on_sigint(int sig)
 {
-    (void)sig;
-    atomic_store(&interrupted, 1);
+    atomic_store(&interrupted, sig);
 }
 
 static void
@@ -57,6 +57,8 @@ install_sigint(void)
     sa.sa_flags = SA_RESETHAND;
     sigemptyset(&sa.sa_mask);
     sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
     /* Past a file size limit (ulimit -f), writes fail with EFBIG and are
      * reported, instead of SIGXFSZ killing perch mid-write. Children get
      * the default back (os/spawn.c). */
@@ -284,6 +286,9 @@ run_program(struct cli_opts *o, const char *path, int argc, char **argv)
     }
     exec_args_release(&args);
 done_app:
+    /* Stopped by SIGTERM or SIGHUP: 128+N as a shell reports it, not 130. */
+    if (status == 130 && atomic_load(&interrupted) > 0 && atomic_load(&interrupted) != SIGINT)
+        status = 128 + atomic_load(&interrupted);
     cli_observers_session_end(&obs, status, &err);
 done_obs:
     cli_observers_release(&obs);
