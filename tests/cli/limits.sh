@@ -2,7 +2,8 @@
 # limits.sh: hostile surroundings: a file size limit (ulimit -f) stops a
 # write with a clear error and leaves the old file whole, with no temporary
 # file behind; children still get the default SIGXFSZ; binary files and
-# deep nesting are reported with file:line:col, unreadable files by name.
+# deep nesting are reported with file:line:col, unreadable files by name;
+# SIGTERM stops the program perch runs too.
 . "$(dirname "$0")/lib.sh"
 
 cat >"$T/commands.perch" <<'P'
@@ -80,6 +81,34 @@ expect_err "bin.perch:3:3: error: '$T/bin.perch' contains a NUL byte: not a text
 run -f "$T/deep.perch" go
 expect_status 1
 expect_err "deep.perch:67:1: error: blocks nested too deeply (at most 64 levels)"
+
+# `kill PID` (SIGTERM) stops perch and the program it runs: exit 143, no orphan.
+cat >"$T/slow.perch" <<'P'
+command slow
+    arg dir
+        index 0
+    end
+    do
+        shell "echo \$\$ > '${dir}/child.pid'; exec sleep 30"
+    end
+end
+P
+"$PERCH" -f "$T/slow.perch" slow "$T" >"$T/out" 2>"$T/err" </dev/null &
+perch_pid=$!
+i=0
+while [ ! -s "$T/child.pid" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+kill -TERM "$perch_pid"
+status=0
+wait "$perch_pid" || status=$?
+expect_status 143 "SIGTERM exits as a shell reports it"
+expect_err "was interrupted (cancelled)"
+checks=$((checks + 1))
+child=$(cat "$T/child.pid")
+sleep 0.2
+if kill -0 "$child" 2>/dev/null; then
+    kill "$child"
+    fail "the child $child outlived perch"
+fi
 
 # A file that cannot be read is named without a made-up position.
 run -f "$T/missing.perch" go
