@@ -82,4 +82,14 @@ status=$?
 expect_status 0 "--build with commands.perch found upward"
 check '[ -x "$src/sub/ok" ]' "default output: the program's name, in the cwd"
 
+# --include is relative to the current directory; the path inside the bundle
+# is relative to the .perch file.
+mkdir -p "$src/assets"
+printf 'a\n' >"$src/assets/a.txt"
+(cd "$T" && "$PERCH" --build -f proj/ok.perch --include proj/assets -o "$T/o7" >"$T/out" 2>"$T/err" </dev/null)
+status=$?
+expect_status 0 "--include from another directory"
+expect_err "  assets/a.txt" "--include keeps the path relative to the .perch file"
+expect_no_err "proj/assets" "--include keeps the path relative to the .perch file"
+
 finish
