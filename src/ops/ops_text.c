@@ -122,19 +122,20 @@ ops_do_split(struct op_call *call, struct sbuf *out, struct err *err)
     return true;
 }
 
-bool
-ops_do_join(struct op_call *call, struct sbuf *out, struct err *err)
+/*
+ * The lines of 's' (split at '\n', a trailing '\r' dropped from each)
+ * joined with 'sep', leaving out empty lines when 'skip_empty'.
+ */
+static void
+add_lines(struct sbuf *out, const char *s, const char *sep, bool skip_empty)
 {
-    (void)err;
-    const char *s = call->argv[0], *sep = call->argv[1];
     bool first = true;
     while (*s) {
         size_t n = strcspn(s, "\n");
         size_t item = n;
         if (item && s[item - 1] == '\r')
             item--;
-        /* Empty lines are not items (for_each skips them too). */
-        if (item) {
+        if (item || !skip_empty) {
             if (!first)
                 sbuf_adds(out, sep);
             sbuf_add(out, s, item);
@@ -144,6 +145,14 @@ ops_do_join(struct op_call *call, struct sbuf *out, struct err *err)
         if (*s == '\n')
             s++;
     }
+}
+
+bool
+ops_do_join(struct op_call *call, struct sbuf *out, struct err *err)
+{
+    (void)err;
+    /* Empty lines are not items (for_each skips them too). */
+    add_lines(out, call->argv[0], call->argv[1], true);
     return true;
 }
 
@@ -159,21 +168,7 @@ bool
 ops_do_lines(struct op_call *call, struct sbuf *out, struct err *err)
 {
     (void)err;
-    const char *s = call->argv[0];
-    bool first = true;
-    while (*s) {
-        size_t n = strcspn(s, "\n");
-        size_t item = n;
-        if (item && s[item - 1] == '\r')
-            item--;
-        if (!first)
-            sbuf_addc(out, '\n');
-        sbuf_add(out, s, item);
-        first = false;
-        s += n;
-        if (*s == '\n')
-            s++;
-    }
+    add_lines(out, call->argv[0], "\n", false);
     return true;
 }
 
