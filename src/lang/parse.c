@@ -42,6 +42,8 @@ struct parser {
     size_t errors;
     bool warn_indent;
     uint32_t indent_unit; /* first non-zero indentation seen at depth 1 */
+    uint32_t indent_line; /* the line that set indent_unit */
+    bool indent_tabs;     /* that line was indented with tabs */
     int nesting;          /* blocks open inside the current body */
     int indent_warnings;
 };
@@ -192,8 +194,19 @@ check_indent(struct parser *p, int depth)
                       "indentation mixes tabs and spaces");
         return;
     }
-    if (p->indent_unit == 0 && depth == 1 && p->line.indent > 0)
+    if (p->indent_unit == 0 && depth == 1 && p->line.indent > 0) {
         p->indent_unit = p->line.indent;
+        p->indent_line = p->line.line;
+        p->indent_tabs = p->line.indent_tabs;
+    } else if (p->indent_unit && p->line.indent > 0 && p->line.indent_tabs != p->indent_tabs) {
+        /* Tabs here, spaces there: column counts would only confuse. */
+        p->indent_warnings++;
+        lang_diag_src(p->diags, LANG_SEV_WARNING, p->src, &loc, p->line.indent,
+                      "indentation uses %s here but %s on line %u",
+                      p->line.indent_tabs ? "tabs" : "spaces", p->indent_tabs ? "tabs" : "spaces",
+                      (unsigned)p->indent_line);
+        return;
+    }
     uint32_t unit = p->indent_unit ? p->indent_unit : 4;
     uint32_t expected = (uint32_t)depth * unit;
     if (p->line.indent != expected) {

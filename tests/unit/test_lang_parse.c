@@ -1189,6 +1189,33 @@ test_lang_parse_indentation_warnings(void **state)
     assert_int_equal(d.warning_count, 0);
     lang_program_free(p);
     lang_diags_release(&d);
+
+    /* Tabs on some lines and spaces on others: named as such, not as
+     * column counts; a file indented with tabs throughout is fine. */
+    static const char *const tabs_then_spaces = "command c\n"
+                                                "\tdo\n"
+                                                "        print \"x\"\n"
+                                                "\tend\n"
+                                                "end\n";
+    static const char *const tabs_only = "command c\n"
+                                         "\tdo\n"
+                                         "\t\tprint \"x\"\n"
+                                         "\tend\n"
+                                         "end\n";
+    lang_diags_init(&d);
+    p = lang_load_string_opts("t.perch", tabs_then_spaces, strlen(tabs_then_spaces), &opts, &d);
+    assert_non_null(p);
+    assert_int_equal(d.warning_count, 1);
+    assert_int_equal(d.items[0].loc.line, 3);
+    assert_string_equal(d.items[0].message, "indentation uses spaces here but tabs on line 2");
+    lang_program_free(p);
+    lang_diags_release(&d);
+    lang_diags_init(&d);
+    p = lang_load_string_opts("t.perch", tabs_only, strlen(tabs_only), &opts, &d);
+    assert_non_null(p);
+    assert_int_equal(d.warning_count, 0);
+    lang_program_free(p);
+    lang_diags_release(&d);
 }
 
 int
