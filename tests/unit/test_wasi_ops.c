@@ -29,28 +29,38 @@
 
 static const uint8_t header[] = { 0, 'a', 's', 'm', 1, 0, 0, 0 };
 
+/* An import section with one function, wasi_snapshot_preview1.NAME of
+ * type 0, appended at b + n; returns the new length. */
+static size_t
+put_wasi_import(uint8_t *b, size_t n, const char *name)
+{
+    static const char mod[] = "wasi_snapshot_preview1";
+    size_t len = strlen(name);
+    b[n++] = 2;
+    b[n++] = (uint8_t)(1 + 1 + 22 + 1 + len + 2);
+    b[n++] = 1;
+    b[n++] = 22;
+    memcpy(b + n, mod, 22);
+    n += 22;
+    b[n++] = (uint8_t)len;
+    memcpy(b + n, name, len);
+    n += len;
+    b[n++] = 0;
+    b[n++] = 0;
+    return n;
+}
+
 /* _start calls proc_exit(code); 0 <= code < 64. */
 static size_t
 exit_module(uint8_t *b, uint8_t code)
 {
     static const uint8_t types[] = { 1, 8, 2, 0x60, 1, 0x7f, 0, 0x60, 0, 0 };
-    static const char mod[] = "wasi_snapshot_preview1";
     size_t n = 0;
     memcpy(b + n, header, sizeof(header));
     n += sizeof(header);
     memcpy(b + n, types, sizeof(types));
     n += sizeof(types);
-    b[n++] = 2;
-    b[n++] = 36;
-    b[n++] = 1;
-    b[n++] = 22;
-    memcpy(b + n, mod, 22);
-    n += 22;
-    b[n++] = 9;
-    memcpy(b + n, "proc_exit", 9);
-    n += 9;
-    b[n++] = 0;
-    b[n++] = 0;
+    n = put_wasi_import(b, n, "proc_exit");
     static const uint8_t rest[] = { 3, 2, 1, 1, 7, 10, 1, 6, '_', 's', 't', 'a', 'r', 't', 0, 1 };
     memcpy(b + n, rest, sizeof(rest));
     n += sizeof(rest);
@@ -85,7 +95,6 @@ loop_module(uint8_t *b, uint8_t salt)
 static size_t
 chatty_module(uint8_t *b)
 {
-    static const char mod[] = "wasi_snapshot_preview1";
     static const uint8_t types[] = {
         1, 12, 2, 0x60, 4, 0x7f, 0x7f, 0x7f, 0x7f, 1, 0x7f, 0x60, 0, 0
     };
@@ -105,17 +114,7 @@ chatty_module(uint8_t *b)
     n += sizeof(header);
     memcpy(b + n, types, sizeof(types));
     n += sizeof(types);
-    b[n++] = 2;
-    b[n++] = 35;
-    b[n++] = 1;
-    b[n++] = 22;
-    memcpy(b + n, mod, 22);
-    n += 22;
-    b[n++] = 8;
-    memcpy(b + n, "fd_write", 8);
-    n += 8;
-    b[n++] = 0;
-    b[n++] = 0;
+    n = put_wasi_import(b, n, "fd_write");
     memcpy(b + n, rest, sizeof(rest));
     n += sizeof(rest);
     return n;
