@@ -326,6 +326,16 @@ cli_observers_init(struct cli_observers *o, const struct cli_opts *opts, struct 
         o->trace_sink = sink;
     o->report = opts->report;
     o->report_path = opts->report_path;
+    if (o->report_path) {
+        /* Fail before anything runs rather than lose the report after the run. */
+        int fd = open(o->report_path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+        if (fd < 0) {
+            fprintf(stderr, "perch: --report: cannot write '%s': %s\n", o->report_path,
+                    strerror(errno));
+            return false;
+        }
+        close(fd);
+    }
     if (opts->audit_path) {
         o->audit_fd = open(opts->audit_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
         if (o->audit_fd < 0) {

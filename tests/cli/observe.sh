@@ -74,4 +74,9 @@ run --audit "$T/no/such/dir/audit.ndjson" -f "$T/commands.perch" build
 expect_status 2 "unwritable audit file"
 expect_err "--audit: cannot open"
 
+run --report="$T/no/such/dir/report.txt" -f "$T/commands.perch" build
+expect_status 2 "unwritable report file is refused before the run"
+expect_err "--report: cannot write"
+expect_no_out "building" "nothing runs when the report cannot be written"
+
 finish
