@@ -98,4 +98,9 @@ int cli_cache_main(int argc, char **argv);
  */
 int cli_mcp_main(int argc, char **argv);
 
+/* Parse an --env allowlist "A, B,C" (spaces trimmed, empty names skipped;
+ * "" hides the whole host environment): sets *out_has and appends owned
+ * copies of the names to *names / *count. */
+void cli_parse_env_list(const char *list, bool *out_has, char ***names, size_t *count);
+
 #endif

@@ -84,23 +84,7 @@ usage_error(const char *fmt, ...)
 static void
 parse_env_list(struct mcp_cli_opts *o, const char *list)
 {
-    o->has_env_allow = true;
-    const char *p = list;
-    while (*p) {
-        const char *e = strchr(p, ',');
-        size_t n = e ? (size_t)(e - p) : strlen(p);
-        while (n && *p == ' ')
-            p++, n--;
-        while (n && p[n - 1] == ' ')
-            n--;
-        if (n) {
-            o->env_allow = xrealloc(o->env_allow, (o->env_allow_count + 1) * sizeof(char *));
-            o->env_allow[o->env_allow_count++] = xstrndup(p, n);
-        }
-        if (!e)
-            break;
-        p = e + 1;
-    }
+    cli_parse_env_list(list, &o->has_env_allow, &o->env_allow, &o->env_allow_count);
 }
 
 /* The value of "--flag=v" or "--flag v"; NULL when missing. */

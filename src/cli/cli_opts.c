@@ -32,10 +32,10 @@ usage_error(const char *fmt, ...)
     return CLI_EXIT_USAGE;
 }
 
-static void
-parse_env_list(struct cli_opts *o, const char *list)
+void
+cli_parse_env_list(const char *list, bool *out_has, char ***names, size_t *count)
 {
-    o->has_env_allow = true;
+    *out_has = true;
     const char *p = list;
     while (*p) {
         const char *e = strchr(p, ',');
@@ -45,13 +45,19 @@ parse_env_list(struct cli_opts *o, const char *list)
         while (n && p[n - 1] == ' ')
             n--;
         if (n) {
-            o->env_allow = xrealloc(o->env_allow, (o->env_allow_count + 1) * sizeof(char *));
-            o->env_allow[o->env_allow_count++] = xstrndup(p, n);
+            *names = xrealloc(*names, (*count + 1) * sizeof(char *));
+            (*names)[(*count)++] = xstrndup(p, n);
         }
         if (!e)
             break;
         p = e + 1;
     }
+}
+
+static void
+parse_env_list(struct cli_opts *o, const char *list)
+{
+    cli_parse_env_list(list, &o->has_env_allow, &o->env_allow, &o->env_allow_count);
 }
 
 /* The value of a flag that takes one: "--flag=v" or "--flag v". */
