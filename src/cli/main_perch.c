@@ -42,6 +42,27 @@ static const struct bundle *own_bundle;
  * `kill PID` leaves no orphans). A second signal kills perch outright. */
 static atomic_int interrupted;
 
+/* exec_app.bundle_file: an embedded file's bytes by its path under the
+ * extraction directory, so `wasm_run ALIAS` runs from memory. */
+static bool
+bundle_file_bytes(void *user, const char *abs_path, const uint8_t **data, size_t *len)
+{
+    const struct bundle *b = user;
+    if (!b || !b->dir)
+        return false;
+    char *clean = os_path_clean(abs_path);
+    size_t dl = strlen(b->dir);
+    const struct bundle_entry *e = NULL;
+    if (strncmp(clean, b->dir, dl) == 0 && clean[dl] == '/')
+        e = bundle_find(b, clean + dl + 1);
+    free(clean);
+    if (!e)
+        return false;
+    *data = e->data;
+    *len = e->len;
+    return true;
+}
+
 static void
 on_sigint(int sig)
 {
@@ -243,6 +264,8 @@ run_program(struct cli_opts *o, const char *path, int argc, char **argv)
     if (own_bundle) {
         app.bundle_dir = own_bundle->dir;
         app.bundle_hash = own_bundle->hash;
+        app.bundle_file = bundle_file_bytes;
+        app.bundle_user = (void *)own_bundle;
     }
     install_sigint();
     struct cli_observers obs;

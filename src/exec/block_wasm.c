@@ -229,11 +229,20 @@ span_details(struct exec_state *st, const struct ops_wasm_request *req, const ch
         return;
     struct sbuf bytes = SBUF_INIT;
     struct err ignored = { 0 };
-    char *path = os_path_abs(exec_cwd(st), req->module_path);
-    if (os_fs_read_file(path, 0, &bytes, &ignored)) {
+    char *path = NULL;
+    const void *data = req->module_bytes;
+    size_t len = req->module_len;
+    if (!data) {
+        path = os_path_abs(exec_cwd(st), req->module_path);
+        if (os_fs_read_file(path, 0, &bytes, &ignored)) {
+            data = bytes.buf ? bytes.buf : "";
+            len = bytes.len;
+        }
+    }
+    if (data) {
         unsigned char md[EVP_MAX_MD_SIZE];
         unsigned int n = 0;
-        if (EVP_Digest(bytes.buf ? bytes.buf : "", bytes.len, md, &n, EVP_sha256(), NULL)) {
+        if (EVP_Digest(data, len, md, &n, EVP_sha256(), NULL)) {
             char hex[2 * EVP_MAX_MD_SIZE + 1];
             for (unsigned i = 0; i < n; i++)
                 snprintf(hex + 2 * i, 3, "%02x", md[i]);
@@ -295,6 +304,10 @@ block_wasm_run(struct exec_state *st, const struct lang_stmt *stmt, struct sbuf 
         goto done;
     struct ops_wasm_request req = { 0 };
     req.module_path = alias_path ? alias_path : module;
+    /* In a built binary an aliased module runs from the embedded bytes. */
+    if (alias_path && st->app->bundle_file)
+        (void)st->app->bundle_file(st->app->bundle_user, alias_path, &req.module_bytes,
+                                   &req.module_len);
     req.shown_as = module; /* messages name the alias or path as written */
     req.args = (const char *const *)d.args;
     req.arg_count = d.arg_count;

@@ -80,6 +80,12 @@ struct exec_app {
      * NULL outside a bundle (both are then ""). */
     const char *bundle_dir;
     const char *bundle_hash;
+    /* A built binary: the bytes of an embedded file, by its absolute path
+     * under bundle_dir (true, with data and len set, when the bundle holds it).
+     * `wasm_run ALIAS` runs such a module straight from these bytes, which
+     * live as long as the process. NULL outside a bundle. */
+    bool (*bundle_file)(void *user, const char *abs_path, const uint8_t **data, size_t *len);
+    void *bundle_user;
 };
 
 /* Arguments for one command, by name, before type checks. */

@@ -193,6 +193,15 @@ run_clean "$run_dir" "$home" ./greeter readpost
 expect_status 0 "re-extracted after damage"
 expect_same_out "$T/want_readpost" "re-extracted after damage"
 
+# `wasm_run ALIAS` runs the embedded module from memory, not from the
+# extracted copy: garbage of the same size in its place changes nothing.
+size=$(stat -c %s "$bdir/wasm/tool.wasm")
+head -c "$size" /dev/zero | tr '\0' 'x' >"$bdir/wasm/tool.wasm"
+run_clean "$run_dir" "$home" ./greeter byalias
+expect_status 0 "alias runs from memory"
+expect_same_out "$T/want_byalias" "alias runs from memory"
+rm "$bdir/wasm/tool.wasm"
+
 # Concurrent first runs all succeed and leave one directory.
 home2="$T/home2"
 mkdir -p "$home2"
