@@ -179,8 +179,8 @@ path_basename(const char *path, char *buf, size_t cap)
 
 /* Read the whole module file; false with ERR_NOT_FOUND / ERR_IO / ERR_LIMIT. */
 static bool
-read_module(const char *shown, const char *abs, uint8_t **out_bytes, size_t *out_len,
-            struct err *err)
+read_module(const char *shown, const char *abs, bool from_command_line, uint8_t **out_bytes,
+            size_t *out_len, struct err *err)
 {
     FILE *f = fopen(abs, "rb");
     if (!f) {
@@ -189,6 +189,11 @@ read_module(const char *shown, const char *abs, uint8_t **out_bytes, size_t *out
             if (shown[0] == '/')
                 return err_set_code(err, ERR_NOT_FOUND, e, "wasm_run \"%s\": module not found",
                                     shown);
+            if (from_command_line)
+                return err_set_code(err, ERR_NOT_FOUND, e,
+                                    "wasm_run \"%s\": module not found at '%s' (a relative "
+                                    "MODULE path starts at the current directory)",
+                                    shown, abs);
             return err_set_code(err, ERR_NOT_FOUND, e,
                                 "wasm_run \"%s\": module not found at '%s' (relative paths "
                                 "start at the current directory; for a module next to the "
@@ -287,7 +292,7 @@ ops_wasm_run(struct op_ctx *ctx, const struct ops_wasm_request *req, struct sbuf
         module_abs = op_path_resolve(ctx, req->module_path);
         if (!op_check(ctx, OP_CHECK_READ, module_abs, err))
             goto done;
-        if (!read_module(shown, module_abs, &bytes, &len, err))
+        if (!read_module(shown, module_abs, req->from_command_line, &bytes, &len, err))
             goto done;
     }
     if (wasi_is_component(bytes, len)) {

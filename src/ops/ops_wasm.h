@@ -39,6 +39,9 @@ struct ops_wasm_request {
     bool real_clock;    /* wasm_clock */
     bool real_random;   /* wasm_random */
     size_t capture_max; /* bytes of stdout a capture may hold; 0: 256 MiB */
+    /* module_path came from the command line (`perch wasm run`): a missing
+     * module's hint names the absolute path tried, not ${script_dir}. */
+    bool from_command_line;
 };
 
 /*
