@@ -174,6 +174,7 @@ cli_wasm_main(int argc, char **argv)
     }
     owned[owned_count++] = cwd;
     req.module_path = argv[i];
+    req.from_command_line = true;
     req.args = (const char *const *)argv + i + 1;
     req.arg_count = (size_t)(argc - i - 1);
     req.env = env;
