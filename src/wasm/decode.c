@@ -607,7 +607,9 @@ read_code(struct wasm_module *mod, struct wasm_reader *r, struct err *err)
         c->body = r->pos;
         c->body_len = size;
         r->pos += size;
-        if (!wasm_lower_func(mod, i, r->end, scratch, err))
+        /* A module loaded from a cache blob takes its code from there. */
+        if (mod->precompiled ? !wasm_precompiled_func(mod, i, err)
+                             : !wasm_lower_func(mod, i, r->end, scratch, err))
             goto done;
     }
     ok = true;

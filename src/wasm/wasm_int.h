@@ -209,6 +209,9 @@ struct wasm_module {
     struct wasm_code_block *code_blocks;
     uint8_t *declared_refs;  /* per function: may be named by ref.func */
     char **func_names;       /* from the name section; NULL entries when absent */
+    /* Set only while wasm_module_load_cached() decodes: where each function's
+     * compiled code comes from instead of lower.c (serialize.c). */
+    const struct wasm_precompiled *precompiled;
 };
 
 /* decode.c */
@@ -229,6 +232,11 @@ struct wasm_lower_scratch *wasm_lower_scratch_new(void);
 void wasm_lower_scratch_free(struct wasm_lower_scratch *s);
 bool wasm_lower_func(struct wasm_module *mod, uint32_t code_idx, const uint8_t *section_end,
                      struct wasm_lower_scratch *scratch, struct err *err);
+
+/* serialize.c: take function 'code_idx' (and its slot counts) from the
+ * module's precompiled code, checking it; false with 'err' when it is not usable. */
+struct wasm_precompiled;
+bool wasm_precompiled_func(struct wasm_module *mod, uint32_t code_idx, struct err *err);
 
 /* ---- validation stacks (validate.c) ------------------------------------------ */
 
