@@ -232,6 +232,18 @@ struct wasm_lower_scratch *wasm_lower_scratch_new(void);
 void wasm_lower_scratch_free(struct wasm_lower_scratch *s);
 bool wasm_lower_func(struct wasm_module *mod, uint32_t code_idx, const uint8_t *section_end,
                      struct wasm_lower_scratch *scratch, struct err *err);
+/* Large code sections are lowered on several threads: how many for 'count'
+ * bodies of 'code_bytes' bytes in all (1: lower them on the calling thread). */
+unsigned wasm_lower_thread_count(size_t code_bytes, uint32_t count);
+/* Lower bodies [0, count) (body and type_idx already set) on 'threads'
+ * threads, each with its own scratch and code blocks, skipping those whose
+ * cells are already set. On failure, 'err' holds the error of the
+ * lowest-index invalid body, the one a sequential load reports. */
+bool wasm_lower_parallel(struct wasm_module *mod, uint32_t count, const uint8_t *section_end,
+                         unsigned threads, struct err *err);
+/* For tests: 0 (default) picks the thread count from the code size and the
+ * online CPUs; n > 0 lowers on n threads whenever there are two bodies or more. */
+void wasm_lower_set_threads(unsigned n);
 
 /* serialize.c: take function 'code_idx' (and its slot counts) from the
  * module's precompiled code, checking it; false with 'err' when it is not usable. */
