@@ -40,7 +40,7 @@ results=$root/bench/RESULTS.md
   printf '\n## %s, commit %s\n\n' "$(date -u '+%Y-%m-%d %H:%M UTC')" "$commit"
   printf -- '- machine: %s, %s, %s CPUs\n' "$(uname -m)" "$cpu" "$(nproc 2>/dev/null || echo '?')"
   printf -- '- load average before the run: %s (other work on the machine skews the times)\n' "$load"
-  printf -- '- build: %s (%s); kernels: native %s -O2, wasm clang --target=wasm32-wasi -O2\n' \
+  printf -- '- build: %s (%s); kernels: native %s -O2, wasm clang --target=wasm32-wasi -O2 -mbulk-memory -msign-ext -mnontrapping-fptoint -mmutable-globals\n' \
     "$build" "$build_type" "$cc_version"
   [ $# -gt 0 ] && printf -- '- options: %s\n' "$*"
   [ "$status" -ne 0 ] && printf -- '- perch-bench exit status %s (a kernel failed or mismatched)\n' "$status"
