@@ -117,7 +117,15 @@ struct wasm_limits {
     uint32_t max_memory_pages; /* 64 KiB pages; default and ceiling 65536 (4 GiB) */
     uint32_t max_table_elems;  /* default 10,000,000 */
     uint32_t max_call_depth;   /* nested wasm calls; default 10,000; exceeding it traps */
+    /* Execution tier of a module's functions (module load limits only):
+     * WASM_TIER_AUTO (0) compiles each function to native code on its first
+     * call where the platform allows (x86-64 Linux) and interprets the rest;
+     * WASM_TIER_INTERP always interprets. The environment variable
+     * PERCH_WASM_TIER=interp forces the interpreter for every module. */
+    uint32_t tier;
 };
+#define WASM_TIER_AUTO 0u
+#define WASM_TIER_INTERP 1u
 
 /* The trap numbers carried in err->code when err->kind == ERR_WASM_TRAP. */
 enum wasm_trap {

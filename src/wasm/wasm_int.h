@@ -155,6 +155,10 @@ struct wasm_code {
     uint32_t body_len;
     union wasm_cell *cells;
     size_t cell_count;
+    /* Native code (jit.h): entry point once compiled (NULL before), and
+     * jit_state 0 not tried, 1 compiled, 2 runs in the interpreter. */
+    _Atomic(void *) jit_entry;
+    atomic_int jit_state;
 };
 
 /* Internal code of all functions lives in a few large blocks. */
