@@ -1,12 +1,839 @@
-/* serialize.c: compiled code to a self-describing blob and back (the on-disk
- * module cache). */
+/*
+ * serialize.c: a module's compiled code (lower.c's output) as a
+ * self-describing blob, and loading a module with its code taken from such a
+ * blob instead of validating and lowering every function again (the on-disk
+ * module cache of src/ops/wasm_cache.c).
+ *
+ * Blob layout (integers in the host's byte order, which the flavour records):
+ *
+ *     header, 128 bytes:
+ *       0  magic "PWCODE\r\n"          8  u32 format version
+ *      12  u32 header size (128)      16  engine version, 32 bytes, NUL padded
+ *      48  flavour: u8 pointer size, u8 little-endian, u8 cell size,
+ *          u8 dispatch (1 threaded, 0 switch; informative only)
+ *      52  u32 operation count        56  u64 hash of the layout table below
+ *      64  SHA-256 of the module bytes, 32 bytes
+ *      96  u64 module length         104  u32 defined function count
+ *     108  u32 zero                  112  u64 total cell count
+ *     120  u64 payload length
+ *     payload: per defined function, u32 local_slots, frame_slots, max_slots,
+ *       cell_count, then cell_count 8-byte cells
+ *     trailer: u64 checksum of every byte before it
+ *
+ * Cells are stored position-independent: an operation cell holds its
+ * operation number (threaded dispatch keeps label addresses in memory; they
+ * are mapped back through wasm_interp_ops()), a branch target holds the
+ * index of the cell it points at within its function. Which cells are which
+ * follows from each operation's immediate layout, one table below.
+ *
+ * Reading trusts nothing: every header field, the checksum, every operation
+ * number, immediate (local slots, function, global, table, type, segment
+ * indices, SIMD lanes, stack moves) and branch target (inside its function,
+ * at an operation) is checked, so a corrupt blob is refused with an error
+ * instead of running. What a checksum-correct blob cannot be checked for is
+ * type safety (that is what lowering proves): the cache directory's
+ * ownership and permissions protect against a hostile writer.
+ */
+#include "wasm/serialize.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/check.h"
 #include "base/err.h"
+#include "base/xalloc.h"
 #include "wasm/wasm_int.h"
+
+#define BLOB_MAGIC "PWCODE\r\n"
+#define BLOB_FORMAT 1u
+#define FUNC_HEADER_SIZE 16u
+
+/* ---- immediate layouts --------------------------------------------------- */
+
+/* What one immediate cell holds, so it can be relocated and checked. */
+enum imm_kind {
+    IMM_RAW = 1,    /* a constant, memory offset or lane data: anything goes */
+    IMM_TARGET,     /* branch target: cell address in memory, index in a blob */
+    IMM_LOCAL,      /* slot index of a one-slot local */
+    IMM_LOCAL2,     /* slot index of a two-slot (v128) local */
+    IMM_LOCALS,     /* two one-slot locals in u32[0] and u32[1] */
+    IMM_FUNC,       /* function index */
+    IMM_GLOBAL,     /* global index */
+    IMM_TABLE,      /* table index */
+    IMM_FUNCTABLE,  /* index of a funcref table (call_indirect) */
+    IMM_TYPE,       /* type index */
+    IMM_ELEM,       /* element segment index */
+    IMM_DATA,       /* data segment index */
+    IMM_KEEPDROP,   /* branch stack move: keep u32[0] slots, drop u32[1] */
+    IMM_RESULTS,    /* return: the function's result slots */
+    IMM_SIMD,       /* SIMD sub-opcode (its two immediates follow) */
+};
+
+enum {
+    LAYOUT_KNOWN = 1,    /* the table describes this operation */
+    LAYOUT_MEMORY = 2,   /* needs memory 0 */
+    LAYOUT_END = 4,      /* control never falls through to the next cell */
+    LAYOUT_BR_TABLE = 8, /* count n, then n + 1 (target, keep/drop) pairs */
+};
+
+struct op_layout {
+    uint8_t flags;
+    uint8_t count; /* immediate cells (br_table: the fixed part) */
+    uint8_t imm[3];
+};
+
+#define LAY0(fl) { LAYOUT_KNOWN | (fl), 0, { 0, 0, 0 } }
+#define LAY1(fl, a) { LAYOUT_KNOWN | (fl), 1, { (a), 0, 0 } }
+#define LAY2(fl, a, b) { LAYOUT_KNOWN | (fl), 2, { (a), (b), 0 } }
+#define LAY3(fl, a, b, c) { LAYOUT_KNOWN | (fl), 3, { (a), (b), (c) } }
+
+/* Derived from the emit calls of lower.c and the immediate reads of interp.c. */
+static const struct op_layout layouts[WASM_OP_COUNT] = {
+#define NONE(name) [WASM_OP_##name] = LAY0(0),
+    WASM_NUMERIC_OPS(NONE) WASM_SAT_OPS(NONE)
+#undef NONE
+#define MEMOP(name) [WASM_OP_##name] = LAY1(LAYOUT_MEMORY, IMM_RAW),
+    WASM_MEM_OPS(MEMOP)
+#undef MEMOP
+    [WASM_OP_UNREACHABLE] = LAY0(LAYOUT_END),
+    [WASM_OP_BR] = LAY1(LAYOUT_END, IMM_TARGET),
+    [WASM_OP_BR_DROP] = LAY2(LAYOUT_END, IMM_TARGET, IMM_KEEPDROP),
+    [WASM_OP_BR_IF] = LAY1(0, IMM_TARGET),
+    [WASM_OP_BR_IF_DROP] = LAY2(0, IMM_TARGET, IMM_KEEPDROP),
+    [WASM_OP_BR_UNLESS] = LAY1(0, IMM_TARGET),
+    [WASM_OP_BR_TABLE] = LAY1(LAYOUT_END | LAYOUT_BR_TABLE, IMM_RAW),
+    [WASM_OP_RETURN] = LAY1(LAYOUT_END, IMM_RESULTS),
+    [WASM_OP_LOOP] = LAY0(0),
+    [WASM_OP_CALL] = LAY1(0, IMM_FUNC),
+    [WASM_OP_CALL_INDIRECT] = LAY2(0, IMM_TYPE, IMM_FUNCTABLE),
+    [WASM_OP_DROP] = LAY0(0),
+    [WASM_OP_DROP2] = LAY0(0),
+    [WASM_OP_SELECT] = LAY0(0),
+    [WASM_OP_SELECT2] = LAY0(0),
+    [WASM_OP_LOCAL_GET] = LAY1(0, IMM_LOCAL),
+    [WASM_OP_LOCAL_SET] = LAY1(0, IMM_LOCAL),
+    [WASM_OP_LOCAL_TEE] = LAY1(0, IMM_LOCAL),
+    [WASM_OP_LOCAL_GET2] = LAY1(0, IMM_LOCAL2),
+    [WASM_OP_LOCAL_SET2] = LAY1(0, IMM_LOCAL2),
+    [WASM_OP_LOCAL_TEE2] = LAY1(0, IMM_LOCAL2),
+    [WASM_OP_GLOBAL_GET] = LAY1(0, IMM_GLOBAL),
+    [WASM_OP_GLOBAL_SET] = LAY1(0, IMM_GLOBAL),
+    [WASM_OP_GLOBAL_GET2] = LAY1(0, IMM_GLOBAL),
+    [WASM_OP_GLOBAL_SET2] = LAY1(0, IMM_GLOBAL),
+    [WASM_OP_CONST] = LAY1(0, IMM_RAW),
+    [WASM_OP_CONST2] = LAY2(0, IMM_RAW, IMM_RAW),
+    [WASM_OP_REF_IS_NULL] = LAY0(0),
+    [WASM_OP_REF_FUNC] = LAY1(0, IMM_FUNC),
+    [WASM_OP_TABLE_GET] = LAY1(0, IMM_TABLE),
+    [WASM_OP_TABLE_SET] = LAY1(0, IMM_TABLE),
+    [WASM_OP_TABLE_SIZE] = LAY1(0, IMM_TABLE),
+    [WASM_OP_TABLE_GROW] = LAY1(0, IMM_TABLE),
+    [WASM_OP_TABLE_FILL] = LAY1(0, IMM_TABLE),
+    [WASM_OP_TABLE_COPY] = LAY2(0, IMM_TABLE, IMM_TABLE),
+    [WASM_OP_TABLE_INIT] = LAY2(0, IMM_ELEM, IMM_TABLE),
+    [WASM_OP_ELEM_DROP] = LAY1(0, IMM_ELEM),
+    [WASM_OP_MEMORY_SIZE] = LAY0(LAYOUT_MEMORY),
+    [WASM_OP_MEMORY_GROW] = LAY0(LAYOUT_MEMORY),
+    [WASM_OP_MEMORY_FILL] = LAY0(LAYOUT_MEMORY),
+    [WASM_OP_MEMORY_COPY] = LAY0(LAYOUT_MEMORY),
+    [WASM_OP_MEMORY_INIT] = LAY1(LAYOUT_MEMORY, IMM_DATA),
+    [WASM_OP_DATA_DROP] = LAY1(0, IMM_DATA),
+    [WASM_OP_V128_LOAD] = LAY1(LAYOUT_MEMORY, IMM_RAW),
+    [WASM_OP_V128_STORE] = LAY1(LAYOUT_MEMORY, IMM_RAW),
+    [WASM_OP_SIMD] = LAY3(0, IMM_SIMD, IMM_RAW, IMM_RAW),
+    [WASM_OP_I32_EQZ_BR_IF] = LAY1(0, IMM_TARGET),
+    [WASM_OP_LOCAL_SET_GET] = LAY1(0, IMM_LOCALS),
+    [WASM_OP_LOCAL_TEE_BR_IF] = LAY2(0, IMM_LOCAL, IMM_TARGET),
+    [WASM_OP_LOCAL_GET_SET] = LAY1(0, IMM_LOCALS),
+#define FUSED(name)                                                                                \
+    [WASM_OP_##name##_LL] = LAY1(0, IMM_LOCALS),                                                   \
+    [WASM_OP_##name##_LC] = LAY2(0, IMM_LOCAL, IMM_RAW),                                           \
+    [WASM_OP_##name##_SL] = LAY1(0, IMM_LOCAL),                                                    \
+    [WASM_OP_##name##_SC] = LAY1(0, IMM_RAW),                                                      \
+    [WASM_OP_##name##_LLD] = LAY2(0, IMM_LOCALS, IMM_LOCAL),                                       \
+    [WASM_OP_##name##_LCD] = LAY3(0, IMM_LOCAL, IMM_RAW, IMM_LOCAL),
+    WASM_BINARY_OPS(FUSED)
+#undef FUSED
+#define FUSED_LOAD(name) [WASM_OP_##name##_L] = LAY2(LAYOUT_MEMORY, IMM_LOCAL, IMM_RAW),
+    WASM_LOAD_OPS(FUSED_LOAD)
+#undef FUSED_LOAD
+#define CMPBR(name)                                                                                \
+    [WASM_OP_##name##_BR] = LAY1(0, IMM_TARGET),                                                   \
+    [WASM_OP_##name##_LLBR] = LAY2(0, IMM_LOCALS, IMM_TARGET),                                     \
+    [WASM_OP_##name##_LCBR] = LAY3(0, IMM_LOCAL, IMM_RAW, IMM_TARGET),                             \
+    [WASM_OP_##name##_SLBR] = LAY2(0, IMM_LOCAL, IMM_TARGET),                                      \
+    [WASM_OP_##name##_SCBR] = LAY2(0, IMM_RAW, IMM_TARGET),
+    WASM_CMP_OPS(CMPBR)
+#undef CMPBR
+#define FUSED_STORE(name)                                                                          \
+    [WASM_OP_##name##_LL] = LAY2(LAYOUT_MEMORY, IMM_LOCALS, IMM_RAW),                              \
+    [WASM_OP_##name##_SC] = LAY2(LAYOUT_MEMORY, IMM_RAW, IMM_RAW),
+    WASM_STORE_OPS(FUSED_STORE)
+#undef FUSED_STORE
+};
+
+int
+wasm_serialize_imm_count(unsigned op)
+{
+    if (op >= WASM_OP_COUNT || !(layouts[op].flags & LAYOUT_KNOWN))
+        return -1;
+    return layouts[op].count;
+}
+
+/* ---- checksums ------------------------------------------------------------ */
+
+static inline uint64_t
+rotl64(uint64_t x, unsigned n)
+{
+    return (x << n) | (x >> (64 - n));
+}
+
+/*
+ * Each 8-byte word goes through a bijective mix of the state, so changing any
+ * one word (any flipped bits in it) always changes the result; the length is
+ * mixed in too.
+ */
+uint64_t
+wasm_blob_checksum(const uint8_t *bytes, size_t len)
+{
+    const uint64_t k1 = 0x87c37b91114253d5u, k2 = 0x4cf5ad432745937fu;
+    uint64_t h = 0x9e3779b97f4a7c15u ^ (uint64_t)len;
+    size_t i = 0;
+    for (; i + 8 <= len; i += 8) {
+        uint64_t w;
+        memcpy(&w, bytes + i, 8);
+        h = rotl64(h ^ (w * k1), 31) * k2;
+    }
+    uint64_t w = 0;
+    memcpy(&w, bytes + i, len - i);
+    h = rotl64(h ^ (w * k1), 31) * k2;
+    h ^= h >> 33;
+    h *= 0xff51afd7ed558ccdu;
+    h ^= h >> 29;
+    return h;
+}
+
+/* SHA-256 as FIPS 180-4 defines it: the round constants are the first 32
+ * bits of the fractional parts of the cube roots of the first 64 primes. */
+static const uint32_t sha_k[64] = {
+    0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4,
+    0xab1c5ed5, 0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe,
+    0x9bdc06a7, 0xc19bf174, 0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f,
+    0x4a7484aa, 0x5cb0a9dc, 0x76f988da, 0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7,
+    0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967, 0x27b70a85, 0x2e1b2138, 0x4d2c6dfc,
+    0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85, 0xa2bfe8a1, 0xa81a664b,
+    0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070, 0x19a4c116,
+    0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
+    0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7,
+    0xc67178f2,
+};
+
+static inline uint32_t
+rotr32(uint32_t x, unsigned n)
+{
+    return (x >> n) | (x << (32 - n));
+}
+
+static void
+sha256_block(uint32_t h[8], const uint8_t *p)
+{
+    uint32_t w[64];
+    for (int i = 0; i < 16; i++)
+        w[i] = (uint32_t)p[4 * i] << 24 | (uint32_t)p[4 * i + 1] << 16 |
+               (uint32_t)p[4 * i + 2] << 8 | p[4 * i + 3];
+    for (int i = 16; i < 64; i++) {
+        uint32_t s0 = rotr32(w[i - 15], 7) ^ rotr32(w[i - 15], 18) ^ (w[i - 15] >> 3);
+        uint32_t s1 = rotr32(w[i - 2], 17) ^ rotr32(w[i - 2], 19) ^ (w[i - 2] >> 10);
+        w[i] = w[i - 16] + s0 + w[i - 7] + s1;
+    }
+    uint32_t a = h[0], b = h[1], c = h[2], d = h[3], e = h[4], f = h[5], g = h[6], hh = h[7];
+    for (int i = 0; i < 64; i++) {
+        uint32_t s1 = rotr32(e, 6) ^ rotr32(e, 11) ^ rotr32(e, 25);
+        uint32_t ch = (e & f) ^ (~e & g);
+        uint32_t t1 = hh + s1 + ch + sha_k[i] + w[i];
+        uint32_t s0 = rotr32(a, 2) ^ rotr32(a, 13) ^ rotr32(a, 22);
+        uint32_t maj = (a & b) ^ (a & c) ^ (b & c);
+        uint32_t t2 = s0 + maj;
+        hh = g;
+        g = f;
+        f = e;
+        e = d + t1;
+        d = c;
+        c = b;
+        b = a;
+        a = t1 + t2;
+    }
+    h[0] += a;
+    h[1] += b;
+    h[2] += c;
+    h[3] += d;
+    h[4] += e;
+    h[5] += f;
+    h[6] += g;
+    h[7] += hh;
+}
+
+void
+wasm_sha256(const uint8_t *bytes, size_t len, uint8_t out[32])
+{
+    uint32_t h[8] = { 0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
+                      0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19 };
+    size_t i = 0;
+    for (; i + 64 <= len; i += 64)
+        sha256_block(h, bytes + i);
+    uint8_t tail[128];
+    size_t rest = len - i;
+    memset(tail, 0, sizeof(tail));
+    if (rest)
+        memcpy(tail, bytes + i, rest);
+    tail[rest] = 0x80;
+    size_t tail_len = rest + 1 + 8 <= 64 ? 64 : 128;
+    uint64_t bits = (uint64_t)len * 8;
+    for (int k = 0; k < 8; k++)
+        tail[tail_len - 1 - k] = (uint8_t)(bits >> (8 * k));
+    sha256_block(h, tail);
+    if (tail_len == 128)
+        sha256_block(h, tail + 64);
+    for (int k = 0; k < 8; k++) {
+        out[4 * k] = (uint8_t)(h[k] >> 24);
+        out[4 * k + 1] = (uint8_t)(h[k] >> 16);
+        out[4 * k + 2] = (uint8_t)(h[k] >> 8);
+        out[4 * k + 3] = (uint8_t)h[k];
+    }
+}
+
+/* ---- the header ------------------------------------------------------------- */
+
+static bool
+host_little_endian(void)
+{
+    uint16_t one = 1;
+    uint8_t first;
+    memcpy(&first, &one, 1);
+    return first == 1;
+}
+
+/* What must match between the build that wrote a blob and the one reading it. */
+static void
+flavour(uint8_t out[4])
+{
+    out[0] = (uint8_t)sizeof(void *);
+    out[1] = host_little_endian() ? 1 : 0;
+    out[2] = (uint8_t)sizeof(union wasm_cell);
+    out[3] = WASM_THREADED_DISPATCH ? 1 : 0;
+}
+
+static uint64_t
+layout_hash(void)
+{
+    return wasm_blob_checksum((const uint8_t *)layouts, sizeof(layouts));
+}
+
+static void
+put32(uint8_t *p, uint32_t v)
+{
+    memcpy(p, &v, 4);
+}
+
+static void
+put64(uint8_t *p, uint64_t v)
+{
+    memcpy(p, &v, 8);
+}
+
+static uint32_t
+get32(const uint8_t *p)
+{
+    uint32_t v;
+    memcpy(&v, p, 4);
+    return v;
+}
+
+static uint64_t
+get64(const uint8_t *p)
+{
+    uint64_t v;
+    memcpy(&v, p, 8);
+    return v;
+}
+
+/* ---- writing ------------------------------------------------------------------- */
+
+struct label_id {
+    const void *label;
+    unsigned id;
+};
+
+static int
+cmp_label(const void *a, const void *b)
+{
+    uintptr_t x = (uintptr_t)((const struct label_id *)a)->label;
+    uintptr_t y = (uintptr_t)((const struct label_id *)b)->label;
+    return x < y ? -1 : x > y;
+}
+
+/* The operation number in cell 'c' (threaded: looked up in 'map'); -1 when none. */
+static long
+op_of(const union wasm_cell *c, const struct label_id *map)
+{
+    if (!map)
+        return c->op_id < WASM_OP_COUNT ? (long)c->op_id : -1;
+    size_t lo = 0, hi = WASM_OP_COUNT;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if ((uintptr_t)map[mid].label < (uintptr_t)c->op)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    if (lo < WASM_OP_COUNT && map[lo].label == c->op)
+        return (long)map[lo].id;
+    return -1;
+}
+
+/* Append function 'code' to 'out' in blob form. */
+static bool
+write_func(const struct wasm_code *code, const struct label_id *map, uint8_t *out, uint32_t func,
+           struct err *err)
+{
+    put32(out, code->local_slots);
+    put32(out + 4, code->frame_slots);
+    put32(out + 8, code->max_slots);
+    put32(out + 12, (uint32_t)code->cell_count);
+    uint8_t *cells = out + FUNC_HEADER_SIZE;
+    const union wasm_cell *in = code->cells;
+    size_t n = code->cell_count;
+    for (size_t i = 0; i < n;) {
+        long op = op_of(&in[i], map);
+        if (op < 0 || !(layouts[op].flags & LAYOUT_KNOWN))
+            return err_set(err, ERR_WASM_INVALID,
+                           "cannot serialize function %u: unknown operation at cell %zu", func, i);
+        put64(cells + 8 * i, (uint64_t)op);
+        const struct op_layout *l = &layouts[op];
+        size_t count = l->count, first = i + 1;
+        if (l->flags & LAYOUT_BR_TABLE) {
+            if (first >= n)
+                return err_set(err, ERR_WASM_INVALID, "cannot serialize function %u", func);
+            count += 2 * ((size_t)in[first].u64 + 1);
+        }
+        if (count > n - first)
+            return err_set(err, ERR_WASM_INVALID,
+                           "cannot serialize function %u: operation runs past the end", func);
+        for (size_t k = 0; k < count; k++) {
+            size_t at = first + k;
+            uint8_t kind;
+            if (k < l->count)
+                kind = l->imm[k];
+            else
+                kind = (k - l->count) % 2 == 0 ? IMM_TARGET : IMM_KEEPDROP;
+            uint64_t v = in[at].u64;
+            if (kind == IMM_TARGET) {
+                const union wasm_cell *t = in[at].target;
+                if (t < in || t >= in + n)
+                    return err_set(err, ERR_WASM_INVALID,
+                                   "cannot serialize function %u: branch target outside it",
+                                   func);
+                v = (uint64_t)(t - in);
+            }
+            put64(cells + 8 * at, v);
+        }
+        i = first + count;
+    }
+    return true;
+}
+
+bool
+wasm_module_serialize(const struct wasm_module *mod, uint8_t **out_buf, size_t *out_len,
+                      struct err *err)
+{
+    *out_buf = NULL;
+    *out_len = 0;
+    uint32_t defined = mod->func_count - mod->import_func_count;
+    uint64_t total_cells = 0, payload = 0;
+    for (uint32_t i = 0; i < defined; i++) {
+        const struct wasm_code *c = &mod->codes[i];
+        if (!c->cells || c->cell_count > UINT32_MAX)
+            return err_set(err, ERR_WASM_INVALID, "cannot serialize function %u",
+                           mod->import_func_count + i);
+        total_cells += c->cell_count;
+        payload += FUNC_HEADER_SIZE + 8 * (uint64_t)c->cell_count;
+    }
+    uint64_t size64 = WASM_BLOB_HEADER_SIZE + payload + WASM_BLOB_TRAILER_SIZE;
+    if (size64 > SIZE_MAX)
+        return err_set(err, ERR_LIMIT, "compiled code too large to serialize");
+    size_t size = (size_t)size64;
+    uint8_t *buf = try_calloc(1, size);
+    if (!buf)
+        return err_set(err, ERR_OOM, "out of memory serializing compiled code (%zu bytes)", size);
+
+    struct label_id *map = NULL;
+    const void *const *ops = wasm_interp_ops();
+    if (ops) {
+        map = xcalloc(WASM_OP_COUNT, sizeof(*map));
+        for (unsigned i = 0; i < WASM_OP_COUNT; i++)
+            map[i] = (struct label_id){ ops[i], i };
+        qsort(map, WASM_OP_COUNT, sizeof(*map), cmp_label);
+        for (unsigned i = 1; i < WASM_OP_COUNT; i++) {
+            if (map[i].label == map[i - 1].label) {
+                free(map);
+                free(buf);
+                return err_set(err, ERR_WASM_INVALID,
+                               "cannot serialize: operations %u and %u share code", map[i - 1].id,
+                               map[i].id);
+            }
+        }
+    }
+
+    memcpy(buf, BLOB_MAGIC, 8);
+    put32(buf + WASM_BLOB_OFF_FORMAT, BLOB_FORMAT);
+    put32(buf + 12, WASM_BLOB_HEADER_SIZE);
+    strncpy((char *)buf + WASM_BLOB_OFF_ENGINE, WASM_ENGINE_VERSION, 31);
+    flavour(buf + WASM_BLOB_OFF_FLAVOUR);
+    put32(buf + 52, WASM_OP_COUNT);
+    put64(buf + 56, layout_hash());
+    wasm_sha256(mod->bytes, mod->len, buf + WASM_BLOB_OFF_MODULE_HASH);
+    put64(buf + 96, mod->len);
+    put32(buf + 104, defined);
+    put64(buf + 112, total_cells);
+    put64(buf + 120, payload);
+    uint8_t *p = buf + WASM_BLOB_HEADER_SIZE;
+    for (uint32_t i = 0; i < defined; i++) {
+        const struct wasm_code *c = &mod->codes[i];
+        if (!write_func(c, map, p, mod->import_func_count + i, err)) {
+            free(map);
+            free(buf);
+            return false;
+        }
+        p += FUNC_HEADER_SIZE + 8 * c->cell_count;
+    }
+    free(map);
+    put64(buf + size - WASM_BLOB_TRAILER_SIZE,
+          wasm_blob_checksum(buf, size - WASM_BLOB_TRAILER_SIZE));
+    *out_buf = buf;
+    *out_len = size;
+    return true;
+}
+
+/* ---- reading ------------------------------------------------------------------- */
+
+struct wasm_precompiled {
+    const uint8_t *pos, *end; /* the payload not consumed yet */
+    uint32_t func_count;      /* defined functions in the blob */
+    uint32_t next_func;       /* the one expected next */
+    union wasm_cell *cells;   /* room for every function's cells (in a module code block) */
+    size_t cells_left;
+    const void *const *ops;   /* label table (threaded) or NULL */
+    uint8_t *is_op;           /* per cell of the current function: an operation starts here */
+    size_t is_op_cap;
+};
+
+#define BAD(...) err_set(err, ERR_WASM_MALFORMED, "cached code: " __VA_ARGS__)
+
+/* Check the header and checksum against 'bytes'; fills 'pc'. */
+static bool
+check_header(struct wasm_precompiled *pc, const uint8_t *bytes, size_t len, const uint8_t *blob,
+             size_t blob_len, struct err *err)
+{
+    if (blob_len < WASM_BLOB_HEADER_SIZE + WASM_BLOB_TRAILER_SIZE)
+        return BAD("truncated (%zu bytes)", blob_len);
+    if (memcmp(blob, BLOB_MAGIC, 8) != 0)
+        return BAD("not a compiled-code blob");
+    if (get32(blob + WASM_BLOB_OFF_FORMAT) != BLOB_FORMAT ||
+        get32(blob + 12) != WASM_BLOB_HEADER_SIZE)
+        return BAD("format version %u, this engine reads %u", get32(blob + WASM_BLOB_OFF_FORMAT),
+                   BLOB_FORMAT);
+    char engine[32];
+    memset(engine, 0, sizeof(engine));
+    strncpy(engine, WASM_ENGINE_VERSION, 31);
+    if (memcmp(blob + WASM_BLOB_OFF_ENGINE, engine, 32) != 0)
+        return BAD("written by another engine version (this is %s)", WASM_ENGINE_VERSION);
+    uint8_t fl[4];
+    flavour(fl);
+    /* The dispatch kind (byte 3) does not matter: operations are stored by number. */
+    if (memcmp(blob + WASM_BLOB_OFF_FLAVOUR, fl, 3) != 0 || get32(blob + 52) != WASM_OP_COUNT ||
+        get64(blob + 56) != layout_hash())
+        return BAD("written by a differently built engine");
+    uint8_t digest[32];
+    wasm_sha256(bytes, len, digest);
+    if (get64(blob + 96) != len || memcmp(blob + WASM_BLOB_OFF_MODULE_HASH, digest, 32) != 0)
+        return BAD("compiled from a different module");
+    uint64_t payload = get64(blob + 120);
+    if (payload != blob_len - WASM_BLOB_HEADER_SIZE - WASM_BLOB_TRAILER_SIZE)
+        return BAD("truncated or padded (%zu bytes, header says %llu)", blob_len,
+                   (unsigned long long)(payload + WASM_BLOB_HEADER_SIZE + WASM_BLOB_TRAILER_SIZE));
+    if (wasm_blob_checksum(blob, blob_len - WASM_BLOB_TRAILER_SIZE) !=
+        get64(blob + blob_len - WASM_BLOB_TRAILER_SIZE))
+        return BAD("checksum mismatch");
+    uint64_t funcs = get32(blob + 104), cells = get64(blob + 112);
+    /* Every function takes its header and at least one cell. */
+    if (funcs * (FUNC_HEADER_SIZE + 8) > payload || cells > (payload - funcs * FUNC_HEADER_SIZE) / 8)
+        return BAD("function or cell count does not fit the payload");
+    pc->pos = blob + WASM_BLOB_HEADER_SIZE;
+    pc->end = pc->pos + payload;
+    pc->func_count = (uint32_t)funcs;
+    pc->next_func = 0;
+    pc->cells_left = (size_t)cells;
+    pc->ops = wasm_interp_ops();
+    return true;
+}
+
+/* Slots of the params and declared locals of defined function 'code_idx'. */
+static bool
+local_slots(const struct wasm_module *mod, uint32_t code_idx, uint32_t *out_locals,
+            uint32_t *out_frame)
+{
+    const struct wasm_code *code = &mod->codes[code_idx];
+    const struct wasm_type *ft = &mod->types[code->type_idx];
+    struct wasm_reader r = { mod->bytes, code->body, code->body + code->body_len,
+                             mod->bytes + mod->len, "code", -1 };
+    uint32_t groups;
+    if (!wasm_read_u32(&r, &groups, NULL))
+        return false;
+    uint64_t count = ft->param_count, slots = 0;
+    for (uint32_t i = 0; i < groups; i++) {
+        uint32_t n;
+        uint8_t t;
+        if (!wasm_read_u32(&r, &n, NULL) || !wasm_read_u8(&r, &t, NULL))
+            return false;
+        count += n;
+        if (count > WASM_MAX_LOCALS)
+            return false;
+        slots += (uint64_t)n * wasm_slots((enum wasm_valtype)t);
+    }
+    *out_locals = (uint32_t)slots;
+    *out_frame = (uint32_t)(slots + ft->param_slots);
+    return true;
+}
+
+/* Check immediate 'v' of 'kind' in a function with 'code'; false when it is out of range. */
+static bool
+imm_ok(const struct wasm_module *mod, const struct wasm_code *code, uint8_t kind, uint64_t v)
+{
+    uint64_t lo = v & 0xffffffffu, hi = v >> 32;
+    switch (kind) {
+    case IMM_RAW:
+        return true;
+    case IMM_LOCAL:
+        return v < code->frame_slots;
+    case IMM_LOCAL2:
+        return v + 1 < code->frame_slots;
+    case IMM_LOCALS:
+        return lo < code->frame_slots && hi < code->frame_slots;
+    case IMM_FUNC:
+        return v < mod->func_count;
+    case IMM_GLOBAL:
+        return v < mod->global_count;
+    case IMM_TABLE:
+        return v < mod->table_count;
+    case IMM_FUNCTABLE:
+        return v < mod->table_count && mod->tables[v].elem == WASM_FUNCREF;
+    case IMM_TYPE:
+        return v < mod->type_count;
+    case IMM_ELEM:
+        return v < mod->elem_count;
+    case IMM_DATA:
+        /* Data segments come after the code section: the count section vouches. */
+        return mod->has_data_count && v < mod->data_count_decl;
+    case IMM_KEEPDROP:
+        return lo + hi <= code->max_slots;
+    case IMM_RESULTS:
+        return v == mod->types[code->type_idx].result_slots;
+    }
+    return false;
+}
+
+/* SIMD: the sub-opcode at imm[0], its immediates at imm[1], imm[2]. */
+static bool
+simd_ok(const struct wasm_module *mod, const union wasm_cell *imm)
+{
+    struct wasm_simd_sig sig;
+    if (imm[0].u64 > UINT32_MAX || !wasm_simd_sig((uint32_t)imm[0].u64, &sig) ||
+        sig.kind == WASM_SIMD_NONE)
+        return false;
+    switch (sig.kind) {
+    case WASM_SIMD_LOAD_LANE:
+    case WASM_SIMD_STORE_LANE:
+        if (imm[2].u64 >= sig.lanes)
+            return false;
+        /* fall through */
+    case WASM_SIMD_LOAD:
+    case WASM_SIMD_STORE:
+        return mod->mem_count > 0;
+    case WASM_SIMD_EXTRACT:
+    case WASM_SIMD_REPLACE:
+        return imm[2].u64 < sig.lanes;
+    case WASM_SIMD_SHUFFLE: {
+        uint8_t lanes[16];
+        memcpy(lanes, &imm[1].u64, 8);
+        memcpy(lanes + 8, &imm[2].u64, 8);
+        for (int i = 0; i < 16; i++)
+            if (lanes[i] >= 32)
+                return false;
+        return true;
+    }
+    default:
+        return true;
+    }
+}
 
 bool
 wasm_precompiled_func(struct wasm_module *mod, uint32_t code_idx, struct err *err)
 {
-    (void)mod;
-    (void)code_idx;
-    return err_set(err, ERR_WASM_MALFORMED, "cached code: not available");
+    struct wasm_precompiled *pc = (struct wasm_precompiled *)mod->precompiled;
+    uint32_t func = mod->import_func_count + code_idx;
+    if (code_idx != pc->next_func || code_idx >= pc->func_count)
+        return BAD("has %u functions, the module more", pc->func_count);
+    if ((size_t)(pc->end - pc->pos) < FUNC_HEADER_SIZE)
+        return BAD("truncated at function %u", func);
+    struct wasm_code *code = &mod->codes[code_idx];
+    uint32_t locals, frame;
+    if (!local_slots(mod, code_idx, &locals, &frame))
+        return BAD("function %u: cannot read its locals", func);
+    uint32_t max_slots = get32(pc->pos + 8);
+    size_t n = get32(pc->pos + 12);
+    if (get32(pc->pos) != locals || get32(pc->pos + 4) != frame)
+        return BAD("function %u: local slots differ from the module's", func);
+    if (max_slots < frame + 2 || max_slots > WASM_MAX_FUNC_SLOTS)
+        return BAD("function %u: bad stack size %u", func, max_slots);
+    pc->pos += FUNC_HEADER_SIZE;
+    if (n == 0 || n > pc->cells_left || n > (size_t)(pc->end - pc->pos) / 8)
+        return BAD("function %u: bad cell count %zu", func, n);
+    code->local_slots = locals;
+    code->frame_slots = frame;
+    code->max_slots = max_slots;
+    union wasm_cell *cells = pc->cells;
+    memcpy(cells, pc->pos, n * sizeof(*cells));
+    if (n > pc->is_op_cap) {
+        uint8_t *grown = try_realloc(pc->is_op, n);
+        if (!grown)
+            return err_set(err, ERR_OOM, "out of memory reading cached code");
+        pc->is_op = grown;
+        pc->is_op_cap = n;
+    }
+    memset(pc->is_op, 0, n);
+
+    /* Pass 1: operations and immediates (targets left as indices). */
+    size_t last_op = 0;
+    for (size_t i = 0; i < n;) {
+        uint64_t op = cells[i].u64;
+        if (op >= WASM_OP_COUNT || !(layouts[op].flags & LAYOUT_KNOWN))
+            return BAD("function %u: unknown operation %llu at cell %zu", func,
+                       (unsigned long long)op, i);
+        const struct op_layout *l = &layouts[op];
+        if ((l->flags & LAYOUT_MEMORY) && mod->mem_count == 0)
+            return BAD("function %u: memory operation without a memory", func);
+        pc->is_op[i] = 1;
+        last_op = i;
+        size_t count = l->count, first = i + 1;
+        if (l->flags & LAYOUT_BR_TABLE) {
+            if (first >= n || cells[first].u64 >= n)
+                return BAD("function %u: bad br_table at cell %zu", func, i);
+            count += 2 * ((size_t)cells[first].u64 + 1);
+        }
+        if (count > n - first)
+            return BAD("function %u: operation at cell %zu runs past the end", func, i);
+        for (size_t k = 0; k < count; k++) {
+            uint8_t kind = k < l->count ? l->imm[k]
+                                        : (k - l->count) % 2 == 0 ? IMM_TARGET : IMM_KEEPDROP;
+            if (kind == IMM_TARGET) {
+                if (cells[first + k].u64 >= n)
+                    return BAD("function %u: branch target outside the function", func);
+            } else if (kind == IMM_SIMD) {
+                if (!simd_ok(mod, &cells[first + k]))
+                    return BAD("function %u: bad SIMD operation at cell %zu", func, i);
+            } else if (!imm_ok(mod, code, kind, cells[first + k].u64)) {
+                return BAD("function %u: immediate out of range at cell %zu", func, i);
+            }
+        }
+        i = first + count;
+    }
+    if (!(layouts[cells[last_op].u64].flags & LAYOUT_END))
+        return BAD("function %u: code runs off its end", func);
+
+    /* Pass 2: targets must land on operations; relocate. */
+    for (size_t i = 0; i < n;) {
+        const struct op_layout *l = &layouts[cells[i].u64];
+        size_t count = l->count, first = i + 1;
+        if (l->flags & LAYOUT_BR_TABLE)
+            count += 2 * ((size_t)cells[first].u64 + 1);
+        for (size_t k = 0; k < count; k++) {
+            bool target = k < l->count ? l->imm[k] == IMM_TARGET : (k - l->count) % 2 == 0;
+            if (!target)
+                continue;
+            size_t t = (size_t)cells[first + k].u64;
+            if (!pc->is_op[t])
+                return BAD("function %u: branch target inside an operation", func);
+            cells[first + k].target = cells + t;
+        }
+        if (pc->ops)
+            cells[i].op = pc->ops[cells[i].u64];
+        else
+            cells[i].op_id = (uintptr_t)cells[i].u64;
+        i = first + count;
+    }
+    code->cells = cells;
+    code->cell_count = n;
+    pc->cells += n;
+    pc->cells_left -= n;
+    pc->pos += n * 8;
+    pc->next_func++;
+    return true;
+}
+
+struct wasm_module *
+wasm_module_load_cached(const uint8_t *bytes, size_t len, const uint8_t *blob, size_t blob_len,
+                        const struct wasm_limits *limits, struct err *err)
+{
+    if (len > UINT32_MAX)
+        return err_set(err, ERR_LIMIT, "module too large (%zu bytes)", len), NULL;
+    struct wasm_precompiled pc;
+    memset(&pc, 0, sizeof(pc));
+    if (!blob || !check_header(&pc, bytes, len, blob, blob_len, err)) {
+        if (!blob)
+            BAD("no blob");
+        return NULL;
+    }
+    struct wasm_module *mod = xcalloc(1, sizeof(*mod));
+    atomic_init(&mod->refs, 1);
+    mod->bytes = try_malloc(len ? len : 1);
+    struct wasm_code_block *block = NULL;
+    if (mod->bytes && pc.cells_left) {
+        block = try_malloc(sizeof(*block) + pc.cells_left * sizeof(union wasm_cell));
+        if (block) {
+            block->cap = block->used = pc.cells_left;
+            block->next = NULL;
+            mod->code_blocks = block;
+            pc.cells = block->cells;
+        }
+    }
+    if (!mod->bytes || (pc.cells_left && !block)) {
+        free(mod->bytes);
+        free(mod);
+        err_set(err, ERR_OOM, "out of memory loading a module of %zu bytes", len);
+        return NULL;
+    }
+    if (len)
+        memcpy(mod->bytes, bytes, len);
+    mod->len = len;
+    if (limits)
+        mod->limits = *limits;
+    if (!mod->limits.max_memory_pages || mod->limits.max_memory_pages > WASM_MAX_PAGES)
+        mod->limits.max_memory_pages = WASM_MAX_PAGES;
+    if (!mod->limits.max_table_elems)
+        mod->limits.max_table_elems = WASM_DEFAULT_MAX_TABLE;
+    if (!mod->limits.max_call_depth)
+        mod->limits.max_call_depth = WASM_DEFAULT_CALL_DEPTH;
+    mod->precompiled = &pc;
+    bool ok = wasm_decode(mod, err);
+    mod->precompiled = NULL;
+    free(pc.is_op);
+    if (ok && (pc.next_func != pc.func_count || pc.pos != pc.end))
+        ok = BAD("has %u functions, the module %u", pc.func_count, pc.next_func);
+    if (!ok) {
+        wasm_module_release_parts(mod);
+        free(mod->bytes);
+        free(mod);
+        return NULL;
+    }
+    return mod;
 }

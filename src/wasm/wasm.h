@@ -163,6 +163,33 @@ struct wasm_module *wasm_module_ref(struct wasm_module *mod);
 /* Drop a reference; frees the module with the last one. Accepts NULL. */
 void wasm_module_free(struct wasm_module *mod);
 
+/*
+ * Compiled-code caching (serialize.c). wasm_module_serialize() writes the
+ * compiled code of a loaded module as a self-describing blob (malloc'd into
+ * *out_buf, *out_len bytes; the caller frees it): a header with a magic, the
+ * blob format version, WASM_ENGINE_VERSION, the build flavour (pointer size,
+ * byte order, operation set and immediate layouts), the SHA-256 of the
+ * module bytes, then each function's code with branch targets and
+ * operations stored position-independently, then a checksum. Fails only on
+ * out-of-memory or an engine bug (ERR_OOM, ERR_LIMIT, ERR_WASM_INVALID).
+ *
+ * wasm_module_load_cached() is wasm_module_load() for the same 'bytes' with
+ * each function's code taken from 'blob' instead of being validated and
+ * lowered again (the module's other sections are decoded and checked as
+ * usual). The blob is untrusted: any mismatch (other module, engine version
+ * or build, truncation, checksum, unknown operation, out-of-range immediate
+ * or branch target) fails with ERR_WASM_MALFORMED and a message starting
+ * "cached code: " (or the module's own decode error), never a crash, so the
+ * caller can fall back to wasm_module_load(). A blob whose checksum is right
+ * is trusted to be well-typed, as compiled code: keep blobs where only their
+ * owner can write. Thread-safe.
+ */
+bool wasm_module_serialize(const struct wasm_module *mod, uint8_t **out_buf, size_t *out_len,
+                           struct err *err);
+struct wasm_module *wasm_module_load_cached(const uint8_t *bytes, size_t len, const uint8_t *blob,
+                                            size_t blob_len, const struct wasm_limits *limits,
+                                            struct err *err);
+
 size_t wasm_module_import_count(const struct wasm_module *mod);
 /* Fills 'out' for import 'index' (< import count); returns false when out of range. */
 bool wasm_module_import(const struct wasm_module *mod, size_t index,
