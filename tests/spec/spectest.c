@@ -1,7 +1,7 @@
 /*
  * tests/spec/spectest.c: perch-spectest, the WebAssembly spec test runner.
  *
- *     perch-spectest [-v] [--timeout SECONDS] [--list-failures FILE] FILE.json...
+ *     perch-spectest [-v] [--timeout SECONDS] [--list-failures FILE] [--via-cache] FILE.json...
  *
  * Each FILE.json is the output of wast2json for one .wast file; the module
  * files it names sit next to it. The commands run in order against the
@@ -643,6 +643,33 @@ is_text_module(json_t *cmd)
     return len > 4 && strcmp(filename + len - 4, ".wat") == 0;
 }
 
+/* --via-cache (or PERCH_SPECTEST_VIA_CACHE=1): every module that loads is
+ * serialized, freed and loaded again from its blob with
+ * wasm_module_load_cached, so the whole suite runs on code that went
+ * through the compiled-code cache. A blob the engine refuses is an error. */
+static bool via_cache;
+
+static struct wasm_module *
+load_module(const uint8_t *bytes, size_t len, struct err *err)
+{
+    struct wasm_module *mod = wasm_module_load(bytes, len, NULL, err);
+    if (!mod || !via_cache)
+        return mod;
+    uint8_t *blob = NULL;
+    size_t blob_len = 0;
+    bool ok = wasm_module_serialize(mod, &blob, &blob_len, err);
+    wasm_module_free(mod);
+    if (!ok) {
+        err_prefix(err, "via-cache: serialize");
+        return NULL;
+    }
+    mod = wasm_module_load_cached(bytes, len, blob, blob_len, NULL, err);
+    free(blob);
+    if (!mod)
+        err_prefix(err, "via-cache: load_cached");
+    return mod;
+}
+
 /* ---- commands ----------------------------------------------------------- */
 
 static void
@@ -663,7 +690,7 @@ cmd_module(struct spec_file *f, json_t *cmd)
         fail(f, "module: %s", filename ? err.msg : "no filename");
         return;
     }
-    struct wasm_module *mod = wasm_module_load(bytes, len, NULL, &err);
+    struct wasm_module *mod = load_module(bytes, len, &err);
     free(bytes);
     if (!mod) {
         fail(f, "module %s: load failed: %s error \"%s\"", filename, err_kind_name(err.kind),
@@ -982,7 +1009,7 @@ cmd_assert_uninstantiable_kind(struct spec_file *f, json_t *cmd, const char *com
         fail(f, "%s: %s", command, filename ? err.msg : "no filename");
         return;
     }
-    struct wasm_module *mod = wasm_module_load(bytes, len, NULL, &err);
+    struct wasm_module *mod = load_module(bytes, len, &err);
     free(bytes);
     if (!mod) {
         fail(f, "%s %s: expected %s \"%s\", but loading failed: %s error \"%s\"", command,
@@ -1146,7 +1173,9 @@ usage(FILE *to)
                 "  Runs wast2json output against the perch WebAssembly engine.\n"
                 "  -v                    show each failure, skip and message mismatch\n"
                 "  --timeout SECONDS     interrupt any call running longer (default 30)\n"
-                "  --list-failures FILE  write FILE:LINE of every failed command to FILE\n");
+                "  --list-failures FILE  write FILE:LINE of every failed command to FILE\n"
+                "  --via-cache           run every module from a serialize/load_cached round\n"
+                "                        trip (also PERCH_SPECTEST_VIA_CACHE=1)\n");
 }
 
 int
@@ -1168,6 +1197,8 @@ main(int argc, char **argv)
                 fprintf(stderr, "perch-spectest: bad --timeout '%s'\n", argv[first]);
                 return 2;
             }
+        } else if (strcmp(a, "--via-cache") == 0) {
+            via_cache = true;
         } else if (strcmp(a, "--list-failures") == 0 && first + 1 < argc) {
             list_path = argv[++first];
         } else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
@@ -1194,6 +1225,8 @@ main(int argc, char **argv)
         }
     }
 
+    if (getenv("PERCH_SPECTEST_VIA_CACHE") && strcmp(getenv("PERCH_SPECTEST_VIA_CACHE"), "1") == 0)
+        via_cache = true;
     install_crash_handler();
     run.wd.timeout_ns = (long long)(timeout_s * 1e9);
     if (pthread_create(&run.wd.thread, NULL, watchdog_main, &run.wd) != 0) {
