@@ -3,11 +3,19 @@
  * .perch file and serve MCP over stdin/stdout until stdin ends (src/mcp/
  * does the protocol). stdout carries only protocol messages; every message
  * of ours goes to stderr.
+ *
+ * Stopping: at stdin EOF the calls in flight finish and answer, then we
+ * exit 0. SIGINT, SIGTERM and SIGHUP interrupt them at once (each answers
+ * "cancelled"; subprocess groups are stopped) and we exit 128+N; a second
+ * signal kills perch-mcp outright.
  */
 #include "cli/cli.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,6 +32,58 @@
 #include "os/sysinfo.h"
 
 extern char **environ;
+
+/* The signal that asked us to stop (0: none), and a pipe whose read end
+ * becomes readable at that moment (the server waits on it with stdin). */
+static atomic_int stop_signal;
+static int stop_pipe[2] = { -1, -1 };
+
+static void
+on_stop_signal(int sig)
+{
+    int saved = errno;
+    atomic_store(&stop_signal, sig);
+    if (stop_pipe[1] >= 0) {
+        ssize_t n = write(stop_pipe[1], "", 1);
+        (void)n;
+    }
+    errno = saved;
+}
+
+/* SA_RESETHAND: a second signal takes the default action (perch-mcp dies). */
+static void
+install_stop_signals(void)
+{
+    if (pipe(stop_pipe) == 0) {
+        for (int i = 0; i < 2; i++) {
+            fcntl(stop_pipe[i], F_SETFD, FD_CLOEXEC);
+            fcntl(stop_pipe[i], F_SETFL, fcntl(stop_pipe[i], F_GETFL) | O_NONBLOCK);
+        }
+    } else {
+        stop_pipe[0] = stop_pipe[1] = -1; /* the server looks at the flag instead */
+    }
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_stop_signal;
+    sa.sa_flags = SA_RESETHAND;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
+}
+
+static void
+remove_stop_signals(void)
+{
+    signal(SIGINT, SIG_DFL);
+    signal(SIGTERM, SIG_DFL);
+    signal(SIGHUP, SIG_DFL);
+    for (int i = 0; i < 2; i++) {
+        if (stop_pipe[i] >= 0)
+            close(stop_pipe[i]);
+        stop_pipe[i] = -1;
+    }
+}
 
 struct mcp_cli_opts {
     const char *file;
@@ -197,6 +257,8 @@ serve(const struct mcp_cli_opts *o, const char *path)
     so.out_fd = STDOUT_FILENO;
     so.log = stderr;
     so.audit_path = o->audit_path;
+    so.stop = &stop_signal;
+    so.stop_fd = stop_pipe[0];
     struct err err = { 0 };
     int status = CLI_EXIT_OK;
     struct mcp_server *srv = mcp_server_new(&so, &err);
@@ -207,6 +269,9 @@ serve(const struct mcp_cli_opts *o, const char *path)
         app.observer = mcp_server_observer(srv); /* before any run reads the app */
         mcp_serve(srv, STDIN_FILENO);
         mcp_server_free(srv);
+        int sig = atomic_load(&stop_signal);
+        if (sig)
+            status = 128 + sig;
     }
     exec_fd_sink_release(&log_sink);
     free(exe);
@@ -246,7 +311,9 @@ cli_mcp_main(int argc, char **argv)
         status = CLI_EXIT_USAGE;
         goto out;
     }
+    install_stop_signals();
     status = serve(&o, path);
+    remove_stop_signals();
     free(path);
 out:
     release_opts(&o);

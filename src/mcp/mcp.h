@@ -12,12 +12,19 @@
  * Typical use (main_mcp.c):
  *
  *     struct mcp_server *srv = mcp_server_new(&opts, &err);
- *     mcp_serve(srv, STDIN_FILENO);   // until EOF
- *     mcp_server_free(srv);           // interrupts and waits for runs
+ *     mcp_serve(srv, STDIN_FILENO);   // until EOF; running calls finish
+ *     mcp_server_free(srv);
+ *
+ * Shutdown follows MCP's stdio transport: the client closes stdin, the
+ * server stops reading, lets the calls in flight finish (each has its own
+ * deadline), writes their responses and returns. A stop request (opts.stop,
+ * set by perch-mcp on SIGINT / SIGTERM / SIGHUP) interrupts every call at
+ * once instead: each answers with an error of kind cancelled.
  */
 #ifndef PERCH_MCP_MCP_H
 #define PERCH_MCP_MCP_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -40,6 +47,13 @@ struct mcp_server_opts {
     FILE *log;                  /* diagnostics (stderr); NULL = silent */
     const char *audit_path;     /* --audit: NDJSON events appended; NULL = none */
     int max_calls;              /* 0 = MCP_MAX_CALLS_DEFAULT */
+    /* Stop now (a signal): when *stop becomes non-zero, mcp_serve stops
+     * reading, interrupts every call and returns once they have answered.
+     * NULL = no stop requests. stop_fd (used only with 'stop'; -1 = none)
+     * must become readable when *stop is set, so a waiting read wakes at
+     * once; without it the flag is looked at every 50 ms. */
+    const atomic_int *stop;
+    int stop_fd;
 };
 
 struct mcp_server;
@@ -55,8 +69,10 @@ void mcp_server_free(struct mcp_server *srv);
  * a tools/call starts a thread and returns at once. */
 void mcp_server_handle_line(struct mcp_server *srv, const char *line, size_t len);
 
-/* Read lines from 'in_fd' and handle them until EOF (or a read error), then
- * interrupt running calls and wait for them. */
+/* Read lines from 'in_fd' and handle them until EOF (or a read error),
+ * then wait for the running calls to finish and answer (mcp_server_drain).
+ * When opts.stop is set instead, stop reading at once, interrupt the
+ * running calls and wait for them (mcp_server_shutdown). */
 void mcp_serve(struct mcp_server *srv, int in_fd);
 
 /* With --audit: the observer that logs every op and command span of the
@@ -67,6 +83,10 @@ struct exec_observer *mcp_server_observer(struct mcp_server *srv);
 /* Interrupt every running call and wait for them to finish (each still
  * sends its response: an error of kind cancelled unless it had finished). */
 void mcp_server_shutdown(struct mcp_server *srv);
+/* Wait for the running calls to finish on their own and send their
+ * responses; if opts.stop is set meanwhile, interrupt them as
+ * mcp_server_shutdown does. */
+void mcp_server_drain(struct mcp_server *srv);
 
 /* The protocol versions we speak, oldest first, NULL-terminated. */
 extern const char *const mcp_protocol_versions[];

@@ -17,6 +17,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <poll.h>
 #include <stddef.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -31,6 +32,7 @@
 
 #define META_VERSION_KEY "io.modelcontextprotocol/protocolVersion"
 #define PROGRESS_MESSAGE_MAX 16384 /* bytes of one line sent as a progress message */
+#define STOP_POLL_MS         50    /* how often a wait looks at the stop flag */
 
 struct mcp_server;
 
@@ -71,6 +73,8 @@ struct mcp_server {
     pthread_cond_t idle;
     struct mcp_call *calls;
     int active;
+    const atomic_int *stop; /* opts->stop: non-zero = interrupt everything now */
+    int stop_fd;            /* readable once *stop is set; -1 = none */
 
     atomic_int version; /* negotiated by initialize; latest until then */
 
@@ -346,7 +350,7 @@ call_sink_write(struct exec_sink *sink, int stream, const char *data, size_t len
 static void
 finish_call(struct mcp_call *c, bool ok, const struct err *err_in)
 {
-    /* A run we interrupted (cancel, stdin EOF) may surface as a stopped
+    /* A run we interrupted (cancel, a stop signal) may surface as a stopped
      * subprocess (kind timeout): report what happened, a cancellation. */
     struct err cancelled_err;
     const struct err *err = err_in;
@@ -533,16 +537,56 @@ cancel_call(struct mcp_server *srv, const json_t *request_id)
     pthread_mutex_unlock(&srv->lock);
 }
 
+static bool
+stop_requested(const struct mcp_server *srv)
+{
+    return srv->stop && atomic_load(srv->stop) != 0;
+}
+
+/* Interrupted, not cancelled: each still answers (kind cancelled), for a
+ * client that is still reading. Called with srv->lock held. */
+static void
+interrupt_all_locked(struct mcp_server *srv)
+{
+    for (struct mcp_call *c = srv->calls; c; c = c->next)
+        atomic_store(&c->interrupt, 1);
+}
+
 void
 mcp_server_shutdown(struct mcp_server *srv)
 {
     pthread_mutex_lock(&srv->lock);
-    /* Interrupted, not cancelled: each still answers (kind cancelled),
-     * for a client that only closed its end of stdin. */
-    for (struct mcp_call *c = srv->calls; c; c = c->next)
-        atomic_store(&c->interrupt, 1);
+    interrupt_all_locked(srv);
     while (srv->active > 0)
         pthread_cond_wait(&srv->idle, &srv->lock);
+    pthread_mutex_unlock(&srv->lock);
+}
+
+void
+mcp_server_drain(struct mcp_server *srv)
+{
+    pthread_mutex_lock(&srv->lock);
+    bool interrupted = false;
+    while (srv->active > 0) {
+        if (!interrupted && stop_requested(srv)) {
+            interrupt_all_locked(srv);
+            interrupted = true;
+        }
+        if (srv->stop && !interrupted) {
+            /* A signal handler cannot wake a condition variable: look at
+             * the stop flag every STOP_POLL_MS meanwhile. */
+            struct timespec until;
+            clock_gettime(CLOCK_REALTIME, &until);
+            until.tv_nsec += STOP_POLL_MS * 1000000L;
+            if (until.tv_nsec >= 1000000000L) {
+                until.tv_sec++;
+                until.tv_nsec -= 1000000000L;
+            }
+            pthread_cond_timedwait(&srv->idle, &srv->lock, &until);
+        } else {
+            pthread_cond_wait(&srv->idle, &srv->lock);
+        }
+    }
     pthread_mutex_unlock(&srv->lock);
 }
 
@@ -962,6 +1006,8 @@ mcp_server_new(const struct mcp_server_opts *opts, struct err *err)
     srv->out_fd = opts->out_fd;
     srv->log = opts->log;
     srv->max_calls = opts->max_calls > 0 ? opts->max_calls : MCP_MAX_CALLS_DEFAULT;
+    srv->stop = opts->stop;
+    srv->stop_fd = opts->stop ? opts->stop_fd : -1;
     srv->audit = audit;
     srv->audit_observer.span_end = audit_span_end;
     pthread_mutex_init(&srv->write_lock, NULL);
@@ -1000,6 +1046,29 @@ mcp_server_free(struct mcp_server *srv)
     free(srv);
 }
 
+/* Wait until 'in_fd' has input (or EOF, or an error); false once a stop is
+ * requested. Without a stop flag the read itself waits. */
+static bool
+wait_readable(const struct mcp_server *srv, int in_fd)
+{
+    if (!srv->stop)
+        return true;
+    for (;;) {
+        if (stop_requested(srv))
+            return false;
+        struct pollfd p[2] = { { .fd = in_fd, .events = POLLIN },
+                               { .fd = srv->stop_fd, .events = POLLIN } };
+        nfds_t nfds = srv->stop_fd >= 0 ? 2 : 1;
+        int r = poll(p, nfds, srv->stop_fd >= 0 ? -1 : STOP_POLL_MS);
+        if (stop_requested(srv))
+            return false;
+        if (r < 0 && errno != EINTR)
+            return true; /* let read() report it */
+        if (r > 0 && p[0].revents)
+            return true;
+    }
+}
+
 void
 mcp_serve(struct mcp_server *srv, int in_fd)
 {
@@ -1022,6 +1091,8 @@ mcp_serve(struct mcp_server *srv, int in_fd)
                 cap = ncap;
             }
         }
+        if (!wait_readable(srv, in_fd))
+            break;
         ssize_t n = read(in_fd, buf + len, cap - len);
         if (n < 0 && errno == EINTR)
             continue;
@@ -1043,8 +1114,16 @@ mcp_serve(struct mcp_server *srv, int in_fd)
             len -= start;
         }
     }
+    if (stop_requested(srv)) {
+        free(buf);
+        mcp_server_shutdown(srv);
+        return;
+    }
     if (len && !skipping)
         mcp_server_handle_line(srv, buf, len);
     free(buf);
-    mcp_server_shutdown(srv);
+    /* The client closed its end (MCP's stdio shutdown): no more requests,
+     * but the calls in flight finish (each bounded by its own deadline)
+     * and their responses are written before we return. */
+    mcp_server_drain(srv);
 }

@@ -1,7 +1,9 @@
 #!/bin/sh
 # tests/mcp/cli_test.sh PERCH_MCP PERCH FIXTURE_DIR: perch-mcp's command line:
 # --help, --version, bad flags, finding commands.perch upward, a file that
-# does not load, and `perch mcp` taking flags before and after 'mcp'.
+# does not load, `perch mcp` taking flags before and after 'mcp', and
+# stopping: stdin EOF lets running calls finish (piped one-shot use), SIGTERM
+# and SIGINT interrupt them at once (exit 128+N).
 mcp=$1 perch=$2 fixtures=$3
 failures=0
 tmp=$(mktemp -d) || exit 1
@@ -55,6 +57,69 @@ case $out in
 *) fail "perch --no-shell mcp: got $out" ;;
 esac
 expect 2 "unknown flag '--trace'" "perch --trace mcp" -- "$perch" --trace mcp
+
+# Stopping (MCP's stdio shutdown): at stdin EOF the calls in flight finish
+# and answer, then perch-mcp exits 0, so piped one-shot use works.
+init='{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{}}}'
+slow() { echo '{"jsonrpc":"2.0","id":'"$1"',"method":"tools/call","params":{"name":"slow","arguments":{"seconds":"'"$2"'"}}}'; }
+greet='{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"greet","arguments":{"who":"piped"}}}'
+start=$(date +%s)
+(cd "$fixtures" && printf '%s\n%s\n%s\n' "$init" "$(slow 2 1.5)" "$greet" |
+    "$mcp" -f commands.perch >"$tmp/out" 2>"$tmp/err")
+status=$?
+[ "$status" -eq 0 ] || fail "piped one-shot: exit $status, expected 0"
+grep -q '"id":2,"result":{"content":\[{"type":"text","text":"started\\nfinished\\n"}' "$tmp/out" ||
+    fail "piped one-shot: the slow call's result is missing: $(cat "$tmp/out")"
+grep -q '"id":3,.*hello piped x1' "$tmp/out" || fail "piped one-shot: no greet result"
+grep -q 'cancelled' "$tmp/out" && fail "piped one-shot: a call was cancelled at EOF"
+[ "$(wc -l <"$tmp/out")" -eq 3 ] || fail "piped one-shot: expected 3 responses: $(cat "$tmp/out")"
+[ $(($(date +%s) - start)) -lt 20 ] || fail "piped one-shot: took too long"
+
+# `sleep SECONDS` still running anywhere?
+sleep_running() { ps -eo args | grep -qx "sleep $1"; }
+# wait_gone PID: up to 5 s for PID to exit; its status in $status.
+wait_gone() {
+    i=0
+    while kill -0 "$1" 2>/dev/null && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+    kill -0 "$1" 2>/dev/null && { fail "pid $1 still running 5 s after the signal"; kill -9 "$1"; }
+    wait "$1"
+    status=$?
+}
+# wait_for CMD...: up to 5 s for CMD to succeed.
+wait_for() {
+    i=0
+    while ! "$@" && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+}
+
+# SIGTERM while stdin is open and a call runs: the call is interrupted at
+# once (its subprocess stopped), answers "cancelled", exit 128+15.
+mkfifo "$tmp/in"
+(cd "$fixtures" && exec "$mcp" -f commands.perch <"$tmp/in" >"$tmp/out" 2>"$tmp/err") &
+pid=$!
+exec 3>"$tmp/in"
+printf '%s\n%s\n' "$init" "$(slow 2 91.25)" >&3
+wait_for sleep_running 91.25
+sleep_running 91.25 || fail "SIGTERM: the call did not start"
+kill -TERM "$pid"
+wait_gone "$pid"
+exec 3>&-
+[ "$status" -eq 143 ] || fail "SIGTERM: exit $status, expected 143"
+grep -q '"id":2,.*"kind":"cancelled"' "$tmp/out" || fail "SIGTERM: no cancelled answer: $(cat "$tmp/out")"
+wait_for eval '! sleep_running 91.25'
+sleep_running 91.25 && fail "SIGTERM: the subprocess survived"
+
+# SIGINT after stdin ended, while the last call finishes: it stops waiting.
+printf '%s\n%s\n' "$init" "$(slow 2 91.5)" |
+    (cd "$fixtures" && exec "$mcp" -f commands.perch >"$tmp/out" 2>"$tmp/err") &
+pid=$!
+wait_for sleep_running 91.5
+sleep_running 91.5 || fail "SIGINT after EOF: the call did not start"
+kill -INT "$pid"
+wait_gone "$pid"
+[ "$status" -eq 130 ] || fail "SIGINT after EOF: exit $status, expected 130"
+grep -q '"id":2,.*"kind":"cancelled"' "$tmp/out" || fail "SIGINT after EOF: no cancelled answer: $(cat "$tmp/out")"
+wait_for eval '! sleep_running 91.5'
+sleep_running 91.5 && fail "SIGINT after EOF: the subprocess survived"
 
 if [ "$failures" -ne 0 ]; then
     echo "$failures failed"

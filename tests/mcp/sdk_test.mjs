@@ -336,24 +336,43 @@ test('--audit: one NDJSON event per call', async () => {
   }
 });
 
-test('stdin EOF: a running command is interrupted and perch-mcp exits 0', async () => {
+// Starts perch-mcp on the fixture, initializes, and starts `slow SECONDS`.
+function startSlow(seconds) {
   const child = spawn(exe, ['-f', 'commands.perch'], { cwd: fixtures });
-  let out = '';
-  child.stdout.on('data', (d) => { out += d; });
-  const exited = new Promise((r) => child.on('exit', (code) => r(code)));
+  const run = { child, out: '' };
+  child.stdout.on('data', (d) => { run.out += d; });
+  run.exited = new Promise((r) => child.on('exit', (code, sig) => r({ code, sig })));
   child.stdin.write(JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize',
     params: { protocolVersion: '2025-11-25', capabilities: {},
               clientInfo: { name: 'raw', version: '1' } } }) + '\n');
   child.stdin.write(JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'tools/call',
-    params: { name: 'slow', arguments: { seconds: '94.5' } } }) + '\n');
+    params: { name: 'slow', arguments: { seconds } } }) + '\n');
+  return run;
+}
+
+test('stdin EOF (MCP stdio shutdown): the running command finishes, answers, exit 0', async () => {
+  const run = startSlow('1.75');
+  await eventually(() => sleepRunning('1.75'), 3000, 'the sleep to start');
+  run.child.stdin.end();
+  const { code } = await run.exited;
+  assert.equal(code, 0);
+  const lines = run.out.trim().split('\n').map((l) => JSON.parse(l));
+  assert.equal(lines.length, 2);
+  assert.equal(lines[1].id, 2);
+  assert.equal(lines[1].result.isError, false);
+  assert.equal(lines[1].result.structuredContent.stdout, 'started\nfinished\n');
+});
+
+test('SIGTERM: the running command is interrupted at once, answers cancelled, exit 143', async () => {
+  const run = startSlow('94.5');
   await eventually(() => sleepRunning('94.5'), 3000, 'the sleep to start');
   const t0 = Date.now();
-  child.stdin.end();
-  const code = await exited;
-  assert.equal(code, 0);
-  assert.ok(Date.now() - t0 < 3000, 'exit within 3 s of EOF');
+  run.child.kill('SIGTERM');
+  const { code } = await run.exited;
+  assert.equal(code, 143);
+  assert.ok(Date.now() - t0 < 3000, 'exit within 3 s of SIGTERM');
   assert.ok(!sleepRunning('94.5'));
-  const lines = out.trim().split('\n').map((l) => JSON.parse(l));
+  const lines = run.out.trim().split('\n').map((l) => JSON.parse(l));
   assert.equal(lines.length, 2);
   assert.equal(lines[1].id, 2);
   assert.equal(lines[1].result.structuredContent.error.kind, 'cancelled');
