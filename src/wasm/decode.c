@@ -592,25 +592,50 @@ read_code(struct wasm_module *mod, struct wasm_reader *r, struct err *err)
     uint32_t defined = mod->func_count - mod->import_func_count;
     if (n != defined)
         return MALFORMED(r, "function and code section have inconsistent lengths");
-    struct wasm_lower_scratch *scratch = wasm_lower_scratch_new();
+    /* A large section is lowered on several threads once every body is
+     * found; a small one body by body in this loop. */
+    unsigned threads =
+        mod->precompiled ? 1 : wasm_lower_thread_count((size_t)(r->end - r->pos), n);
+    struct wasm_lower_scratch *scratch = threads > 1 ? NULL : wasm_lower_scratch_new();
+    /* With threads, a framing error waits until the bodies before it are
+     * lowered: an invalid one among them is reported first, as in order. */
+    struct err frame_err = { 0 };
+    struct err *ferr = threads > 1 ? &frame_err : err;
+    uint32_t framed = n;
     bool ok = false;
     for (uint32_t i = 0; i < n; i++) {
         uint32_t size;
-        if (!wasm_read_u32(r, &size, err))
-            goto done;
+        if (!wasm_read_u32(r, &size, ferr)) {
+            framed = i;
+            break;
+        }
         if (size > (size_t)(r->end - r->pos)) {
-            MALFORMED(r, "unexpected end of section or function");
-            goto done;
+            wasm_fail(r, ferr, ERR_WASM_MALFORMED, "unexpected end of section or function");
+            framed = i;
+            break;
         }
         struct wasm_code *c = &mod->codes[i];
         c->type_idx = mod->func_types[mod->import_func_count + i];
         c->body = r->pos;
         c->body_len = size;
         r->pos += size;
+        if (threads > 1)
+            continue; /* lowered below */
         /* A module loaded from a cache blob takes its code from there. */
         if (mod->precompiled ? !wasm_precompiled_func(mod, i, err)
                              : !wasm_lower_func(mod, i, r->end, scratch, err))
             goto done;
+    }
+    if (threads > 1) {
+        if (!wasm_lower_parallel(mod, framed, r->end, threads, err))
+            goto done;
+        if (framed < n) {
+            if (err && err->kind == ERR_NONE)
+                *err = frame_err;
+            goto done;
+        }
+    } else if (framed < n) {
+        goto done;
     }
     ok = true;
 done:

@@ -3,8 +3,10 @@
  * pre-decoded immediates, branch targets resolved to cell addresses, and
  * branch stack moves ("keep n slots, drop m") computed from the statically
  * known stack heights. */
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "base/check.h"
 #include "base/xalloc.h"
@@ -26,6 +28,12 @@ struct lower {
     uint32_t local_count;
     const uint8_t *op_start; /* where the current instruction began */
     const uint8_t *section_end;
+    /* The code blocks the cells are emitted into (the head block's free
+     * part): the module's list, or a lowering thread's own. */
+    struct wasm_code_block **blocks;
+    /* Where the first memory.init/data.drop without a data count section is
+     * recorded: the module, or a lowering thread's own (merged at the end). */
+    const uint8_t **needs_data_count;
     /* Peephole state: the last two emitted operations and where they start
      * (op -1: none, or a branch target lies between). */
     size_t last_pos, prev_pos;
@@ -52,13 +60,47 @@ dead(const struct lower *L)
     return c->unreachable || c->dead_code;
 }
 
+/* Code blocks double from 4096 cells (small modules stay small) up to
+ * 2 MiB: big blocks mean few allocations for big modules. */
+#define CODE_BLOCK_MIN ((size_t)1 << 12)
+#define CODE_BLOCK_MAX ((size_t)1 << 18)
+
+/* A new head block for the function being emitted, with room for at least
+ * 'need' cells; the cells emitted so far move there. */
+static void
+new_block(struct lower *L, size_t need)
+{
+    struct wasm_code_block *b = *L->blocks;
+    size_t cap = b ? b->cap * 2 : CODE_BLOCK_MIN;
+    if (cap > CODE_BLOCK_MAX)
+        cap = CODE_BLOCK_MAX;
+    if (cap < need * 2)
+        cap = need * 2;
+    if (b && b->used == 0 && L->cells == b->cells) {
+        /* The block holds only this function: grow it in place. */
+        b = xrealloc(b, sizeof(*b) + cap * sizeof(union wasm_cell));
+        b->cap = cap;
+        *L->blocks = b;
+        L->cells = b->cells;
+        L->cap = cap;
+        return;
+    }
+    b = xmalloc(sizeof(*b) + cap * sizeof(union wasm_cell));
+    b->cap = cap;
+    b->used = 0;
+    b->next = *L->blocks;
+    *L->blocks = b;
+    if (L->count)
+        memcpy(b->cells, L->cells, L->count * sizeof(*L->cells));
+    L->cells = b->cells;
+    L->cap = cap;
+}
+
 static inline size_t
 emit_cell(struct lower *L, uint64_t value)
 {
-    if (L->count == L->cap) {
-        L->cap = L->cap ? L->cap * 2 : 256;
-        L->cells = xrealloc(L->cells, L->cap * sizeof(*L->cells));
-    }
+    if (L->count == L->cap)
+        new_block(L, L->count + 1);
     L->cells[L->count].u64 = value;
     return L->count++;
 }
@@ -496,8 +538,8 @@ lower_fc(struct lower *L, struct err *err)
         if (!need_memory(L, err))
             return false;
         if (!mod->has_data_count) {
-            if (!mod->needs_data_count)
-                mod->needs_data_count = L->op_start;
+            if (!*L->needs_data_count)
+                *L->needs_data_count = L->op_start;
         } else if (a >= mod->data_count_decl)
             return FAIL_INVALID(L, "unknown data segment %u", a);
         if (!pop_expect(L, WASM_I32, err) || !pop_expect(L, WASM_I32, err) ||
@@ -512,8 +554,8 @@ lower_fc(struct lower *L, struct err *err)
         if (!wasm_read_u32(&L->r, &a, err))
             return false;
         if (!mod->has_data_count) {
-            if (!mod->needs_data_count)
-                mod->needs_data_count = L->op_start;
+            if (!*L->needs_data_count)
+                *L->needs_data_count = L->op_start;
         } else if (a >= mod->data_count_decl)
             return FAIL_INVALID(L, "unknown data segment %u", a);
         if (live) {
@@ -1233,6 +1275,11 @@ lower_simd(struct lower *L, struct err *err)
 struct wasm_lower_scratch {
     struct lower L;
     size_t local_cap;
+    const void *const *ops;
+    /* A lowering thread's own code blocks and data count need (NULL: the
+     * module's, for lowering on the loading thread). */
+    struct wasm_code_block **blocks;
+    const uint8_t **needs_data_count;
 };
 
 struct wasm_lower_scratch *
@@ -1240,6 +1287,7 @@ wasm_lower_scratch_new(void)
 {
     struct wasm_lower_scratch *s = xcalloc(1, sizeof(*s));
     wasm_val_init(&s->L.v);
+    s->ops = wasm_interp_ops();
     return s;
 }
 
@@ -1248,30 +1296,11 @@ wasm_lower_scratch_free(struct wasm_lower_scratch *s)
 {
     if (!s)
         return;
-    free(s->L.cells);
     free(s->L.targets);
     free(s->L.local_types);
     free(s->L.local_slot);
     wasm_val_release(&s->L.v);
     free(s);
-}
-
-/* Room for 'count' cells in the module's code blocks (freed with the module). */
-static union wasm_cell *
-code_alloc(struct wasm_module *mod, size_t count)
-{
-    struct wasm_code_block *b = mod->code_blocks;
-    if (!b || b->cap - b->used < count) {
-        size_t cap = count > WASM_CODE_BLOCK_CELLS ? count : WASM_CODE_BLOCK_CELLS;
-        b = xmalloc(sizeof(*b) + cap * sizeof(union wasm_cell));
-        b->cap = cap;
-        b->used = 0;
-        b->next = mod->code_blocks;
-        mod->code_blocks = b;
-    }
-    union wasm_cell *p = b->cells + b->used;
-    b->used += count;
-    return p;
 }
 
 /* Read the local declarations, then lower the body. */
@@ -1283,16 +1312,12 @@ wasm_lower_func(struct wasm_module *mod, uint32_t code_idx, const uint8_t *secti
     struct lower *Lp = &scratch->L;
 #define L (*Lp)
     /* Keep the buffers, reset the rest. */
-    union wasm_cell *cells = L.cells;
-    size_t cap = L.cap;
     size_t *targets = L.targets;
     size_t target_cap = L.target_cap;
     uint8_t *local_types = L.local_types;
     uint32_t *local_slot = L.local_slot;
     struct wasm_validator v = L.v;
     memset(&L, 0, sizeof(L));
-    L.cells = cells;
-    L.cap = cap;
     L.targets = targets;
     L.target_cap = target_cap;
     L.local_types = local_types;
@@ -1307,10 +1332,19 @@ wasm_lower_func(struct wasm_module *mod, uint32_t code_idx, const uint8_t *secti
     L.r = (struct wasm_reader){ mod->bytes, code->body, code->body + code->body_len,
                                 mod->bytes + mod->len, "code",
                                 (int64_t)(mod->import_func_count + code_idx) };
-    L.ops = wasm_interp_ops();
+    L.ops = scratch->ops;
     L.last_op = -1;
     L.prev_op = -1;
     L.section_end = section_end;
+    L.blocks = scratch->blocks ? scratch->blocks : &mod->code_blocks;
+    L.needs_data_count =
+        scratch->needs_data_count ? scratch->needs_data_count : &mod->needs_data_count;
+    /* Emit straight into the free part of the head code block. */
+    struct wasm_code_block *head = *L.blocks;
+    if (head && head->cap - head->used >= 64) {
+        L.cells = head->cells + head->used;
+        L.cap = head->cap - head->used;
+    }
 
     uint32_t groups;
     if (!wasm_read_u32(&L.r, &groups, err))
@@ -1367,8 +1401,10 @@ wasm_lower_func(struct wasm_module *mod, uint32_t code_idx, const uint8_t *secti
     if ((uint64_t)code->frame_slots + L.v.max_slots + 4 > WASM_MAX_FUNC_SLOTS)
         return wasm_fail(&L.r, err, ERR_WASM_INVALID, "function too large");
     code->max_slots = code->frame_slots + L.v.max_slots + 2;
-    union wasm_cell *out = code_alloc(mod, L.count);
-    memcpy(out, L.cells, L.count * sizeof(*out));
+    if (L.count == 0)
+        new_block(&L, 1); /* not reached: every body ends with a return */
+    union wasm_cell *out = L.cells;
+    (*L.blocks)->used += L.count;
     /* Branch targets: indices to addresses. */
     for (size_t i = 0; i < L.target_count; i++)
         out[L.targets[i]].target = out + out[L.targets[i]].u64;
@@ -1376,4 +1412,142 @@ wasm_lower_func(struct wasm_module *mod, uint32_t code_idx, const uint8_t *secti
     code->cell_count = L.count;
     return true;
 #undef L
+}
+
+/* ---- lowering on several threads ------------------------------------------- */
+
+/* Code sections smaller than this are lowered on the loading thread. */
+#define PARALLEL_MIN_BYTES ((size_t)256 << 10)
+#define PARALLEL_MAX_THREADS 8u
+/* Bodies a thread takes at a time from the shared counter. */
+#define PARALLEL_CHUNK 16u
+
+static atomic_uint forced_threads;
+
+void
+wasm_lower_set_threads(unsigned n)
+{
+    atomic_store(&forced_threads, n);
+}
+
+unsigned
+wasm_lower_thread_count(size_t code_bytes, uint32_t count)
+{
+    if (count < 2)
+        return 1;
+    unsigned forced = atomic_load(&forced_threads);
+    if (forced)
+        return forced < count ? forced : count;
+    if (code_bytes < PARALLEL_MIN_BYTES)
+        return 1;
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    if (cpus < 1)
+        return 1;
+    unsigned n = (unsigned)cpus < PARALLEL_MAX_THREADS ? (unsigned)cpus : PARALLEL_MAX_THREADS;
+    /* At least 64 KiB of code per thread: thread start-up is not free. */
+    size_t by_size = code_bytes / ((size_t)64 << 10);
+    return by_size < n ? (unsigned)by_size : n;
+}
+
+struct lower_job {
+    struct wasm_module *mod;
+    uint32_t count;
+    const uint8_t *section_end;
+    atomic_uint next;   /* first body of the next chunk to take */
+    atomic_uint failed; /* lowest index that failed so far, or UINT32_MAX */
+};
+
+struct lower_worker {
+    struct lower_job *job;
+    pthread_t thread;
+    bool started;
+    struct wasm_code_block *blocks;
+    const uint8_t *needs_data_count;
+    uint32_t err_idx; /* the body that failed, or UINT32_MAX */
+    struct err err;
+};
+
+static void *
+lower_worker_run(void *arg)
+{
+    struct lower_worker *w = arg;
+    struct lower_job *job = w->job;
+    struct wasm_lower_scratch *scratch = wasm_lower_scratch_new();
+    scratch->blocks = &w->blocks;
+    scratch->needs_data_count = &w->needs_data_count;
+    for (;;) {
+        uint32_t start = atomic_fetch_add_explicit(&job->next, PARALLEL_CHUNK,
+                                                   memory_order_relaxed);
+        if (start >= job->count)
+            break;
+        uint32_t end = job->count - start > PARALLEL_CHUNK ? start + PARALLEL_CHUNK : job->count;
+        for (uint32_t i = start; i < end; i++) {
+            /* A lower body failed: what comes after it does not matter. */
+            if (i > atomic_load_explicit(&job->failed, memory_order_relaxed))
+                goto out;
+            if (job->mod->codes[i].cells)
+                continue;
+            if (!wasm_lower_func(job->mod, i, job->section_end, scratch, &w->err)) {
+                w->err_idx = i;
+                uint32_t seen = atomic_load_explicit(&job->failed, memory_order_relaxed);
+                while (i < seen && !atomic_compare_exchange_weak_explicit(
+                                       &job->failed, &seen, i, memory_order_relaxed,
+                                       memory_order_relaxed)) {
+                }
+                /* Chunks come in increasing order: the rest are all higher. */
+                goto out;
+            }
+        }
+    }
+out:
+    wasm_lower_scratch_free(scratch);
+    return NULL;
+}
+
+bool
+wasm_lower_parallel(struct wasm_module *mod, uint32_t count, const uint8_t *section_end,
+                    unsigned threads, struct err *err)
+{
+    if (threads < 1)
+        threads = 1;
+    struct lower_job job = { .mod = mod, .count = count, .section_end = section_end };
+    atomic_init(&job.next, 0);
+    atomic_init(&job.failed, UINT32_MAX);
+    struct lower_worker *workers = xcalloc(threads, sizeof(*workers));
+    for (unsigned t = 0; t < threads; t++) {
+        workers[t].job = &job;
+        workers[t].err_idx = UINT32_MAX;
+    }
+    /* Worker 0 is the calling thread; a thread that cannot start leaves
+     * its share to the others. */
+    for (unsigned t = 1; t < threads; t++)
+        workers[t].started =
+            pthread_create(&workers[t].thread, NULL, lower_worker_run, &workers[t]) == 0;
+    lower_worker_run(&workers[0]);
+    for (unsigned t = 1; t < threads; t++)
+        if (workers[t].started)
+            pthread_join(workers[t].thread, NULL);
+
+    const struct lower_worker *failed = NULL;
+    for (unsigned t = 0; t < threads; t++) {
+        struct lower_worker *w = &workers[t];
+        if (w->err_idx != UINT32_MAX && (!failed || w->err_idx < failed->err_idx))
+            failed = w;
+        if (w->needs_data_count &&
+            (!mod->needs_data_count || w->needs_data_count < mod->needs_data_count))
+            mod->needs_data_count = w->needs_data_count;
+        /* The thread's blocks join the module's list. */
+        struct wasm_code_block *b = w->blocks;
+        while (b) {
+            struct wasm_code_block *next = b->next;
+            b->next = mod->code_blocks;
+            mod->code_blocks = b;
+            b = next;
+        }
+    }
+    bool ok = failed == NULL;
+    if (failed && err && err->kind == ERR_NONE)
+        *err = failed->err;
+    free(workers);
+    return ok;
 }
