@@ -67,13 +67,30 @@ bool ops_wasm_run(struct op_ctx *ctx, const struct ops_wasm_request *req, struct
 
 /*
  * The compiled module for 'bytes', from the in-process cache (keyed by
- * SHA-256 of the bytes) or compiled now and added. Returns a new reference
- * (release with wasm_module_free) or NULL with the engine's error. One lock
- * guards the cache and is held while compiling, so parallel branches that
- * ask for the same module at once compile it once. Thread-safe.
+ * SHA-256 of the bytes), else from the disk cache, else compiled now; added
+ * to the in-process cache either way. Returns a new reference (release with
+ * wasm_module_free) or NULL with the engine's error. One lock guards the
+ * cache and is held while loading, so parallel branches that ask for the
+ * same module at once load it once. Thread-safe.
+ *
+ * The disk cache: $XDG_CACHE_HOME/perch/wasm/<sha256>-<engine version>.bin
+ * (default $HOME/.cache/perch/wasm, created 0700; not used unless owned by
+ * this user and not writable by group or others). An entry that does not
+ * load (corrupt, another engine build) is ignored and replaced. Failing to
+ * read or write it (no directory, read-only, full disk) never fails the
+ * call. PERCH_WASM_CACHE=off disables it; PERCH_WASM_CACHE_DEBUG=1 prints a
+ * line per decision ("perch: wasm cache: hit PATH", "miss PATH: compiled,
+ * stored", "ignored PATH (why): ...") on stderr.
  */
 struct wasm_module *ops_wasm_cache_get(const uint8_t *bytes, size_t len, struct err *err);
-/* Number of modules compiled by the cache so far (for tests). */
+/* For tests: how many modules the in-process cache has loaded (compiled, or
+ * read from the disk cache), how many of those came from the disk cache, and
+ * how many disk entries were written. */
 size_t ops_wasm_cache_compiles(void);
+size_t ops_wasm_cache_disk_hits(void);
+size_t ops_wasm_cache_disk_writes(void);
+/* For tests: drop every in-process entry (modules in use stay alive), as
+ * if the process were fresh. */
+void ops_wasm_cache_forget(void);
 
 #endif
