@@ -216,7 +216,10 @@ cli_suggest(const char *word, const char *const *candidates, size_t count)
 void
 cli_print_run_error(const struct err *err)
 {
-    if (err->loc.file && err->loc.line)
+    if (err->loc.file && err->loc.line && err->loc.col)
+        fprintf(stderr, "%s:%u:%u: ", err->loc.file, (unsigned)err->loc.line,
+                (unsigned)err->loc.col);
+    else if (err->loc.file && err->loc.line)
         fprintf(stderr, "%s:%u: ", err->loc.file, (unsigned)err->loc.line);
     else
         fprintf(stderr, "perch: ");

@@ -88,12 +88,14 @@ run_one(const struct exec_app *app, const struct lang_command *t, const char *tm
     duration_format(took, dur, sizeof(dur));
     fprintf(out, "%s %s (%s)\n", ok ? "\u2713" : "\u2717", t->name, dur);
     if (!ok) {
-        char head[96] = "";
-        if (err.loc.line)
-            snprintf(head, sizeof(head), "%s:%u: ", err.loc.file ? err.loc.file : "",
-                     (unsigned)err.loc.line);
         struct sbuf msg = SBUF_INIT;
-        sbuf_addf(&msg, "%s%s (%s)", head, err.msg, err_kind_name(err.kind));
+        if (err.loc.line) {
+            sbuf_addf(&msg, "%s:%u:", err.loc.file ? err.loc.file : "", (unsigned)err.loc.line);
+            if (err.loc.col)
+                sbuf_addf(&msg, "%u:", (unsigned)err.loc.col);
+            sbuf_adds(&msg, " ");
+        }
+        sbuf_addf(&msg, "%s (%s)", err.msg, err_kind_name(err.kind));
         print_indented(out, msg.buf, "    ");
         sbuf_release(&msg);
     }

@@ -52,12 +52,12 @@ expect_err "(limit_exceeded)"
 
 run -f "$T/commands.perch" typo
 expect_status 1
-expect_err "commands.perch:13: error: unknown op or command 'pritn'; did you mean 'print'?"
+expect_err "commands.perch:13:9: error: unknown op or command 'pritn'; did you mean 'print'?"
 
 run -f "$T/commands.perch" boom
 expect_status 1 "catch does not turn a failure into success"
 expect_out_exact "cleanup after fail: kaboom (line 19)" "catch runs with err.* bound"
-expect_err "commands.perch:19: error: kaboom (fail)"
+expect_err "commands.perch:19:9: error: kaboom (fail)"
 
 run -f "$T/commands.perch" not_an_op_in_string
 expect_status 1

@@ -55,7 +55,7 @@ expect_err_empty "ok"
 run -f "$T/commands.perch" boom
 expect_status 1 "fail"
 expect_out_exact "before" "fail: stdout keeps what was printed"
-expect_err "commands.perch:10: error: it broke (fail)" "fail: located error on stderr"
+expect_err "commands.perch:10:9: error: it broke (fail)" "fail: located error on stderr"
 
 run -f "$T/commands.perch" typed abc
 expect_status 2 "arg type error is a usage error"

@@ -40,7 +40,7 @@ status=0
 (ulimit -f 100 && "$PERCH" -f "$T/commands.perch" write "$T/data/keep.txt" 200000 \
     >"$T/out" 2>"$T/err" </dev/null) || status=$?
 expect_status 1 "a write past the file size limit is an error, not a signal"
-expect_err "commands.perch:10: error: write_file: cannot write '$T/data/keep.txt': File too large (io)"
+expect_err "commands.perch:10:9: error: write_file: cannot write '$T/data/keep.txt': File too large (io)"
 checks=$((checks + 1))
 [ "$(cat "$T/data/keep.txt")" = "old contents" ] || fail "the old file must stay whole"
 checks=$((checks + 1))

@@ -1,0 +1,85 @@
+#!/bin/sh
+# errors.sh: a failed run names file:line:col of the failing statement (or
+# of the `${...}` that failed), the message and the kind; a .perch file that
+# cannot be read is an input error (exit 2), a file with errors a failure (1).
+. "$(dirname "$0")/lib.sh"
+
+cat >"$T/e.perch" <<'P'
+command boom
+    do
+        print "x"
+          fail "kaboom"
+    end
+end
+command unresolved
+    do
+        print "a ${nope} b"
+    end
+end
+command cond
+    do
+        if nope == "1"
+            print "y"
+        end
+    end
+end
+command chained
+    do
+        print "ok" && fail "chained"
+    end
+end
+command capture
+    do
+        x = read_file "/nonexistent/perch-e2e"
+    end
+end
+command nested
+    do
+        boom
+    end
+end
+command test_fails
+    test
+    do
+        print "before"
+        assert_eq "a" "b"
+    end
+end
+P
+
+run -w "fail: line and column of the statement" -f e.perch boom
+expect_status 1
+expect_out "x"
+expect_err "e.perch:4:11: error: kaboom (fail)"
+
+run -w "unresolved variable: column of the \${" -f e.perch unresolved
+expect_status 1
+expect_out ""
+expect_err "e.perch:9:18: error: unresolved variable 'nope' (unresolved_var)"
+
+run -w "condition: column of the name" -f e.perch cond
+expect_status 1
+expect_err "e.perch:14:12: error: unresolved variable 'nope' (unresolved_var)"
+
+run -w "chain: column of the failing link" -f e.perch chained
+expect_status 1
+expect_out "ok"
+expect_err "e.perch:21:23: error: chained (fail)"
+
+run -w "capture: column of the op" -f e.perch capture
+expect_status 1
+expect_err "e.perch:26:13: error: read_file: cannot open '/nonexistent/perch-e2e': No such file or directory (not_found)"
+
+run -w "called command: the failing line inside it" -f e.perch nested
+expect_status 1
+expect_err "e.perch:4:11: error: kaboom (fail)"
+
+run -w "perch test: the failure's line and column" -f e.perch test
+expect_status 1
+expect_out_timed "✗ test_fails (DUR)
+    e.perch:38:9: assert_eq: expected \"b\", got \"a\" (assertion_failed)
+    output:
+      before
+0 passed, 1 failed in DUR."
+
+finish
