@@ -14,6 +14,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <sys/stat.h>
+
 #include "base/xalloc.h"
 #include "bundle/bundle.h"
 #include "cli/cli.h"
@@ -123,6 +125,18 @@ unknown_command(const struct lang_program *prog, const char *name)
     return CLI_EXIT_USAGE;
 }
 
+/* Exit status for a program that did not load: a main file that cannot be
+ * read at all (missing, a directory, unreadable) is an input error like a
+ * missing commands.perch (2); a file with errors in it is a failure (1). */
+static int
+load_failure_status(const char *path)
+{
+    struct stat sb;
+    if (stat(path, &sb) != 0 || S_ISDIR(sb.st_mode) || access(path, R_OK) != 0)
+        return CLI_EXIT_USAGE;
+    return CLI_EXIT_FAIL;
+}
+
 static int
 run_check(const char *path)
 {
@@ -135,6 +149,8 @@ run_check(const char *path)
         lang_check(prog, is_known_op, NULL, &diags);
     lang_diags_print(&diags, stderr);
     int status = diags.error_count ? CLI_EXIT_FAIL : CLI_EXIT_OK;
+    if (!prog)
+        status = load_failure_status(path);
     if (!diags.error_count)
         fprintf(stderr, "%s: ok (%zu warning%s)\n", path, diags.warning_count,
                 diags.warning_count == 1 ? "" : "s");
@@ -202,7 +218,7 @@ run_program(struct cli_opts *o, const char *path, int argc, char **argv)
     if (!prog) {
         lang_diags_print(&diags, stderr);
         lang_diags_release(&diags);
-        return CLI_EXIT_FAIL;
+        return own_bundle ? CLI_EXIT_FAIL : load_failure_status(path);
     }
     lang_diags_release(&diags);
 

@@ -111,7 +111,7 @@ expect_status 2 "unknown global flag"
 expect_err "unknown flag '--no-such-flag'"
 
 run -f "$T/missing.perch" ok
-expect_status 1 "missing file"
+expect_status 2 "missing file"
 checks=$((checks + 1))
 [ -s "$T/err" ] || fail "missing file should be reported"
 

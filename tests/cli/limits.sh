@@ -112,14 +112,14 @@ fi
 
 # A file that cannot be read is named without a made-up position.
 run -f "$T/missing.perch" go
-expect_status 1
+expect_status 2
 expect_err "$T/missing.perch: error: cannot open '$T/missing.perch': No such file or directory"
 expect_no_err ":0:0:" "no line 0, column 0"
 run -f "$T/data" go
-expect_status 1
+expect_status 2
 expect_err "$T/data: error: '$T/data' is a directory"
 run -f "$T/missing.perch" --check
-expect_status 1
+expect_status 2
 expect_err "$T/missing.perch: error: cannot open"
 
 finish

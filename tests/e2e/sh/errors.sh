@@ -82,4 +82,23 @@ expect_out_timed "✗ test_fails (DUR)
       before
 0 passed, 1 failed in DUR."
 
+run -w "missing -f file: exit 2" -f missing.perch boom
+expect_status 2
+expect_out ""
+expect_err "missing.perch: error: cannot open 'missing.perch': No such file or directory"
+
+run -w "missing -f file with --check: exit 2" -f missing.perch --check
+expect_status 2
+expect_err "missing.perch: error: cannot open 'missing.perch': No such file or directory"
+
+mkdir "$T/dir.perch"
+run -w "a directory as the file: exit 2" -f dir.perch boom
+expect_status 2
+expect_err "dir.perch: error: 'dir.perch' is a directory"
+
+printf 'command x\n    do\n        print "a"\n' >"$T/bad.perch"
+run -w "a file with errors: exit 1" -f bad.perch x
+expect_status 1
+expect_err_has "bad.perch:1:1: error: missing 'end' for 'command' opened here"
+
 finish
