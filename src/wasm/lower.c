@@ -6,6 +6,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "base/check.h"
@@ -63,7 +64,23 @@ dead(const struct lower *L)
 /* Code blocks double from 4096 cells (small modules stay small) up to
  * 2 MiB: big blocks mean few allocations for big modules. */
 #define CODE_BLOCK_MIN ((size_t)1 << 12)
-#define CODE_BLOCK_MAX ((size_t)1 << 18)
+#define CODE_BLOCK_BYTES ((size_t)2 << 20)
+#define CODE_BLOCK_MAX                                                                             \
+    ((CODE_BLOCK_BYTES - sizeof(struct wasm_code_block)) / sizeof(union wasm_cell))
+
+/* A full-size block: 2 MiB aligned, and on Linux backed by a huge page
+ * when the system allows it (one page fault instead of 512). */
+static struct wasm_code_block *
+alloc_big_block(void)
+{
+    void *p = NULL;
+    if (posix_memalign(&p, CODE_BLOCK_BYTES, CODE_BLOCK_BYTES) != 0)
+        return xmalloc(CODE_BLOCK_BYTES);
+#ifdef MADV_HUGEPAGE
+    (void)madvise(p, CODE_BLOCK_BYTES, MADV_HUGEPAGE);
+#endif
+    return p;
+}
 
 /* A new head block for the function being emitted, with room for at least
  * 'need' cells; the cells emitted so far move there. */
@@ -85,7 +102,10 @@ new_block(struct lower *L, size_t need)
         L->cap = cap;
         return;
     }
-    b = xmalloc(sizeof(*b) + cap * sizeof(union wasm_cell));
+    if (cap == CODE_BLOCK_MAX)
+        b = alloc_big_block();
+    else
+        b = xmalloc(sizeof(*b) + cap * sizeof(union wasm_cell));
     b->cap = cap;
     b->used = 0;
     b->next = *L->blocks;
