@@ -1,0 +1,615 @@
+/*
+ * test_wasm_serialize.c: the compiled-code blob (src/wasm/serialize.c).
+ * A module round-trips through wasm_module_serialize and
+ * wasm_module_load_cached and computes what the directly loaded one does;
+ * the blob is byte-identical when written again; and every class of damage
+ * is refused with an error: any flipped byte, any truncation, another engine
+ * version or build, another module, and (with the checksum recomputed, as a
+ * forger would) unknown operations, branch targets outside the function or
+ * inside an operation, out-of-range immediates, a bad br_table, code that
+ * runs off its end, and wrong slot counts. The layout table covers every
+ * operation, and SHA-256 agrees with OpenSSL.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+#include <openssl/evp.h>
+
+#include "base/err.h"
+#include "wasm/serialize.h"
+#include "wasm/wasm.h"
+#include "wasm/wasm_int.h"
+
+/*
+ * (module
+ *   (type $ii (func (param i32) (result i32)))
+ *   (memory 1)
+ *   (table 4 funcref)
+ *   (global $g (mut i32) (i32.const 5))
+ *   (elem (i32.const 0) $fib $twice $sel)
+ *   (func $fib (export "fib") (param i32) (result i32)
+ *     (if (result i32) (i32.lt_u (local.get 0) (i32.const 2))
+ *       (then (local.get 0))
+ *       (else (i32.add (call $fib (i32.sub (local.get 0) (i32.const 1)))
+ *                      (call $fib (i32.sub (local.get 0) (i32.const 2)))))))
+ *   (func $twice (param i32) (result i32) (i32.mul (local.get 0) (i32.const 2)))
+ *   (func $sel (export "sel") (param i32) (result i32)
+ *     (block $d (block $c (block $b (block $a
+ *       (br_table $a $b $c $d (local.get 0)))
+ *       (return (i32.const 10)))
+ *       (return (i32.const 20)))
+ *       (return (i32.const 30)))
+ *     (i32.const 40))
+ *   (func (export "indirect") (param i32 i32) (result i32)
+ *     (call_indirect (type $ii) (local.get 1) (local.get 0)))
+ *   (func (export "sum") (param i32) (result i64) (local i64)
+ *     (block $done (loop $l
+ *       (br_if $done (i32.eqz (local.get 0)))
+ *       (local.set 1 (i64.add (local.get 1) (i64.extend_i32_u (local.get 0))))
+ *       (local.set 0 (i32.sub (local.get 0) (i32.const 1)))
+ *       (br $l)))
+ *     (local.get 1))
+ *   (func (export "mem") (param i32) (result i32) (local i32)
+ *     (local.set 1 (i32.const 0))
+ *     (block $out (loop $l
+ *       (br_if $out (i32.ge_u (local.get 1) (local.get 0)))
+ *       (i32.store8 (local.get 1) (local.get 1))
+ *       (local.set 1 (i32.add (local.get 1) (i32.const 1)))
+ *       (br $l)))
+ *     (i32.add (i32.load (i32.const 4)) (memory.size)))
+ *   (func (export "bump") (result i32)
+ *     (global.set $g (i32.add (global.get $g) (i32.const 1)))
+ *     (global.get $g))
+ *   (func (export "lanes") (param i32) (result i32) (local v128)
+ *     (local.set 1 (i32x4.splat (local.get 0)))
+ *     (local.set 1 (i32x4.replace_lane 2 (local.get 1) (i32.const 7)))
+ *     (i32.add (i32x4.extract_lane 2 (local.get 1))
+ *              (i32x4.extract_lane 3 (i8x16.shuffle 0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15
+ *                                       (local.get 1) (local.get 1)))))
+ *   (func (export "multi") (param i32) (result i32)
+ *     (block (result i32 i32) (local.get 0) (i32.const 3) (br_if 0 (local.get 0)) (drop) (drop) (i32.const 0) (i32.const 0))
+ *     (i32.add))
+ * )
+ */
+static const uint8_t ser_wasm[] = {
+    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x01, 0x1a, 0x05, 0x60,
+    0x01, 0x7f, 0x01, 0x7f, 0x60, 0x02, 0x7f, 0x7f, 0x01, 0x7f, 0x60, 0x01,
+    0x7f, 0x01, 0x7e, 0x60, 0x00, 0x01, 0x7f, 0x60, 0x00, 0x02, 0x7f, 0x7f,
+    0x03, 0x0a, 0x09, 0x00, 0x00, 0x00, 0x01, 0x02, 0x00, 0x03, 0x00, 0x00,
+    0x04, 0x04, 0x01, 0x70, 0x00, 0x04, 0x05, 0x03, 0x01, 0x00, 0x01, 0x06,
+    0x06, 0x01, 0x7f, 0x01, 0x41, 0x05, 0x0b, 0x07, 0x3b, 0x08, 0x03, 0x66,
+    0x69, 0x62, 0x00, 0x00, 0x03, 0x73, 0x65, 0x6c, 0x00, 0x02, 0x08, 0x69,
+    0x6e, 0x64, 0x69, 0x72, 0x65, 0x63, 0x74, 0x00, 0x03, 0x03, 0x73, 0x75,
+    0x6d, 0x00, 0x04, 0x03, 0x6d, 0x65, 0x6d, 0x00, 0x05, 0x04, 0x62, 0x75,
+    0x6d, 0x70, 0x00, 0x06, 0x05, 0x6c, 0x61, 0x6e, 0x65, 0x73, 0x00, 0x07,
+    0x05, 0x6d, 0x75, 0x6c, 0x74, 0x69, 0x00, 0x08, 0x09, 0x09, 0x01, 0x00,
+    0x41, 0x00, 0x0b, 0x03, 0x00, 0x01, 0x02, 0x0a, 0xf7, 0x01, 0x09, 0x1c,
+    0x00, 0x20, 0x00, 0x41, 0x02, 0x49, 0x04, 0x7f, 0x20, 0x00, 0x05, 0x20,
+    0x00, 0x41, 0x01, 0x6b, 0x10, 0x00, 0x20, 0x00, 0x41, 0x02, 0x6b, 0x10,
+    0x00, 0x6a, 0x0b, 0x0b, 0x07, 0x00, 0x20, 0x00, 0x41, 0x02, 0x6c, 0x0b,
+    0x21, 0x00, 0x02, 0x40, 0x02, 0x40, 0x02, 0x40, 0x02, 0x40, 0x20, 0x00,
+    0x0e, 0x03, 0x00, 0x01, 0x02, 0x03, 0x0b, 0x41, 0x0a, 0x0f, 0x0b, 0x41,
+    0x14, 0x0f, 0x0b, 0x41, 0x1e, 0x0f, 0x0b, 0x41, 0x28, 0x0b, 0x09, 0x00,
+    0x20, 0x01, 0x20, 0x00, 0x11, 0x00, 0x00, 0x0b, 0x22, 0x01, 0x01, 0x7e,
+    0x02, 0x40, 0x03, 0x40, 0x20, 0x00, 0x45, 0x0d, 0x01, 0x20, 0x01, 0x20,
+    0x00, 0xad, 0x7c, 0x21, 0x01, 0x20, 0x00, 0x41, 0x01, 0x6b, 0x21, 0x00,
+    0x0c, 0x00, 0x0b, 0x0b, 0x20, 0x01, 0x0b, 0x2d, 0x01, 0x01, 0x7f, 0x41,
+    0x00, 0x21, 0x01, 0x02, 0x40, 0x03, 0x40, 0x20, 0x01, 0x20, 0x00, 0x4f,
+    0x0d, 0x01, 0x20, 0x01, 0x20, 0x01, 0x3a, 0x00, 0x00, 0x20, 0x01, 0x41,
+    0x01, 0x6a, 0x21, 0x01, 0x0c, 0x00, 0x0b, 0x0b, 0x41, 0x04, 0x28, 0x02,
+    0x00, 0x3f, 0x00, 0x6a, 0x0b, 0x0b, 0x00, 0x23, 0x00, 0x41, 0x01, 0x6a,
+    0x24, 0x00, 0x23, 0x00, 0x0b, 0x32, 0x01, 0x01, 0x7b, 0x20, 0x00, 0xfd,
+    0x11, 0x21, 0x01, 0x20, 0x01, 0x41, 0x07, 0xfd, 0x1c, 0x02, 0x21, 0x01,
+    0x20, 0x01, 0xfd, 0x1b, 0x02, 0x20, 0x01, 0x20, 0x01, 0xfd, 0x0d, 0x00,
+    0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08, 0x09, 0x0a, 0x0b, 0x0c,
+    0x0d, 0x0e, 0x0f, 0xfd, 0x1b, 0x03, 0x6a, 0x0b, 0x14, 0x00, 0x02, 0x04,
+    0x20, 0x00, 0x41, 0x03, 0x20, 0x00, 0x0d, 0x00, 0x1a, 0x1a, 0x41, 0x00,
+    0x41, 0x00, 0x0b, 0x6a, 0x0b,
+};
+
+/* (module (func (export "f") (result i32) (i32.const 42))) */
+static const uint8_t small_wasm[] = {
+    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x01, 0x05, 0x01, 0x60,
+    0x00, 0x01, 0x7f, 0x03, 0x02, 0x01, 0x00, 0x07, 0x05, 0x01, 0x01, 0x66,
+    0x00, 0x00, 0x0a, 0x06, 0x01, 0x04, 0x00, 0x41, 0x2a, 0x0b,
+};
+
+static uint32_t
+call_i32(struct wasm_instance *inst, const char *name, const uint32_t *args, size_t n)
+{
+    union wasm_val a[2], r[1];
+    memset(a, 0, sizeof(a));
+    for (size_t i = 0; i < n; i++)
+        a[i].i32 = args[i];
+    struct err err = { 0 };
+    assert_true(wasm_instance_call(inst, name, a, n, r, 1, &err));
+    return r[0].i32;
+}
+
+/* Everything the test module computes, as one list of numbers. */
+static void
+results_of(struct wasm_module *mod, uint64_t out[16])
+{
+    struct err err = { 0 };
+    struct wasm_instance_options opts = { 0 };
+    struct wasm_instance *inst = wasm_instance_new(mod, NULL, &opts, &err);
+    assert_non_null(inst);
+    int k = 0;
+    out[k++] = call_i32(inst, "fib", (uint32_t[]){ 20 }, 1);
+    for (uint32_t i = 0; i < 6; i++)
+        out[k++] = call_i32(inst, "sel", &i, 1);
+    out[k++] = call_i32(inst, "indirect", (uint32_t[]){ 1, 21 }, 2);
+    out[k++] = call_i32(inst, "mem", (uint32_t[]){ 64 }, 1);
+    out[k++] = call_i32(inst, "bump", NULL, 0);
+    out[k++] = call_i32(inst, "lanes", (uint32_t[]){ 5 }, 1);
+    out[k++] = call_i32(inst, "multi", (uint32_t[]){ 4 }, 1);
+    out[k++] = call_i32(inst, "multi", (uint32_t[]){ 0 }, 1);
+    union wasm_val a = { .i32 = 100000 }, r;
+    assert_true(wasm_instance_call(inst, "sum", &a, 1, &r, 1, &err));
+    out[k++] = r.i64;
+    /* Calling an empty table slot traps as it should. */
+    union wasm_val a2[2] = { { .i32 = 3 }, { .i32 = 1 } };
+    assert_false(wasm_instance_call(inst, "indirect", a2, 2, &r, 1, &err));
+    out[k++] = (uint64_t)err.code;
+    wasm_instance_free(inst);
+    assert_int_equal(k, 15);
+    out[15] = 0;
+}
+
+static void
+serialize(const uint8_t *bytes, size_t len, uint8_t **blob, size_t *blob_len)
+{
+    struct err err = { 0 };
+    struct wasm_module *mod = wasm_module_load(bytes, len, NULL, &err);
+    assert_non_null(mod);
+    assert_true(wasm_module_serialize(mod, blob, blob_len, &err));
+    wasm_module_free(mod);
+}
+
+/* Load 'blob' for the test module; true when it loaded. 'msg' gets the error. */
+static bool
+loads(const uint8_t *blob, size_t blob_len, char *msg, size_t msg_cap)
+{
+    struct err err = { 0 };
+    struct wasm_module *mod =
+        wasm_module_load_cached(ser_wasm, sizeof(ser_wasm), blob, blob_len, NULL, &err);
+    if (mod) {
+        wasm_module_free(mod);
+        return true;
+    }
+    assert_int_not_equal(err.kind, ERR_NONE);
+    if (msg)
+        snprintf(msg, msg_cap, "%s", err.msg);
+    return false;
+}
+
+static void
+reseal(uint8_t *blob, size_t len)
+{
+    uint64_t sum = wasm_blob_checksum(blob, len - 8);
+    memcpy(blob + len - 8, &sum, 8);
+}
+
+static void
+test_round_trip_computes_the_same(void **state)
+{
+    (void)state;
+    struct err err = { 0 };
+    struct wasm_module *direct = wasm_module_load(ser_wasm, sizeof(ser_wasm), NULL, &err);
+    assert_non_null(direct);
+    uint8_t *blob;
+    size_t blob_len;
+    assert_true(wasm_module_serialize(direct, &blob, &blob_len, &err));
+    struct wasm_module *cached =
+        wasm_module_load_cached(ser_wasm, sizeof(ser_wasm), blob, blob_len, NULL, &err);
+    assert_non_null(cached);
+    uint64_t want[16], got[16];
+    results_of(direct, want);
+    results_of(cached, got);
+    assert_memory_equal(want, got, sizeof(want));
+    assert_int_equal(want[0], 6765);
+    assert_int_equal(want[1], 10);
+    assert_int_equal(want[4], 40);
+    assert_int_equal(want[5], 40);
+    assert_int_equal(want[7], 42);
+    assert_int_equal(want[13], 5000050000ull);
+    assert_int_equal(want[14], WASM_TRAP_UNINITIALIZED_ELEM);
+    /* Written again from the cached module: the same bytes. */
+    uint8_t *again;
+    size_t again_len;
+    assert_true(wasm_module_serialize(cached, &again, &again_len, &err));
+    assert_int_equal(again_len, blob_len);
+    assert_memory_equal(again, blob, blob_len);
+    free(again);
+    free(blob);
+    wasm_module_free(direct);
+    wasm_module_free(cached);
+}
+
+static void
+test_every_flipped_byte_is_refused(void **state)
+{
+    (void)state;
+    uint8_t *blob;
+    size_t len;
+    serialize(ser_wasm, sizeof(ser_wasm), &blob, &len);
+    assert_true(loads(blob, len, NULL, 0));
+    for (size_t i = 0; i < len; i++) {
+        for (int bit = 0; bit < 8; bit += 7) {
+            blob[i] ^= (uint8_t)(1u << bit);
+            assert_false(loads(blob, len, NULL, 0));
+            blob[i] ^= (uint8_t)(1u << bit);
+        }
+    }
+    free(blob);
+}
+
+static void
+test_every_truncation_is_refused(void **state)
+{
+    (void)state;
+    uint8_t *blob;
+    size_t len;
+    serialize(ser_wasm, sizeof(ser_wasm), &blob, &len);
+    char msg[512];
+    for (size_t n = 0; n < len; n++)
+        assert_false(loads(blob, n, msg, sizeof(msg)));
+    assert_non_null(strstr(msg, "truncated"));
+    /* One byte too many is refused as well. */
+    uint8_t *longer = malloc(len + 1);
+    memcpy(longer, blob, len);
+    longer[len] = 0;
+    assert_false(loads(longer, len + 1, msg, sizeof(msg)));
+    free(longer);
+    assert_false(loads(NULL, 0, msg, sizeof(msg)));
+    free(blob);
+}
+
+static void
+test_other_versions_and_builds_are_refused(void **state)
+{
+    (void)state;
+    uint8_t *blob;
+    size_t len;
+    serialize(ser_wasm, sizeof(ser_wasm), &blob, &len);
+    char msg[512];
+
+    memcpy(blob + WASM_BLOB_OFF_ENGINE, "perch-wasm-0", 12);
+    reseal(blob, len);
+    assert_false(loads(blob, len, msg, sizeof(msg)));
+    assert_non_null(strstr(msg, "cached code: written by another engine version"));
+    free(blob);
+
+    serialize(ser_wasm, sizeof(ser_wasm), &blob, &len);
+    blob[WASM_BLOB_OFF_FORMAT] ^= 3;
+    reseal(blob, len);
+    assert_false(loads(blob, len, msg, sizeof(msg)));
+    assert_non_null(strstr(msg, "format version"));
+    free(blob);
+
+    serialize(ser_wasm, sizeof(ser_wasm), &blob, &len);
+    blob[WASM_BLOB_OFF_FLAVOUR] = 4; /* a 32-bit build */
+    reseal(blob, len);
+    assert_false(loads(blob, len, msg, sizeof(msg)));
+    assert_non_null(strstr(msg, "differently built engine"));
+    free(blob);
+
+    /* Not a blob at all. */
+    serialize(ser_wasm, sizeof(ser_wasm), &blob, &len);
+    blob[0] = 'X';
+    assert_false(loads(blob, len, msg, sizeof(msg)));
+    assert_non_null(strstr(msg, "not a compiled-code blob"));
+    free(blob);
+}
+
+static void
+test_another_modules_blob_is_refused(void **state)
+{
+    (void)state;
+    uint8_t *blob;
+    size_t len;
+    serialize(small_wasm, sizeof(small_wasm), &blob, &len);
+    char msg[512];
+    assert_false(loads(blob, len, msg, sizeof(msg)));
+    assert_non_null(strstr(msg, "compiled from a different module"));
+    /* Even with the module hash forged, the code does not fit this module. */
+    uint8_t digest[32];
+    wasm_sha256(ser_wasm, sizeof(ser_wasm), digest);
+    memcpy(blob + WASM_BLOB_OFF_MODULE_HASH, digest, 32);
+    uint64_t mlen = sizeof(ser_wasm);
+    memcpy(blob + 96, &mlen, 8);
+    reseal(blob, len);
+    assert_false(loads(blob, len, msg, sizeof(msg)));
+    free(blob);
+}
+
+/* The function records of a blob: where each one's cells start, and how many. */
+struct rec {
+    size_t header; /* offset of its 16-byte header */
+    size_t cells;  /* offset of its first cell */
+    uint32_t count;
+};
+
+static size_t
+records(const uint8_t *blob, size_t len, struct rec *out, size_t cap)
+{
+    size_t at = WASM_BLOB_HEADER_SIZE, n = 0;
+    while (at + 16 <= len - 8 && n < cap) {
+        uint32_t count;
+        memcpy(&count, blob + at + 12, 4);
+        out[n++] = (struct rec){ at, at + 16, count };
+        at += 16 + 8 * (size_t)count;
+    }
+    assert_int_equal(at, len - 8);
+    return n;
+}
+
+static uint64_t
+cell(const uint8_t *blob, size_t off, size_t i)
+{
+    uint64_t v;
+    memcpy(&v, blob + off + 8 * i, 8);
+    return v;
+}
+
+static void
+set_cell(uint8_t *blob, size_t off, size_t i, uint64_t v)
+{
+    memcpy(blob + off + 8 * i, &v, 8);
+}
+
+/* The cell index of the first operation 'op' in any function (records 'r'),
+ * walking operations by their immediate counts. */
+static bool
+find_op(const uint8_t *blob, const struct rec *r, size_t nrec, unsigned op, size_t *out_rec,
+        size_t *out_cell)
+{
+    for (size_t f = 0; f < nrec; f++) {
+        for (size_t i = 0; i < r[f].count;) {
+            uint64_t o = cell(blob, r[f].cells, i);
+            if (o == op) {
+                *out_rec = f;
+                *out_cell = i;
+                return true;
+            }
+            int n = wasm_serialize_imm_count((unsigned)o);
+            assert_true(n >= 0);
+            size_t skip = (size_t)n;
+            if (o == WASM_OP_BR_TABLE)
+                skip += 2 * (cell(blob, r[f].cells, i + 1) + 1);
+            i += 1 + skip;
+        }
+    }
+    return false;
+}
+
+/* Apply 'damage' to a fresh blob, reseal it and expect 'want' in the error. */
+static void
+expect_refused(void (*damage)(uint8_t *, const struct rec *, size_t), const char *want)
+{
+    uint8_t *blob;
+    size_t len;
+    serialize(ser_wasm, sizeof(ser_wasm), &blob, &len);
+    struct rec r[32];
+    size_t n = records(blob, len, r, 32);
+    damage(blob, r, n);
+    reseal(blob, len);
+    char msg[512] = "";
+    if (loads(blob, len, msg, sizeof(msg)))
+        fail_msg("loaded although damaged (wanted \"%s\")", want);
+    if (!strstr(msg, want))
+        fail_msg("expected \"%s\" in \"%s\"", want, msg);
+    free(blob);
+}
+
+static void
+dmg_unknown_op(uint8_t *b, const struct rec *r, size_t n)
+{
+    (void)n;
+    set_cell(b, r[0].cells, 0, WASM_OP_COUNT + 3);
+}
+
+static void
+dmg_target_outside(uint8_t *b, const struct rec *r, size_t n)
+{
+    size_t f, i;
+    assert_true(find_op(b, r, n, WASM_OP_BR_TABLE, &f, &i));
+    set_cell(b, r[f].cells, i + 2, r[f].count); /* its first target */
+}
+
+static void
+dmg_target_inside(uint8_t *b, const struct rec *r, size_t n)
+{
+    size_t f, i;
+    assert_true(find_op(b, r, n, WASM_OP_BR_TABLE, &f, &i));
+    set_cell(b, r[f].cells, i + 2, i + 1); /* its own count cell */
+}
+
+static void
+dmg_br_table_count(uint8_t *b, const struct rec *r, size_t n)
+{
+    size_t f, i;
+    assert_true(find_op(b, r, n, WASM_OP_BR_TABLE, &f, &i));
+    set_cell(b, r[f].cells, i + 1, 0xffffffffu);
+}
+
+static void
+dmg_call_index(uint8_t *b, const struct rec *r, size_t n)
+{
+    size_t f, i;
+    assert_true(find_op(b, r, n, WASM_OP_CALL, &f, &i));
+    set_cell(b, r[f].cells, i + 1, 999);
+}
+
+static void
+dmg_call_indirect_table(uint8_t *b, const struct rec *r, size_t n)
+{
+    size_t f, i;
+    assert_true(find_op(b, r, n, WASM_OP_CALL_INDIRECT, &f, &i));
+    set_cell(b, r[f].cells, i + 2, 1);
+}
+
+static void
+dmg_global_index(uint8_t *b, const struct rec *r, size_t n)
+{
+    size_t f, i;
+    assert_true(find_op(b, r, n, WASM_OP_GLOBAL_GET, &f, &i));
+    set_cell(b, r[f].cells, i + 1, 1);
+}
+
+static void
+dmg_v128_local(uint8_t *b, const struct rec *r, size_t n)
+{
+    size_t f, i;
+    assert_true(find_op(b, r, n, WASM_OP_LOCAL_GET2, &f, &i));
+    uint32_t frame;
+    memcpy(&frame, b + r[f].header + 4, 4);
+    set_cell(b, r[f].cells, i + 1, frame - 1); /* its second slot would be outside */
+}
+
+static void
+dmg_return_slots(uint8_t *b, const struct rec *r, size_t n)
+{
+    (void)n;
+    set_cell(b, r[0].cells, r[0].count - 1, 7); /* fib's final return: 1 result slot */
+}
+
+static void
+dmg_runs_off_end(uint8_t *b, const struct rec *r, size_t n)
+{
+    (void)n;
+    /* fib's final "return 1" becomes "drop; i32.eq": no return at the end. */
+    set_cell(b, r[0].cells, r[0].count - 2, WASM_OP_DROP);
+    set_cell(b, r[0].cells, r[0].count - 1, WASM_OP_I32_EQ);
+}
+
+static void
+dmg_simd_lane(uint8_t *b, const struct rec *r, size_t n)
+{
+    /* The i32x4.replace_lane (sub-opcode 28): lane 2 becomes 200. */
+    for (size_t f = 0; f < n; f++)
+        for (size_t i = 0; i + 3 < r[f].count; i++)
+            if (cell(b, r[f].cells, i) == WASM_OP_SIMD && cell(b, r[f].cells, i + 1) == 28 &&
+                cell(b, r[f].cells, i + 3) == 2) {
+                set_cell(b, r[f].cells, i + 3, 200);
+                return;
+            }
+    fail_msg("no i32x4.replace_lane in the compiled code");
+}
+
+static void
+dmg_local_slots(uint8_t *b, const struct rec *r, size_t n)
+{
+    (void)n;
+    uint32_t v = 9;
+    memcpy(b + r[0].header, &v, 4);
+}
+
+static void
+dmg_stack_size(uint8_t *b, const struct rec *r, size_t n)
+{
+    (void)n;
+    uint32_t v = 0x7fffffff;
+    memcpy(b + r[0].header + 8, &v, 4);
+}
+
+static void
+dmg_cell_count(uint8_t *b, const struct rec *r, size_t n)
+{
+    (void)n;
+    uint32_t v = r[0].count + 1000;
+    memcpy(b + r[0].header + 12, &v, 4);
+}
+
+static void
+test_forged_code_is_refused(void **state)
+{
+    (void)state;
+    expect_refused(dmg_unknown_op, "unknown operation");
+    expect_refused(dmg_target_outside, "branch target outside the function");
+    expect_refused(dmg_target_inside, "branch target inside an operation");
+    expect_refused(dmg_br_table_count, "bad br_table");
+    expect_refused(dmg_call_index, "immediate out of range");
+    expect_refused(dmg_call_indirect_table, "immediate out of range");
+    expect_refused(dmg_global_index, "immediate out of range");
+    expect_refused(dmg_v128_local, "immediate out of range");
+    expect_refused(dmg_return_slots, "immediate out of range");
+    expect_refused(dmg_runs_off_end, "runs off its end");
+    expect_refused(dmg_simd_lane, "bad SIMD operation");
+    expect_refused(dmg_local_slots, "local slots differ");
+    expect_refused(dmg_stack_size, "bad stack size");
+    expect_refused(dmg_cell_count, "bad cell count");
+}
+
+static void
+test_layout_table_covers_every_operation(void **state)
+{
+    (void)state;
+    for (unsigned op = 0; op < WASM_OP_COUNT; op++)
+        if (wasm_serialize_imm_count(op) < 0)
+            fail_msg("operation %u has no entry in serialize.c's layout table", op);
+    assert_int_equal(wasm_serialize_imm_count(WASM_OP_COUNT), -1);
+    assert_int_equal(wasm_serialize_imm_count(WASM_OP_CALL), 1);
+    assert_int_equal(wasm_serialize_imm_count(WASM_OP_BR_DROP), 2);
+    assert_int_equal(wasm_serialize_imm_count(WASM_OP_SIMD), 3);
+}
+
+static void
+test_sha256_matches_openssl(void **state)
+{
+    (void)state;
+    size_t big = 1000003;
+    uint8_t *buf = malloc(big);
+    for (size_t i = 0; i < big; i++)
+        buf[i] = (uint8_t)(i * 131 + (i >> 7));
+    size_t lens[] = { 0, 1, 3, 55, 56, 57, 63, 64, 65, 119, 120, 127, 128, 129, 1000, big };
+    for (size_t k = 0; k < sizeof(lens) / sizeof(lens[0]); k++) {
+        uint8_t mine[32], theirs[32];
+        unsigned int n = 0;
+        wasm_sha256(buf, lens[k], mine);
+        assert_int_equal(EVP_Digest(buf, lens[k], theirs, &n, EVP_sha256(), NULL), 1);
+        assert_memory_equal(mine, theirs, 32);
+    }
+    free(buf);
+}
+
+static void
+test_module_without_functions(void **state)
+{
+    (void)state;
+    static const uint8_t empty[] = { 0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00 };
+    uint8_t *blob;
+    size_t len;
+    serialize(empty, sizeof(empty), &blob, &len);
+    assert_int_equal(len, WASM_BLOB_HEADER_SIZE + WASM_BLOB_TRAILER_SIZE);
+    struct err err = { 0 };
+    struct wasm_module *mod = wasm_module_load_cached(empty, sizeof(empty), blob, len, NULL, &err);
+    assert_non_null(mod);
+    wasm_module_free(mod);
+    /* The small module's blob does not fit a module without code. */
+    free(blob);
+    serialize(small_wasm, sizeof(small_wasm), &blob, &len);
+    assert_null(wasm_module_load_cached(small_wasm, sizeof(small_wasm) - 1, blob, len, NULL, &err));
+    free(blob);
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_round_trip_computes_the_same),
+        cmocka_unit_test(test_every_flipped_byte_is_refused),
+        cmocka_unit_test(test_every_truncation_is_refused),
+        cmocka_unit_test(test_other_versions_and_builds_are_refused),
+        cmocka_unit_test(test_another_modules_blob_is_refused),
+        cmocka_unit_test(test_forged_code_is_refused),
+        cmocka_unit_test(test_layout_table_covers_every_operation),
+        cmocka_unit_test(test_sha256_matches_openssl),
+        cmocka_unit_test(test_module_without_functions),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
