@@ -216,6 +216,7 @@ struct wasm_module {
     /* Set only while wasm_module_load_cached() decodes: where each function's
      * compiled code comes from instead of lower.c (serialize.c). */
     const struct wasm_precompiled *precompiled;
+    _Atomic(void *) jit_blocks; /* native code mappings of this module (jit.h) */
 };
 
 /* decode.c */
