@@ -28,6 +28,7 @@ struct lower {
     uint32_t *local_slot;
     uint32_t local_count;
     const uint8_t *op_start; /* where the current instruction began */
+    const uint8_t (*numeric)[3]; /* operand and result types of opcodes 0x45..0xc4 */
     const uint8_t *section_end;
     /* The code blocks the cells are emitted into (the head block's free
      * part): the module's list, or a lowering thread's own. */
@@ -48,6 +49,74 @@ static const enum wasm_valtype single_types[256] = {
     [WASM_V128] = WASM_V128,       [WASM_FUNCREF] = WASM_FUNCREF,
     [WASM_EXTERNREF] = WASM_EXTERNREF,
 };
+
+/* For the few helpers every instruction calls. */
+#if defined(__GNUC__) || defined(__clang__)
+# define HOT_INLINE static inline __attribute__((always_inline))
+#else
+# define HOT_INLINE static inline
+#endif
+
+/* LEB128 immediates of one or two bytes (nearly all of them) inline; the
+ * rest, and every error, in leb.c. */
+static inline bool
+read_u32(struct wasm_reader *r, uint32_t *out, struct err *err)
+{
+    const uint8_t *p = r->pos;
+    if (r->end - p >= 2) {
+        if (p[0] < 0x80) {
+            *out = p[0];
+            r->pos = p + 1;
+            return true;
+        }
+        if (p[1] < 0x80) {
+            *out = (p[0] & 0x7fu) | ((uint32_t)p[1] << 7);
+            r->pos = p + 2;
+            return true;
+        }
+    }
+    return wasm_read_u32(r, out, err);
+}
+
+static inline bool
+read_s32(struct wasm_reader *r, int32_t *out, struct err *err)
+{
+    const uint8_t *p = r->pos;
+    if (r->end - p >= 2) {
+        if (p[0] < 0x80) {
+            *out = (int32_t)((uint32_t)p[0] << 25) >> 25;
+            r->pos = p + 1;
+            return true;
+        }
+        if (p[1] < 0x80) {
+            uint32_t v = (p[0] & 0x7fu) | ((uint32_t)p[1] << 7);
+            *out = (int32_t)(v << 18) >> 18;
+            r->pos = p + 2;
+            return true;
+        }
+    }
+    return wasm_read_s32(r, out, err);
+}
+
+static inline bool
+read_s64(struct wasm_reader *r, int64_t *out, struct err *err)
+{
+    const uint8_t *p = r->pos;
+    if (r->end - p >= 2) {
+        if (p[0] < 0x80) {
+            *out = (int64_t)((uint64_t)p[0] << 57) >> 57;
+            r->pos = p + 1;
+            return true;
+        }
+        if (p[1] < 0x80) {
+            uint64_t v = (p[0] & 0x7fu) | ((uint64_t)p[1] << 7);
+            *out = (int64_t)(v << 50) >> 50;
+            r->pos = p + 2;
+            return true;
+        }
+    }
+    return wasm_read_s64(r, out, err);
+}
 
 #define FAIL_INVALID(L, ...)                                                                       \
     wasm_fail_at(&(L)->r, (L)->op_start, err, ERR_WASM_INVALID, __VA_ARGS__)
@@ -116,7 +185,7 @@ new_block(struct lower *L, size_t need)
     L->cap = cap;
 }
 
-static inline size_t
+HOT_INLINE size_t
 emit_cell(struct lower *L, uint64_t value)
 {
     if (L->count == L->cap)
@@ -125,7 +194,7 @@ emit_cell(struct lower *L, uint64_t value)
     return L->count++;
 }
 
-static inline void
+HOT_INLINE void
 emit_op(struct lower *L, enum wasm_op op)
 {
     L->prev_pos = L->last_pos;
@@ -469,10 +538,16 @@ numeric_sig(uint8_t op, uint8_t *in1, uint8_t *in2, uint8_t *out)
 }
 
 static bool
+type_mismatch(struct lower *L, struct err *err)
+{
+    return FAIL_INVALID(L, "type mismatch");
+}
+
+static inline bool
 pop_expect(struct lower *L, uint8_t t, struct err *err)
 {
     if (!wasm_val_pop(&L->v, t, NULL))
-        return FAIL_INVALID(L, "type mismatch");
+        return type_mismatch(L, err);
     return true;
 }
 
@@ -480,7 +555,7 @@ static bool
 read_memarg(struct lower *L, uint32_t natural_log2, uint32_t *out_offset, struct err *err)
 {
     uint32_t align;
-    if (!wasm_read_u32(&L->r, &align, err) || !wasm_read_u32(&L->r, out_offset, err))
+    if (!read_u32(&L->r, &align, err) || !read_u32(&L->r, out_offset, err))
         return false;
     if (align >= 32)
         return FAIL_MALFORMED(L, "malformed memop flags");
@@ -513,7 +588,7 @@ zero_byte(struct lower *L, struct err *err)
 static bool
 read_table_idx(struct lower *L, uint32_t *out, struct err *err)
 {
-    if (!wasm_read_u32(&L->r, out, err))
+    if (!read_u32(&L->r, out, err))
         return false;
     if (*out >= L->mod->table_count)
         return FAIL_INVALID(L, "unknown table %u", *out);
@@ -537,7 +612,7 @@ lower_fc(struct lower *L, struct err *err)
     struct wasm_module *mod = L->mod;
     struct wasm_validator *v = &L->v;
     uint32_t sub;
-    if (!wasm_read_u32(&L->r, &sub, err))
+    if (!read_u32(&L->r, &sub, err))
         return false;
     bool live = !dead(L);
     uint32_t a, b;
@@ -553,7 +628,7 @@ lower_fc(struct lower *L, struct err *err)
     }
     switch (sub) {
     case 8: /* memory.init */
-        if (!wasm_read_u32(&L->r, &a, err) || !zero_byte(L, err))
+        if (!read_u32(&L->r, &a, err) || !zero_byte(L, err))
             return false;
         if (!need_memory(L, err))
             return false;
@@ -571,7 +646,7 @@ lower_fc(struct lower *L, struct err *err)
         }
         return true;
     case 9: /* data.drop */
-        if (!wasm_read_u32(&L->r, &a, err))
+        if (!read_u32(&L->r, &a, err))
             return false;
         if (!mod->has_data_count) {
             if (!*L->needs_data_count)
@@ -602,7 +677,7 @@ lower_fc(struct lower *L, struct err *err)
             emit_op(L, WASM_OP_MEMORY_FILL);
         return true;
     case 12: /* table.init elem table */
-        if (!wasm_read_u32(&L->r, &a, err) || !read_table_idx(L, &b, err))
+        if (!read_u32(&L->r, &a, err) || !read_table_idx(L, &b, err))
             return false;
         if (a >= mod->elem_count)
             return FAIL_INVALID(L, "unknown elem segment %u", a);
@@ -618,7 +693,7 @@ lower_fc(struct lower *L, struct err *err)
         }
         return true;
     case 13: /* elem.drop */
-        if (!wasm_read_u32(&L->r, &a, err))
+        if (!read_u32(&L->r, &a, err))
             return false;
         if (a >= mod->elem_count)
             return FAIL_INVALID(L, "unknown elem segment %u", a);
@@ -793,7 +868,7 @@ lower_body(struct lower *L, struct err *err)
         }
         case 0x0c:
         case 0x0d: {
-            if (!wasm_read_u32(r, &idx, err))
+            if (!read_u32(r, &idx, err))
                 return false;
             if (idx >= v->ctrl_count)
                 return FAIL_INVALID(L, "unknown label");
@@ -821,7 +896,7 @@ lower_body(struct lower *L, struct err *err)
             }
             uint32_t arity = 0;
             for (uint32_t i = 0; i <= n; i++) {
-                if (!wasm_read_u32(r, &idx, err))
+                if (!read_u32(r, &idx, err))
                     return false;
                 if (idx >= v->ctrl_count)
                     return FAIL_INVALID(L, "unknown label");
@@ -866,7 +941,7 @@ lower_body(struct lower *L, struct err *err)
             wasm_val_unreachable(v);
             break;
         case 0x10: {
-            if (!wasm_read_u32(r, &idx, err))
+            if (!read_u32(r, &idx, err))
                 return false;
             if (idx >= mod->func_count)
                 return FAIL_INVALID(L, "unknown function %u", idx);
@@ -882,7 +957,7 @@ lower_body(struct lower *L, struct err *err)
         }
         case 0x11: {
             uint32_t tidx, tab;
-            if (!wasm_read_u32(r, &tidx, err))
+            if (!read_u32(r, &tidx, err))
                 return false;
             if (!read_table_idx(L, &tab, err))
                 return false;
@@ -916,7 +991,7 @@ lower_body(struct lower *L, struct err *err)
             uint8_t want = WASM_TYPE_UNKNOWN;
             if (op == 0x1c) {
                 uint32_t n;
-                if (!wasm_read_u32(r, &n, err))
+                if (!read_u32(r, &n, err))
                     return false;
                 if (n != 1)
                     return FAIL_INVALID(L, "invalid result arity");
@@ -951,7 +1026,7 @@ lower_body(struct lower *L, struct err *err)
         case 0x20:
         case 0x21:
         case 0x22: {
-            if (!wasm_read_u32(r, &idx, err))
+            if (!read_u32(r, &idx, err))
                 return false;
             if (idx >= L->local_count)
                 return FAIL_INVALID(L, "unknown local %u", idx);
@@ -984,7 +1059,7 @@ lower_body(struct lower *L, struct err *err)
         }
         case 0x23:
         case 0x24: {
-            if (!wasm_read_u32(r, &idx, err))
+            if (!read_u32(r, &idx, err))
                 return false;
             if (idx >= mod->global_count)
                 return FAIL_INVALID(L, "unknown global %u", idx);
@@ -1062,7 +1137,7 @@ lower_body(struct lower *L, struct err *err)
             break;
         case 0x41: {
             int32_t x;
-            if (!wasm_read_s32(r, &x, err))
+            if (!read_s32(r, &x, err))
                 return false;
             wasm_val_push(v, WASM_I32);
             if (live) {
@@ -1073,7 +1148,7 @@ lower_body(struct lower *L, struct err *err)
         }
         case 0x42: {
             int64_t x;
-            if (!wasm_read_s64(r, &x, err))
+            if (!read_s64(r, &x, err))
                 return false;
             wasm_val_push(v, WASM_I64);
             if (live) {
@@ -1129,7 +1204,7 @@ lower_body(struct lower *L, struct err *err)
             break;
         }
         case 0xd2:
-            if (!wasm_read_u32(r, &idx, err))
+            if (!read_u32(r, &idx, err))
                 return false;
             if (idx >= mod->func_count)
                 return FAIL_INVALID(L, "unknown function %u", idx);
@@ -1151,13 +1226,25 @@ lower_body(struct lower *L, struct err *err)
             break;
         default:
             if (op >= 0x45 && op <= 0xc4) {
-                uint8_t in1, in2, out;
-                numeric_sig(op, &in1, &in2, &out);
-                if (in2 && !pop_expect(L, in2, err))
-                    return false;
-                if (!pop_expect(L, in1, err))
-                    return false;
-                wasm_val_push(v, out);
+                const uint8_t *sig = L->numeric[op - 0x45];
+                size_t n = v->val_count;
+                size_t height = v->ctrls[v->ctrl_count - 1].height;
+                /* The usual case, operands of the right types on the stack,
+                 * in place (all one-slot types); the general one otherwise. */
+                if (sig[1] && n >= height + 2 && v->vals[n - 1] == sig[1] &&
+                    v->vals[n - 2] == sig[0]) {
+                    v->vals[n - 2] = sig[2];
+                    v->val_count = n - 1;
+                    v->slots--;
+                } else if (!sig[1] && n >= height + 1 && v->vals[n - 1] == sig[0]) {
+                    v->vals[n - 1] = sig[2];
+                } else {
+                    if (sig[1] && !pop_expect(L, sig[1], err))
+                        return false;
+                    if (!pop_expect(L, sig[0], err))
+                        return false;
+                    wasm_val_push(v, sig[2]);
+                }
                 if (live)
                     emit_binary(L, (enum wasm_op)(WASM_OP_I32_EQZ + (op - 0x45)));
                 break;
@@ -1173,7 +1260,7 @@ lower_simd(struct lower *L, struct err *err)
 {
     struct wasm_validator *v = &L->v;
     uint32_t sub;
-    if (!wasm_read_u32(&L->r, &sub, err))
+    if (!read_u32(&L->r, &sub, err))
         return false;
     struct wasm_simd_sig sig;
     if (!wasm_simd_sig(sub, &sig))
@@ -1296,6 +1383,7 @@ struct wasm_lower_scratch {
     struct lower L;
     size_t local_cap;
     const void *const *ops;
+    uint8_t numeric[0xc4 - 0x45 + 1][3]; /* numeric_sig() as a table */
     /* A lowering thread's own code blocks and data count need (NULL: the
      * module's, for lowering on the loading thread). */
     struct wasm_code_block **blocks;
@@ -1308,6 +1396,10 @@ wasm_lower_scratch_new(void)
     struct wasm_lower_scratch *s = xcalloc(1, sizeof(*s));
     wasm_val_init(&s->L.v);
     s->ops = wasm_interp_ops();
+    for (unsigned op = 0x45; op <= 0xc4; op++) {
+        uint8_t *sig = s->numeric[op - 0x45];
+        numeric_sig((uint8_t)op, &sig[0], &sig[1], &sig[2]);
+    }
     return s;
 }
 
@@ -1353,6 +1445,7 @@ wasm_lower_func(struct wasm_module *mod, uint32_t code_idx, const uint8_t *secti
                                 mod->bytes + mod->len, "code",
                                 (int64_t)(mod->import_func_count + code_idx) };
     L.ops = scratch->ops;
+    L.numeric = (const uint8_t(*)[3])scratch->numeric;
     L.last_op = -1;
     L.prev_op = -1;
     L.section_end = section_end;
@@ -1367,14 +1460,14 @@ wasm_lower_func(struct wasm_module *mod, uint32_t code_idx, const uint8_t *secti
     }
 
     uint32_t groups;
-    if (!wasm_read_u32(&L.r, &groups, err))
+    if (!read_u32(&L.r, &groups, err))
         return false;
     uint64_t total = L.ftype->param_count;
     const uint8_t *groups_start = L.r.pos;
     for (uint32_t i = 0; i < groups; i++) {
         uint32_t n;
         uint8_t t;
-        if (!wasm_read_u32(&L.r, &n, err))
+        if (!read_u32(&L.r, &n, err))
             return false;
         total += n;
         if (total > WASM_MAX_LOCALS)
@@ -1405,7 +1498,7 @@ wasm_lower_func(struct wasm_module *mod, uint32_t code_idx, const uint8_t *secti
         for (uint32_t i = 0; i < groups; i++) {
             uint32_t n;
             uint8_t t;
-            wasm_read_u32(&g, &n, NULL);
+            read_u32(&g, &n, NULL);
             wasm_read_u8(&g, &t, NULL);
             for (uint32_t k = 0; k < n; k++, li++) {
                 L.local_types[li] = t;
