@@ -119,6 +119,11 @@ void exec_env_pop(struct exec_state *st, size_t mark);
 /* Lookup through the overlays, then the (allowlisted) host environment.
  * Borrowed; NULL when unset. */
 const char *exec_getenv(struct exec_state *st, const char *name);
+/* exec_getenv for a name the script reads (`${NAME}`, `if NAME ...`): with a
+ * `requires` block, a host variable that no `env` line declares fails with
+ * ERR_ENV_NOT_DECLARED (overlays are the file's own and always visible).
+ * NULL without err when the name is unset. */
+const char *exec_getenv_checked(struct exec_state *st, const char *name, struct err *err);
 /* The environment for a subprocess or module: host (allowlisted), then
  * exported UPPER_CASE bindings, then overlays. Free with op_envp_free. */
 char **exec_envp(struct exec_state *st);

@@ -22,7 +22,7 @@ lhs_value(struct exec_state *st, const struct lang_word *w, struct err *err)
     if (w->quote == LANG_QUOTE_BARE && !w->has_interp) {
         const char *v = exec_lookup(st, w->text);
         if (!v)
-            v = exec_getenv(st, w->text);
+            v = exec_getenv_checked(st, w->text, err);
         if (!v) {
             err_set(err, ERR_UNRESOLVED_VAR, "unresolved variable '%s'", w->text);
             if (err && !err->loc.line)

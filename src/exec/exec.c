@@ -101,13 +101,13 @@ exec_lookup(struct exec_state *st, const char *name)
 
 /* Interpolation's view of names: scopes, then the environment. */
 static const char *
-interp_lookup(void *self, const char *name)
+interp_lookup(void *self, const char *name, struct err *err)
 {
     struct exec_state *st = self;
     const char *v = exec_lookup(st, name);
     if (v)
         return v;
-    return exec_getenv(st, name);
+    return exec_getenv_checked(st, name, err);
 }
 
 /* ${fn(args)}: a pure op from the registry. */

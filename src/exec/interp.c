@@ -13,13 +13,25 @@
 
 #define INTERP_MAX_ARGS 16
 
-static bool
-unresolved(const struct lang_part *part, const char *name, struct err *err)
+/* The value of 'name', or NULL with err set (unresolved or refused) and
+ * located at the part. */
+static const char *
+lookup(const struct exec_interp_env *env, const struct lang_part *part, const char *name,
+       struct err *err)
 {
-    err_set(err, ERR_UNRESOLVED_VAR, "unresolved variable '%s'", name);
+    struct err refused = { 0 };
+    const char *v = env->lookup ? env->lookup(env->self, name, &refused) : NULL;
+    if (v)
+        return v;
+    if (err_is_set(&refused)) {
+        if (err && !err_is_set(err))
+            *err = refused;
+    } else {
+        err_set(err, ERR_UNRESOLVED_VAR, "unresolved variable '%s'", name);
+    }
     if (err && !err->loc.line)
         err->loc = part->loc;
-    return false;
+    return NULL;
 }
 
 static bool
@@ -33,11 +45,9 @@ interp_call(const struct exec_interp_env *env, const struct lang_part *part, str
     bool ok = false;
     for (; argc < part->arg_count; argc++) {
         const struct lang_call_arg *a = &part->args[argc];
-        const char *v = a->is_literal ? a->text : env->lookup(env->self, a->text);
-        if (!v) {
-            unresolved(part, a->text, err);
+        const char *v = a->is_literal ? a->text : lookup(env, part, a->text, err);
+        if (!v)
             goto done;
-        }
         argv[argc] = xstrdup(v);
     }
     if (!env->call) {
@@ -69,9 +79,9 @@ exec_interp_word(const struct exec_interp_env *env, const struct lang_word *word
             sbuf_add(out, part->text, part->len);
             break;
         case LANG_PART_VAR: {
-            const char *v = env->lookup ? env->lookup(env->self, part->text) : NULL;
+            const char *v = lookup(env, part, part->text, err);
             if (!v)
-                return unresolved(part, part->text, err);
+                return false;
             sbuf_adds(out, v);
             break;
         }

@@ -20,8 +20,9 @@
 /* Where interpolation gets its names and calls from. */
 struct exec_interp_env {
     /* The text bound to 'name', or NULL when unbound. Borrowed: valid until
-     * the next lookup or call. */
-    const char *(*lookup)(void *self, const char *name);
+     * the next lookup or call. A lookup that is refused (not merely unbound)
+     * returns NULL with 'err' set, and that error is reported instead. */
+    const char *(*lookup)(void *self, const char *name, struct err *err);
     /* Call the pure op 'name'; its value goes to 'out'. Returns false with
      * 'err' filled when the op is unknown, not pure or fails. */
     bool (*call)(void *self, const char *name, size_t argc, char **argv, struct sbuf *out,
@@ -31,7 +32,8 @@ struct exec_interp_env {
 
 /*
  * Append the value of 'word' to 'out'. An unknown name fails with
- * ERR_UNRESOLVED_VAR ("unresolved variable 'x'") located at the `${`.
+ * ERR_UNRESOLVED_VAR ("unresolved variable 'x'") located at the `${`, a
+ * refused one with the lookup's error, located the same way.
  * 'out' may hold partial output on failure.
  */
 bool exec_interp_word(const struct exec_interp_env *env, const struct lang_word *word,

@@ -69,6 +69,20 @@ exec_getenv(struct exec_state *st, const char *name)
     return exec_host_env(st->app, name);
 }
 
+const char *
+exec_getenv_checked(struct exec_state *st, const char *name, struct err *err)
+{
+    for (size_t i = st->env_count; i > 0; i--)
+        if (!strcmp(st->env[i - 1].key, name))
+            return st->env[i - 1].value;
+    if (!env_allowed(st->app, name))
+        return NULL;
+    const char *v = exec_host_env(st->app, name);
+    if (v && !exec_check_required(st, OP_CHECK_ENV, name, err))
+        return NULL;
+    return v;
+}
+
 /* Append K=V to an envp under construction, replacing an earlier K. */
 static void
 envp_set(char ***envp, size_t *count, size_t *cap, const char *key, const char *value)

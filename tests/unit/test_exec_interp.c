@@ -20,9 +20,10 @@ static const char *const names[][2] = {
 static int call_count;
 
 static const char *
-lookup(void *self, const char *name)
+lookup(void *self, const char *name, struct err *err)
 {
     (void)self;
+    (void)err;
     for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
         if (!strcmp(names[i][0], name))
             return names[i][1];
