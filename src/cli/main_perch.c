@@ -21,12 +21,12 @@
 #include "cli/cli.h"
 #include "cli/cli_bundle.h"
 #include "cli/cli_init.h"
-#include "cli/cli_observe.h"
 #include "cli/cli_version.h"
 #include "exec/exec.h"
 #include "exec/output.h"
 #include "exec/value.h"
 #include "lang/lang.h"
+#include "observe/observe.h"
 #include "ops/ops.h"
 #include "os/path.h"
 #include "os/sysinfo.h"
@@ -284,15 +284,20 @@ run_program(struct cli_opts *o, const char *path, int argc, char **argv)
         app.bundle_user = (void *)own_bundle;
     }
     install_sigint();
-    struct cli_observers obs;
     struct err err = { 0 };
-    if (!cli_observers_init(&obs, o, &sink.base)) {
+    struct observe_opts oo = { 0 };
+    oo.trace_sink = o->trace ? &sink.base : NULL;
+    oo.report = o->report;
+    oo.report_path = o->report_path;
+    oo.audit_path = o->audit_path;
+    struct observe *obs = observe_new(&oo, &err);
+    if (!obs) {
+        fprintf(stderr, "perch: %s\n", err.msg);
         status = CLI_EXIT_USAGE;
         goto done_obs;
     }
-    if (cli_observers_active(&obs))
-        app.observer = &obs.base;
-    cli_observers_session_start(&obs, path ? path : prog->path, argc, argv);
+    app.observer = observe_observer(obs);
+    observe_session_start(obs, path ? path : prog->path, argc, argv);
 
     if (!strcmp(argv[0], "test")) {
         struct testrun_opts t = { 0 };
@@ -328,9 +333,11 @@ done_app:
     /* Stopped by SIGTERM or SIGHUP: 128+N as a shell reports it, not 130. */
     if (status == 130 && atomic_load(&interrupted) > 0 && atomic_load(&interrupted) != SIGINT)
         status = 128 + atomic_load(&interrupted);
-    cli_observers_session_end(&obs, status, &err);
+    struct err report_err = { 0 };
+    if (!observe_session_end(obs, status, &err, &report_err))
+        fprintf(stderr, "perch: %s\n", report_err.msg);
 done_obs:
-    cli_observers_release(&obs);
+    observe_free(obs);
     exec_fd_sink_release(&sink);
     free(exe);
 done:
