@@ -3,6 +3,7 @@
  * wording of the spec test suite and the byte offset in err->code. */
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -260,6 +261,310 @@ test_mutations_do_not_crash(void **state)
     }
 }
 
+/* ---- lowering on several threads ------------------------------------------ */
+
+struct bytes {
+    uint8_t *p;
+    size_t len, cap;
+};
+
+static void
+put(struct bytes *b, const void *src, size_t n)
+{
+    if (b->len + n > b->cap) {
+        b->cap = (b->len + n) * 2 + 64;
+        b->p = realloc(b->p, b->cap);
+        assert_non_null(b->p);
+    }
+    memcpy(b->p + b->len, src, n);
+    b->len += n;
+}
+
+static void
+put_byte(struct bytes *b, uint8_t v)
+{
+    put(b, &v, 1);
+}
+
+static void
+put_uleb(struct bytes *b, uint64_t v)
+{
+    do {
+        uint8_t c = v & 0x7f;
+        v >>= 7;
+        put_byte(b, (uint8_t)(c | (v ? 0x80 : 0)));
+    } while (v);
+}
+
+static void
+put_sleb(struct bytes *b, int64_t v)
+{
+    for (;;) {
+        uint8_t c = v & 0x7f;
+        v >>= 7;
+        if ((v == 0 && !(c & 0x40)) || (v == -1 && (c & 0x40))) {
+            put_byte(b, c);
+            return;
+        }
+        put_byte(b, (uint8_t)(c | 0x80));
+    }
+}
+
+/* What body 'i' of a generated module holds. */
+enum body_kind {
+    BODY_VALID,
+    BODY_TYPE_MISMATCH,   /* i32.add of an i64 */
+    BODY_UNKNOWN_LOCAL,   /* local.get 9 */
+    BODY_DATA_DROP,       /* data.drop 0, valid with a data count section */
+    BODY_CUT,             /* the body's size runs past the end of the section */
+};
+
+/* A valid body: locals, a counted loop, branches, calls, loads, stores and a
+ * br_table; 'pad' more constant-drop pairs make it longer. */
+static void
+put_valid_body(struct bytes *b, uint32_t i, uint32_t count, unsigned pad)
+{
+    struct bytes body = { 0 };
+    static const uint8_t locals[] = { 0x02, 0x02, 0x7f, 0x01, 0x7e };
+    put(&body, locals, sizeof(locals));
+    put_byte(&body, 0x41); /* i32.const: loop count */
+    put_sleb(&body, (int64_t)(i * 2654435761u % 70000u) - 35000);
+    static const uint8_t loop[] = {
+        0x21, 0x00,                   /* local.set 0 */
+        0x02, 0x40, 0x03, 0x40,       /* block loop */
+        0x20, 0x00, 0x41, 0x01, 0x6b, /* local.get 0 i32.const 1 i32.sub */
+        0x22, 0x00, 0x45, 0x0d, 0x01, /* local.tee 0 i32.eqz br_if 1 */
+        0x20, 0x00, 0x20, 0x01, 0x6a, 0x21, 0x01, /* local1 += local0 */
+        0x20, 0x00, 0x28, 0x02, 0x10, /* i32.load offset=16 */
+        0x20, 0x01, 0x36, 0x02, 0x04, /* i32.store offset=4 (value local 1) */
+        0x20, 0x00, 0x0e, 0x02, 0x00, 0x01, 0x00, /* br_table 0 1 0 */
+        0x0b, 0x0b,                   /* end end */
+        0x42, 0x05, 0x21, 0x02,       /* i64.const 5 local.set 2 */
+    };
+    put(&body, loop, sizeof(loop));
+    if (i + 1 < count) {
+        put_byte(&body, 0x10); /* call i+1 */
+        put_uleb(&body, i + 1);
+    }
+    for (unsigned k = 0; k < pad; k++) {
+        put_byte(&body, 0x41);
+        put_sleb(&body, (int64_t)(k * 7919u + i));
+        put_byte(&body, 0x1a);
+    }
+    put_byte(&body, 0x0b);
+    put_uleb(b, body.len);
+    put(b, body.p, body.len);
+    free(body.p);
+}
+
+/* A module of 'count' functions of type [] -> [] with one memory, a data
+ * count section when 'data_count', and body i of kind kinds[i] (NULL: all
+ * valid). */
+static struct bytes
+gen_module(uint32_t count, const uint8_t *kinds, bool data_count, unsigned pad)
+{
+    struct bytes m = { 0 };
+    static const uint8_t head[] = { HEADER, 0x01, 0x04, 0x01, 0x60, 0x00, 0x00 };
+    put(&m, head, sizeof(head));
+    struct bytes funcs = { 0 };
+    put_uleb(&funcs, count);
+    for (uint32_t i = 0; i < count; i++)
+        put_byte(&funcs, 0x00);
+    put_byte(&m, 0x03);
+    put_uleb(&m, funcs.len);
+    put(&m, funcs.p, funcs.len);
+    free(funcs.p);
+    static const uint8_t memory[] = { 0x05, 0x03, 0x01, 0x00, 0x01 };
+    put(&m, memory, sizeof(memory));
+    if (data_count) {
+        static const uint8_t dc[] = { 0x0c, 0x01, 0x01 };
+        put(&m, dc, sizeof(dc));
+    }
+    struct bytes code = { 0 };
+    put_uleb(&code, count);
+    for (uint32_t i = 0; i < count; i++) {
+        enum body_kind kind = kinds ? (enum body_kind)kinds[i] : BODY_VALID;
+        static const uint8_t mismatch[] = { 0x06, 0x00, 0x41, 0x01, 0x42, 0x02, 0x6a, 0x0b };
+        static const uint8_t local[] = { 0x04, 0x00, 0x20, 0x09, 0x0b };
+        static const uint8_t drop[] = { 0x05, 0x00, 0xfc, 0x09, 0x00, 0x0b };
+        switch (kind) {
+        case BODY_VALID: put_valid_body(&code, i, count, pad); break;
+        case BODY_TYPE_MISMATCH: put(&code, mismatch, sizeof(mismatch)); break;
+        case BODY_UNKNOWN_LOCAL: put(&code, local, sizeof(local)); break;
+        case BODY_DATA_DROP: put(&code, drop, sizeof(drop)); break;
+        case BODY_CUT: put_uleb(&code, 1u << 30); break;
+        }
+        if (kind == BODY_CUT)
+            break;
+    }
+    put_byte(&m, 0x0a);
+    put_uleb(&m, code.len);
+    put(&m, code.p, code.len);
+    free(code.p);
+    /* One passive data segment. */
+    static const uint8_t data[] = { 0x0b, 0x04, 0x01, 0x01, 0x01, 0x2a };
+    put(&m, data, sizeof(data));
+    return m;
+}
+
+/* Load 'm' on 'threads' threads (0: the automatic choice). */
+static struct wasm_module *
+load_with(const struct bytes *m, unsigned threads, struct err *err)
+{
+    wasm_lower_set_threads(threads);
+    struct wasm_module *mod = wasm_module_load(m->p, m->len, NULL, err);
+    wasm_lower_set_threads(0);
+    return mod;
+}
+
+/* The two modules' internal code is the same, branch targets compared as
+ * positions within their function. */
+static void
+assert_same_code(const struct wasm_module *a, const struct wasm_module *b)
+{
+    assert_int_equal(a->func_count, b->func_count);
+    for (uint32_t i = 0; i < a->func_count - a->import_func_count; i++) {
+        const struct wasm_code *ca = &a->codes[i], *cb = &b->codes[i];
+        assert_int_equal(ca->cell_count, cb->cell_count);
+        assert_int_equal(ca->max_slots, cb->max_slots);
+        assert_int_equal(ca->frame_slots, cb->frame_slots);
+        for (size_t k = 0; k < ca->cell_count; k++) {
+            const union wasm_cell *ta = ca->cells[k].target, *tb = cb->cells[k].target;
+            bool in_a = ta >= ca->cells && ta <= ca->cells + ca->cell_count;
+            bool in_b = tb >= cb->cells && tb <= cb->cells + cb->cell_count;
+            assert_int_equal(in_a, in_b);
+            if (in_a)
+                assert_int_equal(ta - ca->cells, tb - cb->cells);
+            else
+                assert_int_equal(ca->cells[k].u64, cb->cells[k].u64);
+        }
+    }
+}
+
+static void
+test_parallel_same_code(void **state)
+{
+    (void)state;
+    struct bytes m = gen_module(3000, NULL, false, 8);
+    assert_true(m.len > 256u << 10); /* over the automatic threshold */
+    struct err err = { 0 };
+    struct wasm_module *seq = load_with(&m, 1, &err);
+    if (!seq)
+        fail_msg("load failed: %s", err.msg);
+    static const unsigned threads[] = { 0, 2, 3, 8 };
+    for (size_t t = 0; t < sizeof(threads) / sizeof(threads[0]); t++) {
+        struct wasm_module *par = load_with(&m, threads[t], &err);
+        if (!par)
+            fail_msg("load on %u threads failed: %s", threads[t], err.msg);
+        assert_same_code(seq, par);
+        struct wasm_instance *inst = wasm_instance_new(par, NULL, NULL, &err);
+        assert_non_null(inst);
+        wasm_instance_free(inst);
+        wasm_module_free(par);
+    }
+    wasm_module_free(seq);
+    free(m.p);
+}
+
+/* Loading on any number of threads reports what loading in order reports. */
+static void
+expect_same_error(const struct bytes *m, const char *want_prefix)
+{
+    struct err seq = { 0 };
+    assert_null(load_with(m, 1, &seq));
+    if (strncmp(seq.msg, want_prefix, strlen(want_prefix)) != 0)
+        fail_msg("in order: expected '%s...', got '%s'", want_prefix, seq.msg);
+    static const unsigned threads[] = { 0, 2, 3, 4, 8 };
+    for (int rep = 0; rep < 5; rep++) {
+        for (size_t t = 0; t < sizeof(threads) / sizeof(threads[0]); t++) {
+            struct err par = { 0 };
+            assert_null(load_with(m, threads[t], &par));
+            assert_int_equal(par.kind, seq.kind);
+            assert_int_equal(par.code, seq.code);
+            if (strcmp(par.msg, seq.msg) != 0)
+                fail_msg("%u threads: '%s', in order: '%s'", threads[t], par.msg, seq.msg);
+        }
+    }
+}
+
+static void
+test_parallel_lowest_error(void **state)
+{
+    (void)state;
+    enum { N = 3000 };
+    uint8_t kinds[N];
+    memset(kinds, BODY_VALID, sizeof(kinds));
+    /* Several invalid bodies: the lowest index is reported. */
+    kinds[2999] = BODY_TYPE_MISMATCH;
+    kinds[1700] = BODY_UNKNOWN_LOCAL;
+    kinds[1501] = BODY_TYPE_MISMATCH;
+    struct bytes m = gen_module(N, kinds, false, 8);
+    expect_same_error(&m, "type mismatch (section code, function 1501,");
+    free(m.p);
+    /* The first body, and the last. */
+    kinds[0] = BODY_UNKNOWN_LOCAL;
+    m = gen_module(N, kinds, false, 8);
+    expect_same_error(&m, "unknown local 9 (section code, function 0,");
+    free(m.p);
+    memset(kinds, BODY_VALID, sizeof(kinds));
+    kinds[N - 1] = BODY_TYPE_MISMATCH;
+    m = gen_module(N, kinds, false, 8);
+    expect_same_error(&m, "type mismatch (section code, function 2999,");
+    free(m.p);
+}
+
+static void
+test_parallel_framing_error(void **state)
+{
+    (void)state;
+    enum { N = 3000 };
+    uint8_t kinds[N];
+    memset(kinds, BODY_VALID, sizeof(kinds));
+    /* A body running past the section: reported when the bodies before it are valid... */
+    kinds[2500] = BODY_CUT;
+    struct bytes m = gen_module(N, kinds, false, 8);
+    expect_same_error(&m, "unexpected end of section or function (section code, at offset");
+    free(m.p);
+    /* ...and an invalid body before it comes first. */
+    kinds[2000] = BODY_TYPE_MISMATCH;
+    m = gen_module(N, kinds, false, 8);
+    expect_same_error(&m, "type mismatch (section code, function 2000,");
+    free(m.p);
+}
+
+static void
+test_parallel_data_count(void **state)
+{
+    (void)state;
+    enum { N = 3000 };
+    uint8_t kinds[N];
+    memset(kinds, BODY_VALID, sizeof(kinds));
+    kinds[2800] = BODY_DATA_DROP;
+    kinds[1234] = BODY_DATA_DROP;
+    kinds[2100] = BODY_DATA_DROP;
+    /* Without a data count section: the first data.drop is named. */
+    struct bytes m = gen_module(N, kinds, false, 8);
+    expect_same_error(&m, "data count section required (section code, at offset");
+    struct err err = { 0 };
+    assert_null(load_with(&m, 4, &err));
+    /* The data.drop of body 1234 is its third byte; find it. */
+    const uint8_t drop[] = { 0x05, 0x00, 0xfc, 0x09, 0x00, 0x0b };
+    const uint8_t *first = NULL;
+    for (size_t k = 0; k + sizeof(drop) <= m.len && !first; k++)
+        if (memcmp(m.p + k, drop, sizeof(drop)) == 0)
+            first = m.p + k;
+    assert_non_null(first);
+    assert_int_equal(err.code, (int)(first + 2 - m.p));
+    free(m.p);
+    /* With one, the module loads. */
+    m = gen_module(N, kinds, true, 8);
+    struct wasm_module *mod = load_with(&m, 4, &err);
+    if (!mod)
+        fail_msg("load failed: %s", err.msg);
+    wasm_module_free(mod);
+    free(m.p);
+}
+
 int
 main(void)
 {
@@ -271,6 +576,10 @@ main(void)
         cmocka_unit_test(test_error_location),
         cmocka_unit_test(test_duplicate_export_and_limits),
         cmocka_unit_test(test_mutations_do_not_crash),
+        cmocka_unit_test(test_parallel_same_code),
+        cmocka_unit_test(test_parallel_lowest_error),
+        cmocka_unit_test(test_parallel_framing_error),
+        cmocka_unit_test(test_parallel_data_count),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
