@@ -14,6 +14,7 @@
 #include "base/xalloc.h"
 #include "lang/lang.h"
 #include "os/sysinfo.h"
+#include "perch_version.h"
 
 int
 cli_build(const struct cli_opts *o, const char *path, int extra_count, char **extra)

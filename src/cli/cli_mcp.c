@@ -30,6 +30,7 @@
 #include "mcp/mcp.h"
 #include "ops/ops.h"
 #include "os/sysinfo.h"
+#include "perch_version.h"
 
 extern char **environ;
 

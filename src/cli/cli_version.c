@@ -12,6 +12,7 @@
 #include <openssl/crypto.h>
 
 #include "wasm/wasm.h"
+#include "perch_version.h"
 
 /* Sanitizers this binary was built with ("" when none). */
 static const char *

@@ -29,6 +29,7 @@
 #include "base/xalloc.h"
 #include "mcp/mcp_int.h"
 #include "os/thread.h"
+#include "perch_version.h"
 
 #define META_VERSION_KEY "io.modelcontextprotocol/protocolVersion"
 #define PROGRESS_MESSAGE_MAX 16384 /* bytes of one line sent as a progress message */

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "os/clock.h"
+#include "perch_version.h"
 
 /* Length of the valid UTF-8 sequence at s[0..len), or 0 if there is none. */
 static size_t

@@ -24,6 +24,7 @@
 #include "os/clock.h"
 #include "os/fs.h"
 #include "os/thread.h"
+#include "perch_version.h"
 
 #define MAX_REDIRECTS      10
 #define CONNECT_TIMEOUT_MS 30000L
