@@ -35,6 +35,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "base/duration.h"
 #include "base/xalloc.h"
 #include "exec/exec_int.h"
 #include "exec/interp.h"
@@ -240,7 +241,9 @@ exec_capture_end(struct exec_state *st, struct exec_capture *cap)
  * After a failure: when the run was cancelled or its deadline has passed,
  * the failure is that (kinds `cancelled` / `timeout`), whatever kind the op
  * or block that gave up used, so exit statuses and `rescue timeout` work.
- * The message and code (often the stopped child's status) are kept.
+ * The message and code (often the stopped child's status) are kept, and a
+ * timeout names the deadline that passed ("(timeout \"2s\")",
+ * "(test_timeout 30s)") when the message does not already.
  */
 void
 exec_classify_stop(struct exec_state *st, struct err *err)
@@ -251,6 +254,13 @@ exec_classify_stop(struct exec_state *st, struct err *err)
         err->kind = ERR_CANCELLED;
     else if (st->deadline_ns && os_clock_mono_ns() >= st->deadline_ns)
         err->kind = ERR_TIMEOUT;
+    else
+        return;
+    if (err->kind == ERR_TIMEOUT && st->deadline_label[0] &&
+        !strstr(err->msg, st->deadline_label)) {
+        size_t n = strlen(err->msg);
+        snprintf(err->msg + n, sizeof(err->msg) - n, " (%s)", st->deadline_label);
+    }
 }
 
 static bool
@@ -836,10 +846,17 @@ exec_state_new(const struct exec_app *app, const struct exec_run_opts *opts, str
     st->out = &st->out_base;
     sbuf_init(&st->scratch);
     int64_t now = os_clock_mono_ns();
-    if (app->max_runtime_ns)
-        exec_deadline_narrow(st, now + app->max_runtime_ns, "--max-runtime");
-    if (opts && opts->timeout_ns)
-        exec_deadline_narrow(st, now + opts->timeout_ns, "test_timeout");
+    char dur[DURATION_FORMAT_MAX], label[sizeof(st->deadline_label)];
+    if (app->max_runtime_ns) {
+        duration_format(app->max_runtime_ns, dur, sizeof(dur));
+        snprintf(label, sizeof(label), "--max-runtime %s", dur);
+        exec_deadline_narrow(st, now + app->max_runtime_ns, label);
+    }
+    if (opts && opts->timeout_ns) {
+        duration_format(opts->timeout_ns, dur, sizeof(dur));
+        snprintf(label, sizeof(label), "test_timeout %s", dur);
+        exec_deadline_narrow(st, now + opts->timeout_ns, label);
+    }
     st->autos = exec_scope_new(NULL);
     exec_autos_fill(st, st->autos);
     st->globals = exec_scope_new(st->autos);

@@ -46,7 +46,7 @@ if [ "$(cat "$tmp/out/r.txt" 2>/dev/null)" = data ]; then echo "ok written file"
 expect ro_mount_refuses 1 '' 'Read-only file system' -- "$perch" -f "$f" rowrite
 expect exit_code 7 '' 'module exited with code 7 (wasm_exit)' -- "$perch" -f "$f" exit7
 expect rescue 0 'kind=wasm_exit code=3' '' -- "$perch" -f "$f" trycatch
-expect timeout 124 '' 'interrupted at the deadline (timeout)' -- "$perch" -f "$f" loop
+expect timeout 124 '' 'interrupted at the deadline (timeout "300ms") (timeout)' -- "$perch" -f "$f" loop
 expect not_found 1 '' 'script_dir' -- "$perch" -f "$f" missing
 expect missing_mount 1 '' "mount path '/does/not/exist' does not exist" -- "$perch" -f "$f" nomount
 expect mount_at 0 '^hello$' '' -- "$perch" -f "$f" at
