@@ -537,6 +537,34 @@ numeric_sig(uint8_t op, uint8_t *in1, uint8_t *in2, uint8_t *out)
     }
 }
 
+/* Type lists popped and pushed: most are empty. */
+HOT_INLINE bool
+pop_types(struct wasm_validator *v, const enum wasm_valtype *types, uint32_t count)
+{
+    return count == 0 || wasm_val_pop_types(v, types, count);
+}
+
+HOT_INLINE void
+push_types(struct wasm_validator *v, const enum wasm_valtype *types, uint32_t count)
+{
+    if (count)
+        wasm_val_push_types(v, types, count);
+}
+
+/* The top 'count' values of the current frame are exactly 'types' (popping
+ * and pushing them back would change nothing). */
+HOT_INLINE bool
+stack_has(const struct wasm_validator *v, const enum wasm_valtype *types, uint32_t count)
+{
+    size_t n = v->val_count;
+    if (n - v->ctrls[v->ctrl_count - 1].height < count)
+        return false;
+    for (uint32_t i = 0; i < count; i++)
+        if (v->vals[n - count + i] != (uint8_t)types[i])
+            return false;
+    return true;
+}
+
 static bool
 type_mismatch(struct lower *L, struct err *err)
 {
@@ -788,7 +816,7 @@ lower_body(struct lower *L, struct err *err)
             uint32_t pc, rc;
             if (!read_block_type(L, &ps, &pc, &rs, &rc, err))
                 return false;
-            if (!wasm_val_pop_types(v, ps, pc))
+            if (!pop_types(v, ps, pc))
                 return FAIL_INVALID(L, "type mismatch");
             struct wasm_ctrl *c = wasm_ctrl_push(v, op, ps, pc, rs, rc);
             c->dead_code = !live;
@@ -806,7 +834,7 @@ lower_body(struct lower *L, struct err *err)
                 return false;
             if (!pop_expect(L, WASM_I32, err))
                 return false;
-            if (!wasm_val_pop_types(v, ps, pc))
+            if (!pop_types(v, ps, pc))
                 return FAIL_INVALID(L, "type mismatch");
             struct wasm_ctrl *c = wasm_ctrl_push(v, op, ps, pc, rs, rc);
             if (live) {
@@ -822,7 +850,7 @@ lower_body(struct lower *L, struct err *err)
             struct wasm_ctrl *c = &v->ctrls[v->ctrl_count - 1];
             if (c->opcode != 0x04)
                 return FAIL_MALFORMED(L, "else without if");
-            if (!wasm_val_pop_types(v, c->results, c->result_count) || v->val_count != c->height)
+            if (!pop_types(v, c->results, c->result_count) || v->val_count != c->height)
                 return FAIL_INVALID(L, "type mismatch");
             if (!c->unreachable && !c->dead_code) {
                 emit_op(L, WASM_OP_BR);
@@ -837,7 +865,7 @@ lower_body(struct lower *L, struct err *err)
             c->opcode = 0x05;
             v->val_count = c->height;
             v->slots = c->slots;
-            wasm_val_push_types(v, c->params, c->param_count);
+            push_types(v, c->params, c->param_count);
             break;
         }
         case 0x0b: {
@@ -854,7 +882,7 @@ lower_body(struct lower *L, struct err *err)
                     L->cells[c.else_fixup].u64 = L->count;
             }
             v->slots = c.slots;
-            wasm_val_push_types(v, c.results, c.result_count);
+            push_types(v, c.results, c.result_count);
             patch_chain(L, c.fixups, L->count);
             if (c.fixups || c.opcode == 0x04 || c.opcode == 0x05)
                 barrier(L);
@@ -875,9 +903,11 @@ lower_body(struct lower *L, struct err *err)
             if (op == 0x0d && !pop_expect(L, WASM_I32, err))
                 return false;
             struct wasm_ctrl *c = &v->ctrls[v->ctrl_count - 1 - idx];
-            if (!wasm_val_pop_types(v, c->label_types, c->label_count))
-                return FAIL_INVALID(L, "type mismatch");
-            wasm_val_push_types(v, c->label_types, c->label_count);
+            if (!stack_has(v, c->label_types, c->label_count)) {
+                if (!pop_types(v, c->label_types, c->label_count))
+                    return FAIL_INVALID(L, "type mismatch");
+                push_types(v, c->label_types, c->label_count);
+            }
             if (live)
                 emit_branch(L, op == 0x0c ? WASM_OP_BR : WASM_OP_BR_IF, idx);
             if (op == 0x0c)
@@ -932,7 +962,7 @@ lower_body(struct lower *L, struct err *err)
             break;
         }
         case 0x0f:
-            if (!wasm_val_pop_types(v, ft->results, ft->result_count))
+            if (!pop_types(v, ft->results, ft->result_count))
                 return FAIL_INVALID(L, "type mismatch");
             if (live) {
                 emit_op(L, WASM_OP_RETURN);
@@ -946,9 +976,9 @@ lower_body(struct lower *L, struct err *err)
             if (idx >= mod->func_count)
                 return FAIL_INVALID(L, "unknown function %u", idx);
             const struct wasm_type *t = &mod->types[mod->func_types[idx]];
-            if (!wasm_val_pop_types(v, t->params, t->param_count))
+            if (!pop_types(v, t->params, t->param_count))
                 return FAIL_INVALID(L, "type mismatch");
-            wasm_val_push_types(v, t->results, t->result_count);
+            push_types(v, t->results, t->result_count);
             if (live) {
                 emit_op(L, WASM_OP_CALL);
                 emit_cell(L, idx);
@@ -968,9 +998,9 @@ lower_body(struct lower *L, struct err *err)
             if (!pop_expect(L, WASM_I32, err))
                 return false;
             const struct wasm_type *t = &mod->types[tidx];
-            if (!wasm_val_pop_types(v, t->params, t->param_count))
+            if (!pop_types(v, t->params, t->param_count))
                 return FAIL_INVALID(L, "type mismatch");
-            wasm_val_push_types(v, t->results, t->result_count);
+            push_types(v, t->results, t->result_count);
             if (live) {
                 emit_op(L, WASM_OP_CALL_INDIRECT);
                 emit_cell(L, tidx);

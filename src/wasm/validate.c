@@ -54,19 +54,25 @@ wasm_ctrl_push(struct wasm_validator *v, uint8_t opcode, const enum wasm_valtype
         v->ctrls = xrealloc(v->ctrls, v->ctrl_cap * sizeof(*v->ctrls));
     }
     struct wasm_ctrl *c = &v->ctrls[v->ctrl_count++];
-    memset(c, 0, sizeof(*c));
-    c->opcode = opcode;
-    c->params = params;
-    c->param_count = param_count;
-    c->results = results;
-    c->result_count = result_count;
-    c->label_types = opcode == 0x03 ? params : results;
-    c->label_count = opcode == 0x03 ? param_count : result_count;
-    for (uint32_t i = 0; i < c->label_count; i++)
-        c->label_slots += wasm_slots(c->label_types[i]);
-    c->height = v->val_count;
-    c->slots = v->slots;
-    wasm_val_push_types(v, params, param_count);
+    const enum wasm_valtype *label_types = opcode == 0x03 ? params : results;
+    uint32_t label_count = opcode == 0x03 ? param_count : result_count;
+    uint32_t label_slots = 0;
+    for (uint32_t i = 0; i < label_count; i++)
+        label_slots += wasm_slots(label_types[i]);
+    *c = (struct wasm_ctrl){
+        .opcode = opcode,
+        .param_count = param_count,
+        .result_count = result_count,
+        .params = params,
+        .results = results,
+        .label_types = label_types,
+        .label_count = label_count,
+        .label_slots = label_slots,
+        .height = v->val_count,
+        .slots = v->slots,
+    };
+    if (param_count)
+        wasm_val_push_types(v, params, param_count);
     return c;
 }
 
