@@ -129,8 +129,29 @@ check_status(struct op_call *call, int status, enum err_kind kind, struct err *e
     return false;
 }
 
+/* Shell reserved words and builtins that run no program of their own:
+ * `shell "exit 3"` or `shell "if ...; fi"` asks nothing of `requires bin`. */
+static const char *const shell_builtins[] = {
+    "!",     "{",     "}",    ":",     ".",     "[",      "alias",  "break",
+    "case",  "cd",    "continue", "do", "done",  "echo",   "elif",   "else",
+    "esac",  "eval",  "exit", "export", "false", "fi",     "for",    "getopts",
+    "if",    "local", "printf", "pwd", "read",  "readonly", "return", "set",
+    "shift", "test",  "then", "trap",  "true",  "type",   "ulimit", "umask",
+    "unalias", "unset", "until", "wait", "while",
+};
+
+static bool
+is_shell_builtin(const char *word, size_t n)
+{
+    for (size_t i = 0; i < sizeof(shell_builtins) / sizeof(shell_builtins[0]); i++)
+        if (strlen(shell_builtins[i]) == n && !strncmp(shell_builtins[i], word, n))
+            return true;
+    return false;
+}
+
 /* The first word of a shell command, when it is a plain program name
- * (what `requires bin` is asked about); NULL when it is not simple. */
+ * (what `requires bin` is asked about); NULL when it is not simple or is a
+ * shell builtin or reserved word. */
 static char *
 first_word(const char *cmd)
 {
@@ -140,7 +161,7 @@ first_word(const char *cmd)
     while (cmd[n] && !isspace((unsigned char)cmd[n]) && cmd[n] != ';' && cmd[n] != '|'
            && cmd[n] != '&' && cmd[n] != '>' && cmd[n] != '<' && cmd[n] != '(' && cmd[n] != ')')
         n++;
-    if (n == 0)
+    if (n == 0 || is_shell_builtin(cmd, n))
         return NULL;
     for (size_t i = 0; i < n; i++) {
         char c = cmd[i];
