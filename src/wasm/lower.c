@@ -57,8 +57,8 @@ static const enum wasm_valtype single_types[256] = {
 # define HOT_INLINE static inline
 #endif
 
-/* LEB128 immediates of one or two bytes (nearly all of them) inline; the
- * rest, and every error, in leb.c. */
+/* LEB128 immediates of one or two bytes (nearly all of them; three for
+ * i32.const) inline; the rest, and every error, in leb.c. */
 static inline bool
 read_u32(struct wasm_reader *r, uint32_t *out, struct err *err)
 {
@@ -92,6 +92,12 @@ read_s32(struct wasm_reader *r, int32_t *out, struct err *err)
             uint32_t v = (p[0] & 0x7fu) | ((uint32_t)p[1] << 7);
             *out = (int32_t)(v << 18) >> 18;
             r->pos = p + 2;
+            return true;
+        }
+        if (r->end - p >= 3 && p[2] < 0x80) { /* addresses and offsets */
+            uint32_t v = (p[0] & 0x7fu) | ((p[1] & 0x7fu) << 7) | ((uint32_t)p[2] << 14);
+            *out = (int32_t)(v << 11) >> 11;
+            r->pos = p + 3;
             return true;
         }
     }
