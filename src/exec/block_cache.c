@@ -398,6 +398,8 @@ block_cache(struct exec_state *st, const struct lang_stmt *stmt, struct sbuf *ou
             return false;
         }
         bool ok = duration_parse(ttl, &ttl_ns, err);
+        if (!ok)
+            err_prefix(err, "cache: TTL");
         if (ok && ttl_ns <= 0)
             ok = err_set(err, ERR_USAGE, "cache: the TTL must be longer than zero, got '%s'",
                          ttl);

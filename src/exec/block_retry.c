@@ -44,6 +44,8 @@ block_retry(struct exec_state *st, const struct lang_stmt *stmt, struct sbuf *ou
         if (!b)
             return false;
         bool ok = duration_parse(b, &backoff, err);
+        if (!ok)
+            err_prefix(err, "retry: backoff");
         free(b);
         if (!ok)
             return false;

@@ -150,6 +150,7 @@ block_timeout(struct exec_state *st, const struct lang_stmt *stmt, struct sbuf *
         return false;
     int64_t ns;
     if (!duration_parse(text, &ns, err)) {
+        err_prefix(err, "timeout");
         free(text);
         return false;
     }
