@@ -399,14 +399,40 @@ bundle_cache_root(const char *xdg, const char *home)
     return xasprintf("/tmp/perch-bundles-%ld", (long)getuid());
 }
 
-/* Does 'dir' hold every entry with the right size? */
+/*
+ * Is 'st' ours and writable by nobody else? The extracted files are run
+ * (wasm_run "${script_dir}/...") and read as the program's data, so a
+ * directory another user can write to (a squatted /tmp/perch-bundles-UID,
+ * a chmod 777 cache) must never be trusted.
+ */
+static bool
+stat_is_private(const struct stat *st)
+{
+    return st->st_uid == geteuid() && !(st->st_mode & (S_IWGRP | S_IWOTH));
+}
+
+/* Is 'path' (followed if a symlink: ~/.cache may be one) such a directory? */
+static bool
+root_is_private(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 && S_ISDIR(st.st_mode) && stat_is_private(&st);
+}
+
+/*
+ * Does 'dir' hold every entry with the right size, as plain files of ours
+ * (no symlinks) in a directory of ours?
+ */
 static bool
 dir_matches(const struct bundle *b, const char *dir)
 {
+    struct stat dst;
+    if (lstat(dir, &dst) != 0 || !S_ISDIR(dst.st_mode) || !stat_is_private(&dst))
+        return false;
     for (size_t i = 0; i < b->entry_count; i++) {
         char *p = os_path_join(dir, b->entries[i].path);
         struct stat st;
-        bool ok = stat(p, &st) == 0 && S_ISREG(st.st_mode)
+        bool ok = lstat(p, &st) == 0 && S_ISREG(st.st_mode) && stat_is_private(&st)
                   && (uint64_t)st.st_size == (uint64_t)b->entries[i].len;
         free(p);
         if (!ok)
@@ -462,14 +488,22 @@ bool
 bundle_extract(struct bundle *b, const char *root, struct err *err)
 {
     char *dir = os_path_join(root, b->hash);
-    if (dir_matches(b, dir)) {
-        b->dir = dir;
-        return true;
-    }
     if (!os_fs_mkdir_p(root, 0755, err)) {
         err_prefix(err, "cannot extract the embedded files");
         free(dir);
         return false;
+    }
+    if (!root_is_private(root)) {
+        err_set(err, ERR_BUNDLE,
+                "cannot extract the embedded files to '%s': it is not owned by this user or "
+                "is writable by others",
+                root);
+        free(dir);
+        return false;
+    }
+    if (dir_matches(b, dir)) {
+        b->dir = dir;
+        return true;
     }
     char *prefix = xasprintf("%.16s.tmp.", b->hash);
     char *tmp = os_fs_mkdtemp(root, prefix, err);
