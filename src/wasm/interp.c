@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "base/xalloc.h"
+#include "wasm/jit.h"
 #include "wasm/wasm_int.h"
 
 static const char *const trap_messages[] = {
@@ -570,9 +571,9 @@ call_host(struct wasm_instance *caller, struct wasm_func_inst *f, uint64_t *slot
         NEXT();                                                                                    \
     }
 
-static bool
-run(struct wasm_instance *entry, struct wasm_func_inst *func, uint64_t *base,
-    const void *const **out_table, struct err *err)
+static int
+run(struct wasm_exec *ex, struct wasm_func_inst *func, uint64_t *base,
+    const void *const **out_table)
 {
 #if WASM_THREADED_DISPATCH
     static const void *const table[WASM_OP_COUNT] = {
@@ -586,21 +587,24 @@ run(struct wasm_instance *entry, struct wasm_func_inst *func, uint64_t *base,
     };
     if (out_table) {
         *out_table = table;
-        return true;
+        return 0;
     }
 #else
     if (out_table) {
         *out_table = NULL;
-        return true;
+        return 0;
     }
 #endif
     struct wasm_instance *inst = func->inst;
     struct wasm_func_inst *fn = func;
-    struct wasm_frame *frames = entry->frames;
-    uint32_t depth = 0;
-    uint32_t max_depth = entry->limits.max_call_depth;
-    uint64_t *stack_end = entry->stack + WASM_STACK_SLOTS;
-    atomic_int *intr = entry->interrupt;
+    struct wasm_frame *frames = ex->frames;
+    const uint32_t depth0 = ex->depth; /* frames below belong to outer runs */
+    uint32_t depth = depth0;
+    uint32_t max_depth = ex->max_depth;
+    uint64_t *stack_end = ex->stack_end;
+    atomic_int *intr = ex->interrupt;
+    struct err *err = ex->err;
+    wasm_jit_fn *jf;
     uint64_t *fp = base, *sp;
     const union wasm_cell *pc;
     uint8_t *mb;
@@ -692,8 +696,8 @@ dispatch:
         for (uint32_t i = 0; i < n; i++) /* fp <= sp - n: copying upward is safe */
             fp[i] = sp[(ptrdiff_t)i - (ptrdiff_t)n];
         sp = fp + n;
-        if (depth == 0)
-            return true;
+        if (depth == depth0)
+            return 0;
         struct wasm_frame *f = &frames[--depth];
         pc = f->pc;
         fp = f->fp;
@@ -1320,13 +1324,25 @@ do_call:
         if (args + room > stack_end)
             TRAP(WASM_TRAP_STACK_EXHAUSTED);
         if (!call_host(inst, callee, args, err))
-            return false;
+            return WASM_EXEC_ERR;
         sp = args + callee->type->result_slots;
         RELOAD_MEM();
         NEXT();
     }
     if (depth >= max_depth)
         TRAP(WASM_TRAP_STACK_EXHAUSTED);
+    jf = wasm_jit_entry(callee);
+    if (jf) { /* native callee: a C call, frames stay as they are */
+        uint64_t *args = sp - callee->type->param_slots;
+        ex->depth = depth + 1;
+        int st = jf(ex, args, callee);
+        ex->depth = depth;
+        if (st)
+            return st;
+        sp = args + callee->type->result_slots;
+        RELOAD_MEM();
+        NEXT();
+    }
     frames[depth].pc = pc;
     frames[depth].fp = fp;
     frames[depth].func = fn;
@@ -1336,17 +1352,43 @@ do_call:
     goto enter;
 
 do_trap:
-    if (trap == WASM_TRAP_INTERRUPTED && intr == &entry->own_interrupt)
-        atomic_store(intr, 0);
-    return wasm_trap(err, trap, fn);
+    if (!ex->trap_func)
+        ex->trap_func = fn;
+    return (int)trap;
 }
 
 const void *const *
 wasm_interp_ops(void)
 {
     const void *const *table = NULL;
-    run(NULL, NULL, NULL, &table, NULL);
+    run(NULL, NULL, NULL, &table);
     return table;
+}
+
+int
+wasm_exec_call(struct wasm_exec *ex, struct wasm_instance *caller, struct wasm_func_inst *func,
+               uint64_t *args)
+{
+    if (!func->code) {
+        const struct wasm_type *t = func->type;
+        uint32_t room = t->result_slots > t->param_slots ? t->result_slots : t->param_slots;
+        if (args + room > ex->stack_end) {
+            ex->trap_func = NULL;
+            return WASM_TRAP_STACK_EXHAUSTED;
+        }
+        return call_host(caller, func, args, ex->err)
+                   ? 0
+                   : WASM_EXEC_ERR;
+    }
+    wasm_jit_fn *jf = wasm_jit_entry(func);
+    if (jf)
+        return jf(ex, args, func);
+    if ((uintptr_t)__builtin_frame_address(0) < ex->native_limit) {
+        if (!ex->trap_func)
+            ex->trap_func = func;
+        return WASM_TRAP_STACK_EXHAUSTED;
+    }
+    return run(ex, func, args, NULL);
 }
 
 bool
@@ -1369,8 +1411,23 @@ wasm_interp_call(struct wasm_instance *inst, struct wasm_func_inst *func, uint64
     }
     const struct wasm_type *t = func->type;
     memcpy(inst->stack, args, t->param_slots * sizeof(uint64_t));
-    if (!run(inst, func, inst->stack, NULL, err))
+    struct wasm_exec ex = {
+        .entry = inst,
+        .frames = inst->frames,
+        .stack_end = inst->stack + WASM_STACK_SLOTS,
+        .interrupt = inst->interrupt,
+        .native_limit = wasm_jit_native_limit(),
+        .err = err,
+        .max_depth = inst->limits.max_call_depth,
+    };
+    int st = wasm_exec_call(&ex, inst, func, inst->stack);
+    if (st) {
+        if (st == WASM_TRAP_INTERRUPTED && ex.interrupt == &inst->own_interrupt)
+            atomic_store(ex.interrupt, 0);
+        if (st != WASM_EXEC_ERR)
+            wasm_trap(err, (enum wasm_trap)st, ex.trap_func);
         return false;
+    }
     memcpy(args, inst->stack, t->result_slots * sizeof(uint64_t));
     return true;
 }

@@ -1,0 +1,2535 @@
+/*
+ * jit_x64.c: the native code tier for x86-64 Linux (see jit.h).
+ *
+ * One pass over a function's validated body emits simple templates. Values
+ * live in the frame's 64-bit slots ([rbx + 8*slot]); the compiler keeps a
+ * static model of the operand stack in which an entry may still be pending
+ * (a constant, a local not yet copied, the result register, or the flags of
+ * a comparison a br_if or if consumes next), so most instructions become a
+ * load, an operation with a memory or immediate operand and at most one
+ * store. Every control-flow join sees all entries in their slots.
+ *
+ * Registers: rbx fp, r12 the struct wasm_exec, rbp the function's struct
+ * wasm_func_inst, r14 its instance, r13 memory 0's base, r15 memory 0's
+ * struct wasm_memory (its size is read at each access: grow changes it, the
+ * base never moves). rax, rcx, rdx, r11, xmm0 and xmm1 are scratch; the
+ * pending result lives in rax or xmm0.
+ *
+ * Safety: each memory access compares index + offset + size (64-bit) with
+ * the current memory size before it happens; tables and indirect calls are
+ * checked like the interpreter; the call depth, the value stack and the C
+ * stack are checked at each call. Traps return a status; nothing unwinds by
+ * signals or longjmp.
+ *
+ * Functions using what this file leaves to the interpreter (SIMD and v128
+ * values) are interpreted; calls between the tiers go through
+ * wasm_exec_call() with the shared frame layout.
+ */
+#include "wasm/jit.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#if defined(__x86_64__) && defined(__linux__)
+
+# include <math.h>
+# include <pthread.h>
+# include <stddef.h>
+# include <sys/mman.h>
+# include <unistd.h>
+
+# include "base/xalloc.h"
+
+/* ---- tier choice ---------------------------------------------------------- */
+
+static int
+env_tier(void)
+{
+    static atomic_int cached; /* 0 unknown, 1 auto, 2 interpreter */
+    int v = atomic_load_explicit(&cached, memory_order_relaxed);
+    if (!v) {
+        const char *e = getenv("PERCH_WASM_TIER");
+        v = e && strcmp(e, "interp") == 0 ? 2 : 1;
+        atomic_store_explicit(&cached, v, memory_order_relaxed);
+    }
+    return v;
+}
+
+uintptr_t
+wasm_jit_native_limit(void)
+{
+    static _Thread_local uintptr_t limit;
+    static _Thread_local bool known;
+    if (known)
+        return limit;
+    pthread_attr_t attr;
+    void *lo = NULL;
+    size_t size = 0;
+    if (pthread_getattr_np(pthread_self(), &attr) == 0) {
+        if (pthread_attr_getstack(&attr, &lo, &size) != 0)
+            size = 0;
+        pthread_attr_destroy(&attr);
+    }
+    if (size) {
+        /* Room left for C code below the last wasm frame: host functions,
+         * helpers and the interpreter. */
+        size_t margin = size / 2 < (size_t)128 << 10 ? size / 2 : (size_t)128 << 10;
+        limit = (uintptr_t)lo + margin;
+    }
+    known = true;
+    return limit;
+}
+
+/* ---- code buffer and x86-64 encoding ---------------------------------------- */
+
+enum { RAX, RCX, RDX, RBX, RSP, RBP, RSI, RDI, R8, R9, R10, R11, R12, R13, R14, R15 };
+enum { CC_O, CC_NO, CC_B, CC_AE, CC_E, CC_NE, CC_BE, CC_A, CC_S, CC_NS, CC_P, CC_NP,
+       CC_L, CC_GE, CC_LE, CC_G };
+enum { ALU_ADD = 0, ALU_OR = 1, ALU_AND = 4, ALU_SUB = 5, ALU_XOR = 6, ALU_CMP = 7 };
+
+/* A pending operand-stack entry (see the file comment). */
+enum { K_MEM, K_CONST, K_LOCAL, K_RAX, K_XMM0, K_FLAGS };
+
+struct jval {
+    uint8_t type; /* enum wasm_valtype */
+    uint8_t kind;
+    uint8_t cc;     /* K_FLAGS: true when this condition holds */
+    uint32_t local; /* K_LOCAL */
+    uint64_t imm;   /* K_CONST */
+};
+
+struct jpatch {
+    uint32_t pos; /* of a rel32 field */
+    int32_t next;
+};
+
+struct jctl {
+    uint8_t kind; /* 0 function, 0x02 block, 0x03 loop, 0x04 if */
+    bool unreachable;
+    bool single;  /* one result given by 'single_type' */
+    uint8_t single_type;
+    uint32_t height; /* operand entries below the block (params excluded) */
+    uint32_t nparams, nresults;
+    const enum wasm_valtype *params, *results;
+    uint32_t loop_pos;
+    int32_t patches;    /* forward branches to the end */
+    int32_t else_patch; /* if: the jump to the else arm */
+};
+
+# define TRAP_KINDS 16
+
+struct jit {
+    struct wasm_module *mod;
+    const struct wasm_type *ftype;
+    uint8_t *buf;
+    size_t len, cap;
+    bool fail; /* out of memory or unsupported: interpret the function */
+    uint32_t fs; /* frame slots: params + locals */
+    uint8_t *ltypes;
+    uint32_t nlocals;
+    struct jval *vs;
+    uint32_t vh, vcap;
+    int32_t reg_idx; /* the entry held in rax, xmm0 or the flags, or -1 */
+    struct jctl *ctl;
+    uint32_t nctl, ctlcap;
+    struct jpatch *patch;
+    uint32_t npatch, patchcap;
+    int32_t trap_patches[TRAP_KINDS];
+    int32_t common_patches; /* jumps to the shared trap exit (status in eax) */
+    int32_t ret_patches;    /* jumps to the normal return */
+    const uint8_t *p, *end; /* reading the body */
+};
+
+static void
+eb(struct jit *j, uint8_t b)
+{
+    if (j->len == j->cap) {
+        size_t ncap = j->cap ? j->cap * 2 : 4096;
+        uint8_t *n = realloc(j->buf, ncap);
+        if (!n) {
+            j->fail = true;
+            j->len = 0;
+            return;
+        }
+        j->buf = n;
+        j->cap = ncap;
+    }
+    j->buf[j->len++] = b;
+}
+
+static void
+e32(struct jit *j, uint32_t v)
+{
+    for (int i = 0; i < 4; i++)
+        eb(j, (uint8_t)(v >> (8 * i)));
+}
+
+static void
+e64(struct jit *j, uint64_t v)
+{
+    e32(j, (uint32_t)v);
+    e32(j, (uint32_t)(v >> 32));
+}
+
+static void
+put32(struct jit *j, size_t pos, uint32_t v)
+{
+    if (j->fail || pos + 4 > j->len)
+        return;
+    for (int i = 0; i < 4; i++)
+        j->buf[pos + i] = (uint8_t)(v >> (8 * i));
+}
+
+static void
+eopc(struct jit *j, uint32_t opc)
+{
+    if (opc > 0xffff)
+        eb(j, (uint8_t)(opc >> 16));
+    if (opc > 0xff)
+        eb(j, (uint8_t)(opc >> 8));
+    eb(j, (uint8_t)opc);
+}
+
+static bool
+fits8(int64_t v)
+{
+    return v >= -128 && v <= 127;
+}
+
+static bool
+fits32(int64_t v)
+{
+    return v >= INT32_MIN && v <= INT32_MAX;
+}
+
+/* An instruction with a memory operand [base + index*scale + disp] (index < 0: none). */
+static void
+op_m(struct jit *j, uint8_t pfx, bool w, uint32_t opc, int reg, int base, int index, int scale,
+     int32_t disp)
+{
+    if (pfx)
+        eb(j, pfx);
+    uint8_t rex = (uint8_t)(0x40 | (w ? 8 : 0) | (reg & 8 ? 4 : 0) |
+                            (index >= 0 && (index & 8) ? 2 : 0) | (base & 8 ? 1 : 0));
+    if (rex != 0x40)
+        eb(j, rex);
+    eopc(j, opc);
+    int mod = disp == 0 && (base & 7) != 5 ? 0 : fits8(disp) ? 1 : 2;
+    if (index < 0 && (base & 7) != 4) {
+        eb(j, (uint8_t)(mod << 6 | (reg & 7) << 3 | (base & 7)));
+    } else {
+        int ss = scale == 8 ? 3 : scale == 4 ? 2 : scale == 2 ? 1 : 0;
+        int idx = index < 0 ? 4 : index;
+        eb(j, (uint8_t)(mod << 6 | (reg & 7) << 3 | 4));
+        eb(j, (uint8_t)(ss << 6 | (idx & 7) << 3 | (base & 7)));
+    }
+    if (mod == 1)
+        eb(j, (uint8_t)(int8_t)disp);
+    else if (mod == 2)
+        e32(j, (uint32_t)disp);
+}
+
+/* An instruction with a register operand in r/m. */
+static void
+op_r(struct jit *j, uint8_t pfx, bool w, uint32_t opc, int reg, int rm)
+{
+    if (pfx)
+        eb(j, pfx);
+    uint8_t rex = (uint8_t)(0x40 | (w ? 8 : 0) | (reg & 8 ? 4 : 0) | (rm & 8 ? 1 : 0));
+    if (rex != 0x40)
+        eb(j, rex);
+    eopc(j, opc);
+    eb(j, (uint8_t)(0xc0 | (reg & 7) << 3 | (rm & 7)));
+}
+
+static void
+mov_ri(struct jit *j, int r, uint64_t imm)
+{
+    if (imm <= UINT32_MAX) {
+        if (r & 8)
+            eb(j, 0x41);
+        eb(j, (uint8_t)(0xb8 + (r & 7)));
+        e32(j, (uint32_t)imm);
+    } else if (fits32((int64_t)imm)) {
+        op_r(j, 0, true, 0xc7, 0, r);
+        e32(j, (uint32_t)imm);
+    } else {
+        eb(j, (uint8_t)(0x48 | (r & 8 ? 1 : 0)));
+        eb(j, (uint8_t)(0xb8 + (r & 7)));
+        e64(j, imm);
+    }
+}
+
+static void
+ld(struct jit *j, bool w, int r, int base, int32_t disp)
+{
+    op_m(j, 0, w, 0x8b, r, base, -1, 0, disp);
+}
+
+static void
+st(struct jit *j, bool w, int base, int32_t disp, int r)
+{
+    op_m(j, 0, w, 0x89, r, base, -1, 0, disp);
+}
+
+static void
+mov_rr(struct jit *j, bool w, int dst, int src)
+{
+    if (dst != src)
+        op_r(j, 0, w, 0x8b, dst, src);
+}
+
+/* alu r, imm */
+static void
+alu_ri(struct jit *j, bool w, int op, int r, int32_t imm)
+{
+    if (fits8(imm)) {
+        op_r(j, 0, w, 0x83, op, r);
+        eb(j, (uint8_t)(int8_t)imm);
+    } else {
+        op_r(j, 0, w, 0x81, op, r);
+        e32(j, (uint32_t)imm);
+    }
+}
+
+/* alu [base+disp], imm */
+static void
+alu_mi(struct jit *j, bool w, int op, int base, int32_t disp, int32_t imm)
+{
+    if (fits8(imm)) {
+        op_m(j, 0, w, 0x83, op, base, -1, 0, disp);
+        eb(j, (uint8_t)(int8_t)imm);
+    } else {
+        op_m(j, 0, w, 0x81, op, base, -1, 0, disp);
+        e32(j, (uint32_t)imm);
+    }
+}
+
+static void
+call_abs(struct jit *j, const void *fn)
+{
+    mov_ri(j, RAX, (uint64_t)(uintptr_t)fn);
+    eb(j, 0xff);
+    eb(j, 0xd0); /* call rax */
+}
+
+static int32_t
+new_patch(struct jit *j, int32_t *head)
+{
+    if (j->npatch == j->patchcap) {
+        uint32_t ncap = j->patchcap ? j->patchcap * 2 : 64;
+        struct jpatch *n = realloc(j->patch, ncap * sizeof(*n));
+        if (!n) {
+            j->fail = true;
+            return -1;
+        }
+        j->patch = n;
+        j->patchcap = ncap;
+    }
+    j->patch[j->npatch].pos = (uint32_t)j->len;
+    j->patch[j->npatch].next = *head;
+    *head = (int32_t)j->npatch;
+    return (int32_t)j->npatch++;
+}
+
+/* jmp rel32 to a label bound later */
+static void
+jmp_fwd(struct jit *j, int32_t *head)
+{
+    eb(j, 0xe9);
+    new_patch(j, head);
+    e32(j, 0);
+}
+
+static void
+jcc_fwd(struct jit *j, int cc, int32_t *head)
+{
+    eb(j, 0x0f);
+    eb(j, (uint8_t)(0x80 + cc));
+    new_patch(j, head);
+    e32(j, 0);
+}
+
+static void
+jmp_to(struct jit *j, size_t target)
+{
+    eb(j, 0xe9);
+    e32(j, (uint32_t)((int64_t)target - (int64_t)(j->len + 4)));
+}
+
+static void
+bind(struct jit *j, int32_t head, size_t target)
+{
+    while (head >= 0 && !j->fail) {
+        uint32_t pos = j->patch[head].pos;
+        put32(j, pos, (uint32_t)((int64_t)target - (int64_t)(pos + 4)));
+        head = j->patch[head].next;
+    }
+}
+
+static void
+jcc_trap(struct jit *j, int cc, enum wasm_trap trap)
+{
+    jcc_fwd(j, cc, &j->trap_patches[trap]);
+}
+
+/* ---- frame offsets ------------------------------------------------------------ */
+
+# define EX(field) ((int32_t)offsetof(struct wasm_exec, field))
+
+static int32_t
+slot_disp(const struct jit *j, uint32_t k)
+{
+    return (int32_t)(8 * ((uint64_t)j->fs + k));
+}
+
+static int32_t
+local_disp(uint32_t l)
+{
+    return (int32_t)(8 * (uint64_t)l);
+}
+
+/* ---- the operand stack model ------------------------------------------------- */
+
+static struct jval *
+vpush(struct jit *j, uint8_t type, uint8_t kind)
+{
+    if (j->vh == j->vcap) {
+        uint32_t ncap = j->vcap ? j->vcap * 2 : 64;
+        struct jval *n = realloc(j->vs, ncap * sizeof(*n));
+        if (!n) {
+            j->fail = true;
+            static struct jval dummy;
+            return &dummy;
+        }
+        j->vs = n;
+        j->vcap = ncap;
+    }
+    struct jval *v = &j->vs[j->vh];
+    memset(v, 0, sizeof(*v));
+    v->type = type;
+    v->kind = kind;
+    if (kind == K_RAX || kind == K_XMM0 || kind == K_FLAGS)
+        j->reg_idx = (int32_t)j->vh;
+    j->vh++;
+    return v;
+}
+
+static struct jval
+vpop(struct jit *j)
+{
+    struct jval v = { 0 };
+    if (j->vh == 0) {
+        j->fail = true;
+        return v;
+    }
+    v = j->vs[--j->vh];
+    if (j->reg_idx == (int32_t)j->vh)
+        j->reg_idx = -1;
+    return v;
+}
+
+/* Store a pending entry's value at [rbx + disp] (r11 scratch; flags kept). */
+static void
+store_val(struct jit *j, int32_t disp, const struct jval *v, uint32_t k)
+{
+    switch (v->kind) {
+    case K_MEM:
+        if (slot_disp(j, k) != disp) {
+            ld(j, true, R11, RBX, slot_disp(j, k));
+            st(j, true, RBX, disp, R11);
+        }
+        break;
+    case K_CONST: {
+        uint64_t imm = v->imm;
+        if (v->type == WASM_I32 || v->type == WASM_F32)
+            imm = (uint32_t)imm;
+        if (imm <= INT32_MAX || fits32((int64_t)imm)) {
+            op_m(j, 0, true, 0xc7, 0, RBX, -1, 0, disp);
+            e32(j, (uint32_t)imm);
+        } else {
+            mov_ri(j, R11, imm);
+            st(j, true, RBX, disp, R11);
+        }
+        break;
+    }
+    case K_LOCAL:
+        if (local_disp(v->local) != disp) {
+            ld(j, true, R11, RBX, local_disp(v->local));
+            st(j, true, RBX, disp, R11);
+        }
+        break;
+    case K_RAX:
+        st(j, true, RBX, disp, RAX);
+        break;
+    case K_XMM0:
+        op_m(j, 0x66, false, 0x0fd6, 0, RBX, -1, 0, disp); /* movq [m], xmm0 */
+        break;
+    case K_FLAGS:
+        op_r(j, 0, false, 0x0f90 + v->cc, 0, R11); /* setcc r11b */
+        op_r(j, 0, false, 0x0fb6, R11, R11);       /* movzx r11d, r11b */
+        st(j, true, RBX, disp, R11);
+        break;
+    }
+}
+
+static void
+spill(struct jit *j, uint32_t k)
+{
+    struct jval *v = &j->vs[k];
+    if (v->kind == K_MEM)
+        return;
+    store_val(j, slot_disp(j, k), v, k);
+    v->kind = K_MEM;
+    if (j->reg_idx == (int32_t)k)
+        j->reg_idx = -1;
+}
+
+/* Before an operation consuming the top n entries: the register entry must be one of them. */
+static void
+prep(struct jit *j, uint32_t n)
+{
+    if (j->reg_idx >= 0 && (uint32_t)j->reg_idx + n < j->vh)
+        spill(j, (uint32_t)j->reg_idx);
+}
+
+static void
+flush_all(struct jit *j)
+{
+    for (uint32_t k = 0; k < j->vh; k++)
+        spill(j, k);
+}
+
+/* Entries that read local l must be copied before l changes. */
+static void
+flush_local(struct jit *j, uint32_t l, uint32_t below)
+{
+    for (uint32_t k = 0; k < below; k++)
+        if (j->vs[k].kind == K_LOCAL && j->vs[k].local == l)
+            spill(j, k);
+}
+
+/* Memory address of an entry in a slot or a local (-1: none). */
+static bool
+val_mem(const struct jit *j, const struct jval *v, uint32_t k, int32_t *disp)
+{
+    if (v->kind == K_MEM) {
+        *disp = slot_disp(j, k);
+        return true;
+    }
+    if (v->kind == K_LOCAL) {
+        *disp = local_disp(v->local);
+        return true;
+    }
+    return false;
+}
+
+/* Load an entry (at index k before it was popped) into a general register. */
+static void
+load_gp(struct jit *j, int r, const struct jval *v, uint32_t k, bool w)
+{
+    int32_t d;
+    switch (v->kind) {
+    case K_CONST:
+        mov_ri(j, r, w ? v->imm : (uint32_t)v->imm);
+        break;
+    case K_RAX:
+        mov_rr(j, w, r, RAX);
+        break;
+    case K_XMM0:
+        op_r(j, 0x66, w, 0x0f7e, 0, r); /* movq r, xmm0 (movd zero-extends) */
+        break;
+    case K_FLAGS:
+        op_r(j, 0, false, 0x0f90 + v->cc, 0, r);
+        op_r(j, 0, false, 0x0fb6, r, r);
+        break;
+    default:
+        if (val_mem(j, v, k, &d))
+            ld(j, w, r, RBX, d);
+        break;
+    }
+}
+
+/* An i32 into r, zero-extended to 64 bits (an i32 result in rax may carry high bits). */
+static void
+load_u32(struct jit *j, int r, const struct jval *v, uint32_t k)
+{
+    load_gp(j, r, v, k, false);
+    if (v->kind == K_RAX && r == RAX)
+        op_r(j, 0, false, 0x8b, RAX, RAX); /* mov eax, eax */
+}
+
+static void
+load_xmm(struct jit *j, int x, const struct jval *v, uint32_t k, bool dbl)
+{
+    int32_t d;
+    switch (v->kind) {
+    case K_CONST:
+        mov_ri(j, R11, v->imm);
+        op_r(j, 0x66, true, 0x0f6e, x, R11); /* movq x, r11 */
+        break;
+    case K_RAX:
+        op_r(j, 0x66, true, 0x0f6e, x, RAX);
+        break;
+    case K_XMM0:
+        if (x != 0)
+            op_r(j, 0, false, 0x0f28, x, 0); /* movaps */
+        break;
+    case K_FLAGS:
+        j->fail = true;
+        break;
+    default:
+        if (val_mem(j, v, k, &d))
+            op_m(j, dbl ? 0xf2 : 0xf3, false, 0x0f10, x, RBX, -1, 0, d);
+        break;
+    }
+}
+
+/* ---- reading the body ------------------------------------------------------------ */
+
+static uint64_t
+rd_uleb(struct jit *j)
+{
+    uint64_t v = 0;
+    unsigned shift = 0;
+    while (j->p < j->end) {
+        uint8_t b = *j->p++;
+        if (shift < 64)
+            v |= (uint64_t)(b & 0x7f) << shift;
+        shift += 7;
+        if (!(b & 0x80))
+            return v;
+    }
+    j->fail = true;
+    return v;
+}
+
+static int64_t
+rd_sleb(struct jit *j)
+{
+    int64_t v = 0;
+    unsigned shift = 0;
+    uint8_t b = 0;
+    while (j->p < j->end) {
+        b = *j->p++;
+        if (shift < 64)
+            v |= (int64_t)((uint64_t)(b & 0x7f) << shift);
+        shift += 7;
+        if (!(b & 0x80))
+            break;
+    }
+    if (shift < 64 && (b & 0x40))
+        v |= (int64_t)(~(uint64_t)0 << shift);
+    return v;
+}
+
+static uint8_t
+rd_u8(struct jit *j)
+{
+    if (j->p >= j->end) {
+        j->fail = true;
+        return 0x0b;
+    }
+    return *j->p++;
+}
+
+/* ---- control ------------------------------------------------------------------------- */
+
+static struct jctl *
+push_ctl(struct jit *j, uint8_t kind)
+{
+    if (j->nctl == j->ctlcap) {
+        uint32_t ncap = j->ctlcap ? j->ctlcap * 2 : 16;
+        struct jctl *n = realloc(j->ctl, ncap * sizeof(*n));
+        if (!n) {
+            j->fail = true;
+            return NULL;
+        }
+        j->ctl = n;
+        j->ctlcap = ncap;
+    }
+    struct jctl *c = &j->ctl[j->nctl++];
+    memset(c, 0, sizeof(*c));
+    c->kind = kind;
+    c->patches = -1;
+    c->else_patch = -1;
+    return c;
+}
+
+static uint8_t
+ctl_result(const struct jctl *c, uint32_t i)
+{
+    return c->single ? c->single_type : (uint8_t)c->results[i];
+}
+
+/* Read a block type into c; false when it uses v128. */
+static bool
+read_blocktype(struct jit *j, struct jctl *c)
+{
+    if (j->p < j->end && *j->p == 0x40) {
+        j->p++;
+        return true;
+    }
+    if (j->p < j->end && (*j->p & 0xc0) == 0x40) {
+        uint8_t t = *j->p++;
+        if (t == WASM_V128)
+            return false;
+        c->single = true;
+        c->single_type = t;
+        c->nresults = 1;
+        return true;
+    }
+    int64_t idx = rd_sleb(j);
+    if (idx < 0 || (uint64_t)idx >= j->mod->type_count)
+        return false;
+    const struct wasm_type *t = &j->mod->types[idx];
+    if (t->param_slots != t->param_count || t->result_slots != t->result_count)
+        return false;
+    c->nparams = t->param_count;
+    c->nresults = t->result_count;
+    c->params = t->params;
+    c->results = t->results;
+    return true;
+}
+
+static uint32_t
+label_arity(const struct jctl *c)
+{
+    return c->kind == 0x03 ? c->nparams : c->nresults;
+}
+
+/* Move the top 'n' entries (all in slots) to the label's slots. */
+static void
+br_moves(struct jit *j, const struct jctl *c)
+{
+    uint32_t n = label_arity(c);
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t src = j->vh - n + i, dst = c->height + i;
+        if (src != dst) {
+            ld(j, true, R11, RBX, slot_disp(j, src));
+            st(j, true, RBX, slot_disp(j, dst), R11);
+        }
+    }
+}
+
+static bool
+br_needs_moves(const struct jit *j, const struct jctl *c)
+{
+    uint32_t n = label_arity(c);
+    return n && j->vh - n != c->height;
+}
+
+static void
+br_jump(struct jit *j, struct jctl *c)
+{
+    if (c->kind == 0x03)
+        jmp_to(j, c->loop_pos);
+    else if (c->kind == 0)
+        jmp_fwd(j, &j->ret_patches); /* the function's label: return */
+    else
+        jmp_fwd(j, &c->patches);
+}
+
+/* Results of the function from the top of the stack to fp[0..]. */
+static void
+return_moves(struct jit *j)
+{
+    uint32_t n = j->ftype->result_count;
+    flush_all(j);
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t src = j->vh - n + i;
+        ld(j, true, R11, RBX, slot_disp(j, src));
+        st(j, true, RBX, local_disp(i), R11);
+    }
+}
+
+static void
+check_interrupt(struct jit *j)
+{
+    ld(j, true, RAX, R12, EX(interrupt));
+    op_m(j, 0, false, 0x83, 7, RAX, -1, 0, 0); /* cmp dword [rax], 0 */
+    eb(j, 0);
+    jcc_trap(j, CC_NE, WASM_TRAP_INTERRUPTED);
+}
+
+/* Condition of a popped entry into the flags: returns the cc meaning "true". */
+static int
+cond_flags(struct jit *j, const struct jval *v, uint32_t k)
+{
+    int32_t d;
+    if (v->kind == K_FLAGS)
+        return v->cc;
+    if (val_mem(j, v, k, &d)) {
+        op_m(j, 0, false, 0x83, 7, RBX, -1, 0, d);
+        eb(j, 0);
+        return CC_NE;
+    }
+    load_gp(j, RAX, v, k, false);
+    op_r(j, 0, false, 0x85, RAX, RAX);
+    return CC_NE;
+}
+
+/* ---- helpers called from native code ------------------------------------------------- */
+
+static inline float
+f32_of(uint64_t s)
+{
+    uint32_t u = (uint32_t)s;
+    float f;
+    memcpy(&f, &u, 4);
+    return f;
+}
+
+static inline uint64_t
+bits_f32(float f)
+{
+    uint32_t u;
+    memcpy(&u, &f, 4);
+    return u;
+}
+
+static inline double
+f64_of(uint64_t s)
+{
+    double d;
+    memcpy(&d, &s, 8);
+    return d;
+}
+
+static inline uint64_t
+bits_f64(double d)
+{
+    uint64_t u;
+    memcpy(&u, &d, 8);
+    return u;
+}
+
+static double
+fmin_w(double a, double b)
+{
+    if (isnan(a) || isnan(b))
+        return a + b;
+    if (a == 0 && b == 0)
+        return signbit(a) ? a : b;
+    return a < b ? a : b;
+}
+
+static double
+fmax_w(double a, double b)
+{
+    if (isnan(a) || isnan(b))
+        return a + b;
+    if (a == 0 && b == 0)
+        return signbit(a) ? b : a;
+    return a > b ? a : b;
+}
+
+static float
+fminf_w(float a, float b)
+{
+    if (isnan(a) || isnan(b))
+        return a + b;
+    if (a == 0 && b == 0)
+        return signbit(a) ? a : b;
+    return a < b ? a : b;
+}
+
+static float
+fmaxf_w(float a, float b)
+{
+    if (isnan(a) || isnan(b))
+        return a + b;
+    if (a == 0 && b == 0)
+        return signbit(a) ? b : a;
+    return a > b ? a : b;
+}
+
+/* Trapping float-to-int: valid when lo < x < hi. */
+# define TRUNC_CHECK(x, lo, hi)                                                                     \
+    do {                                                                                           \
+        if (isnan(x))                                                                              \
+            return WASM_TRAP_INVALID_CONVERSION;                                                   \
+        if (!((x) > (lo) && (x) < (hi)))                                                           \
+            return WASM_TRAP_INT_OVERFLOW;                                                         \
+    } while (0)
+
+static uint64_t
+sat_s(double x, double lo, double hi, int64_t min, int64_t max)
+{
+    if (isnan(x))
+        return 0;
+    if (x <= lo)
+        return (uint64_t)min;
+    if (x >= hi)
+        return (uint64_t)max;
+    return (uint64_t)(int64_t)x;
+}
+
+static uint64_t
+sat_u(double x, double hi, uint64_t max)
+{
+    if (isnan(x) || x <= -1.0)
+        return 0;
+    if (x >= hi)
+        return max;
+    return (uint64_t)x;
+}
+
+/*
+ * Numeric instructions not compiled inline: 'op' is the opcode (0x45..0xc4)
+ * or 0x100 + the 0xfc sub-opcode (0..7); the operands start at sp[0] and the
+ * result replaces sp[0].
+ */
+static int
+h_numeric(struct wasm_exec *ex, uint64_t *sp, struct wasm_func_inst *self, uint64_t op)
+{
+    (void)ex;
+    (void)self;
+    uint64_t a = sp[0], b = sp[1];
+    float fa = f32_of(a), fb = f32_of(b);
+    double da = f64_of(a), db = f64_of(b);
+    switch (op) {
+    case 0x67: sp[0] = (uint32_t)a ? (uint64_t)__builtin_clz((uint32_t)a) : 32; break;
+    case 0x68: sp[0] = (uint32_t)a ? (uint64_t)__builtin_ctz((uint32_t)a) : 32; break;
+    case 0x69: sp[0] = (uint64_t)__builtin_popcount((uint32_t)a); break;
+    case 0x79: sp[0] = a ? (uint64_t)__builtin_clzll(a) : 64; break;
+    case 0x7a: sp[0] = a ? (uint64_t)__builtin_ctzll(a) : 64; break;
+    case 0x7b: sp[0] = (uint64_t)__builtin_popcountll(a); break;
+    case 0x8d: sp[0] = bits_f32(isnan(fa) ? fa + fa : ceilf(fa)); break;
+    case 0x8e: sp[0] = bits_f32(isnan(fa) ? fa + fa : floorf(fa)); break;
+    case 0x8f: sp[0] = bits_f32(isnan(fa) ? fa + fa : truncf(fa)); break;
+    case 0x90: sp[0] = bits_f32(isnan(fa) ? fa + fa : nearbyintf(fa)); break;
+    case 0x91: sp[0] = bits_f32(sqrtf(fa)); break;
+    case 0x96: sp[0] = bits_f32(fminf_w(fa, fb)); break;
+    case 0x97: sp[0] = bits_f32(fmaxf_w(fa, fb)); break;
+    case 0x98: sp[0] = ((uint32_t)a & 0x7fffffffu) | ((uint32_t)b & 0x80000000u); break;
+    case 0x9b: sp[0] = bits_f64(isnan(da) ? da + da : ceil(da)); break;
+    case 0x9c: sp[0] = bits_f64(isnan(da) ? da + da : floor(da)); break;
+    case 0x9d: sp[0] = bits_f64(isnan(da) ? da + da : trunc(da)); break;
+    case 0x9e: sp[0] = bits_f64(isnan(da) ? da + da : nearbyint(da)); break;
+    case 0x9f: sp[0] = bits_f64(sqrt(da)); break;
+    case 0xa4: sp[0] = bits_f64(fmin_w(da, db)); break;
+    case 0xa5: sp[0] = bits_f64(fmax_w(da, db)); break;
+    case 0xa6: sp[0] = (a & 0x7fffffffffffffffull) | (b & 0x8000000000000000ull); break;
+    case 0xa8:
+        TRUNC_CHECK(fa, -2147483904.0f, 2147483648.0f);
+        sp[0] = (uint32_t)(int32_t)fa;
+        break;
+    case 0xa9:
+        TRUNC_CHECK(fa, -1.0f, 4294967296.0f);
+        sp[0] = (uint32_t)fa;
+        break;
+    case 0xaa:
+        TRUNC_CHECK(da, -2147483649.0, 2147483648.0);
+        sp[0] = (uint32_t)(int32_t)da;
+        break;
+    case 0xab:
+        TRUNC_CHECK(da, -1.0, 4294967296.0);
+        sp[0] = (uint32_t)da;
+        break;
+    case 0xae:
+        TRUNC_CHECK(fa, -9223373136366403584.0f, 9223372036854775808.0f);
+        sp[0] = (uint64_t)(int64_t)fa;
+        break;
+    case 0xaf:
+        TRUNC_CHECK(fa, -1.0f, 18446744073709551616.0f);
+        sp[0] = (uint64_t)fa;
+        break;
+    case 0xb0:
+        TRUNC_CHECK(da, -9223372036854777856.0, 9223372036854775808.0);
+        sp[0] = (uint64_t)(int64_t)da;
+        break;
+    case 0xb1:
+        TRUNC_CHECK(da, -1.0, 18446744073709551616.0);
+        sp[0] = (uint64_t)da;
+        break;
+    case 0xb3: sp[0] = bits_f32((float)(uint32_t)a); break;
+    case 0xb5: sp[0] = bits_f32((float)a); break;
+    case 0xba: sp[0] = bits_f64((double)a); break;
+    case 0x100:
+        sp[0] = (uint32_t)sat_s(fa, -2147483648.0, 2147483647.0, INT32_MIN, INT32_MAX);
+        break;
+    case 0x101: sp[0] = (uint32_t)sat_u(fa, 4294967295.0, UINT32_MAX); break;
+    case 0x102:
+        sp[0] = (uint32_t)sat_s(da, -2147483648.0, 2147483647.0, INT32_MIN, INT32_MAX);
+        break;
+    case 0x103: sp[0] = (uint32_t)sat_u(da, 4294967295.0, UINT32_MAX); break;
+    case 0x104:
+        if (isnan(fa))
+            sp[0] = 0;
+        else if (fa <= -9223372036854775808.0f)
+            sp[0] = (uint64_t)INT64_MIN;
+        else if (fa >= 9223372036854775808.0f)
+            sp[0] = (uint64_t)INT64_MAX;
+        else
+            sp[0] = (uint64_t)(int64_t)fa;
+        break;
+    case 0x105:
+        if (isnan(fa) || fa <= -1.0f)
+            sp[0] = 0;
+        else if (fa >= 18446744073709551616.0f)
+            sp[0] = UINT64_MAX;
+        else
+            sp[0] = (uint64_t)fa;
+        break;
+    case 0x106:
+        sp[0] = sat_s(da, -9223372036854775808.0, 9223372036854775808.0, INT64_MIN, INT64_MAX);
+        break;
+    case 0x107: sp[0] = sat_u(da, 18446744073709551616.0, UINT64_MAX); break;
+    default:
+        return WASM_TRAP_UNREACHABLE; /* not reached: the compiler only passes the above */
+    }
+    return 0;
+}
+
+static uintptr_t
+elem_value(struct wasm_instance *inst, const struct wasm_const_expr *e)
+{
+    switch (e->op) {
+    case 0xd2:
+        return (uintptr_t)inst->funcs[e->idx];
+    case 0x23:
+        return inst->globals[e->idx]->val.ref;
+    default:
+        return 0;
+    }
+}
+
+/* Bulk memory, tables and the rest: imm = first index | second index << 32. */
+static int
+h_memory_grow(struct wasm_exec *ex, uint64_t *sp, struct wasm_func_inst *self, uint64_t imm)
+{
+    (void)ex;
+    (void)imm;
+    uint32_t old;
+    sp[0] = wasm_memory_grow(self->inst->mems[0], (uint32_t)sp[0], &old) ? old : UINT32_MAX;
+    return 0;
+}
+
+static int
+h_memory_fill(struct wasm_exec *ex, uint64_t *sp, struct wasm_func_inst *self, uint64_t imm)
+{
+    (void)ex;
+    (void)imm;
+    struct wasm_memory *m = self->inst->mems[0];
+    uint32_t d = (uint32_t)sp[0], val = (uint32_t)sp[1], n = (uint32_t)sp[2];
+    if ((uint64_t)d + n > m->size)
+        return WASM_TRAP_MEMORY_OOB;
+    memset(m->base + d, (int)(val & 0xff), n);
+    return 0;
+}
+
+static int
+h_memory_copy(struct wasm_exec *ex, uint64_t *sp, struct wasm_func_inst *self, uint64_t imm)
+{
+    (void)ex;
+    (void)imm;
+    struct wasm_memory *m = self->inst->mems[0];
+    uint32_t d = (uint32_t)sp[0], s = (uint32_t)sp[1], n = (uint32_t)sp[2];
+    if ((uint64_t)s + n > m->size || (uint64_t)d + n > m->size)
+        return WASM_TRAP_MEMORY_OOB;
+    memmove(m->base + d, m->base + s, n);
+    return 0;
+}
+
+static int
+h_memory_init(struct wasm_exec *ex, uint64_t *sp, struct wasm_func_inst *self, uint64_t imm)
+{
+    (void)ex;
+    struct wasm_instance *inst = self->inst;
+    struct wasm_memory *m = inst->mems[0];
+    uint32_t seg = (uint32_t)imm;
+    const struct wasm_data *dseg = &inst->mod->datas[seg];
+    uint32_t len = inst->data_dropped[seg] ? 0 : dseg->len;
+    uint32_t d = (uint32_t)sp[0], s = (uint32_t)sp[1], n = (uint32_t)sp[2];
+    if ((uint64_t)s + n > len || (uint64_t)d + n > m->size)
+        return WASM_TRAP_MEMORY_OOB;
+    if (n)
+        memcpy(m->base + d, dseg->bytes + s, n);
+    return 0;
+}
+
+static int
+h_data_drop(struct wasm_exec *ex, uint64_t *sp, struct wasm_func_inst *self, uint64_t imm)
+{
+    (void)ex;
+    (void)sp;
+    self->inst->data_dropped[(uint32_t)imm] = 1;
+    return 0;
+}
+
+static int
+h_elem_drop(struct wasm_exec *ex, uint64_t *sp, struct wasm_func_inst *self, uint64_t imm)
+{
+    (void)ex;
+    (void)sp;
+    self->inst->elem_dropped[(uint32_t)imm] = 1;
+    return 0;
+}
+
+static int
+h_table_get(struct wasm_exec *ex, uint64_t *sp, struct wasm_func_inst *self, uint64_t imm)
+{
+    (void)ex;
+    struct wasm_table *tab = self->inst->tables[(uint32_t)imm];
+    uint32_t i = (uint32_t)sp[0];
+    if (i >= tab->size)
+        return WASM_TRAP_TABLE_OOB;
+    sp[0] = tab->elems[i];
+    return 0;
+}
+
+static int
+h_table_set(struct wasm_exec *ex, uint64_t *sp, struct wasm_func_inst *self, uint64_t imm)
+{
+    (void)ex;
+    struct wasm_table *tab = self->inst->tables[(uint32_t)imm];
+    uint32_t i = (uint32_t)sp[0];
+    if (i >= tab->size)
+        return WASM_TRAP_TABLE_OOB;
+    tab->elems[i] = (uintptr_t)sp[1];
+    return 0;
+}
+
+static int
+h_table_size(struct wasm_exec *ex, uint64_t *sp, struct wasm_func_inst *self, uint64_t imm)
+{
+    (void)ex;
+    sp[0] = self->inst->tables[(uint32_t)imm]->size;
+    return 0;
+}
+
+static int
+h_table_grow(struct wasm_exec *ex, uint64_t *sp, struct wasm_func_inst *self, uint64_t imm)
+{
+    (void)ex;
+    struct wasm_table *tab = self->inst->tables[(uint32_t)imm];
+    uint32_t old;
+    sp[0] = wasm_table_grow(tab, (uint32_t)sp[1], (uintptr_t)sp[0], &old) ? old : UINT32_MAX;
+    return 0;
+}
+
+static int
+h_table_fill(struct wasm_exec *ex, uint64_t *sp, struct wasm_func_inst *self, uint64_t imm)
+{
+    (void)ex;
+    struct wasm_table *tab = self->inst->tables[(uint32_t)imm];
+    uint32_t i = (uint32_t)sp[0], n = (uint32_t)sp[2];
+    uintptr_t val = (uintptr_t)sp[1];
+    if ((uint64_t)i + n > tab->size)
+        return WASM_TRAP_TABLE_OOB;
+    for (uint32_t k = 0; k < n; k++)
+        tab->elems[i + k] = val;
+    return 0;
+}
+
+static int
+h_table_copy(struct wasm_exec *ex, uint64_t *sp, struct wasm_func_inst *self, uint64_t imm)
+{
+    (void)ex;
+    struct wasm_table *dt = self->inst->tables[(uint32_t)imm];
+    struct wasm_table *stab = self->inst->tables[(uint32_t)(imm >> 32)];
+    uint32_t d = (uint32_t)sp[0], s = (uint32_t)sp[1], n = (uint32_t)sp[2];
+    if ((uint64_t)s + n > stab->size || (uint64_t)d + n > dt->size)
+        return WASM_TRAP_TABLE_OOB;
+    memmove(dt->elems + d, stab->elems + s, (size_t)n * sizeof(uintptr_t));
+    return 0;
+}
+
+static int
+h_table_init(struct wasm_exec *ex, uint64_t *sp, struct wasm_func_inst *self, uint64_t imm)
+{
+    (void)ex;
+    struct wasm_instance *inst = self->inst;
+    uint32_t seg = (uint32_t)imm;
+    struct wasm_table *tab = inst->tables[(uint32_t)(imm >> 32)];
+    const struct wasm_elem *e = &inst->mod->elems[seg];
+    uint32_t len = inst->elem_dropped[seg] ? 0 : e->count;
+    uint32_t d = (uint32_t)sp[0], s = (uint32_t)sp[1], n = (uint32_t)sp[2];
+    if ((uint64_t)s + n > len || (uint64_t)d + n > tab->size)
+        return WASM_TRAP_TABLE_OOB;
+    for (uint32_t k = 0; k < n; k++)
+        tab->elems[d + k] = elem_value(inst, &e->items[s + k]);
+    return 0;
+}
+
+/* The callee of call_indirect (or a trap number below 4096). */
+static uintptr_t
+h_indirect(struct wasm_exec *ex, uint64_t *sp, struct wasm_func_inst *self, uint64_t imm)
+{
+    (void)ex;
+    struct wasm_instance *inst = self->inst;
+    const struct wasm_type *want = &inst->mod->types[(uint32_t)imm];
+    struct wasm_table *tab = inst->tables[(uint32_t)(imm >> 32)];
+    uint32_t i = (uint32_t)sp[0];
+    if (i >= tab->size)
+        return WASM_TRAP_UNDEFINED_ELEMENT;
+    struct wasm_func_inst *callee = (struct wasm_func_inst *)tab->elems[i];
+    if (!callee)
+        return WASM_TRAP_UNINITIALIZED_ELEM;
+    if (callee->type != want && !wasm_type_equal(callee->type, want))
+        return WASM_TRAP_INDIRECT_MISMATCH;
+    return (uintptr_t)callee;
+}
+
+/* A call the inline fast path does not take: host, interpreted or not yet compiled. */
+static int
+h_call(struct wasm_exec *ex, uint64_t *args, struct wasm_func_inst *callee,
+       struct wasm_instance *caller)
+{
+    return wasm_exec_call(ex, caller, callee, args);
+}
+
+/* ---- the compiler ---------------------------------------------------------------- */
+
+typedef int helper_fn(struct wasm_exec *, uint64_t *, struct wasm_func_inst *, uint64_t);
+
+/* Call a helper on the top 'nargs' entries (flushed); it leaves 'nres' results there. */
+static void
+emit_helper(struct jit *j, helper_fn *fn, uint32_t nargs, uint64_t imm, uint8_t rtype,
+            uint32_t nres)
+{
+    flush_all(j);
+    uint32_t base = j->vh - nargs;
+    mov_rr(j, true, RDI, R12);
+    op_m(j, 0, true, 0x8d, RSI, RBX, -1, 0, slot_disp(j, base)); /* lea rsi */
+    mov_rr(j, true, RDX, RBP);
+    mov_ri(j, RCX, imm);
+    call_abs(j, (const void *)fn);
+    op_r(j, 0, false, 0x85, RAX, RAX);
+    jcc_fwd(j, CC_NE, &j->common_patches);
+    for (uint32_t i = 0; i < nargs; i++)
+        vpop(j);
+    for (uint32_t i = 0; i < nres; i++)
+        vpush(j, rtype, K_MEM);
+}
+
+/* Call the function in rdx with its arguments at the top 'nparams' entries (flushed). */
+static void
+emit_call(struct jit *j, const struct wasm_type *t)
+{
+    uint32_t base = j->vh - t->param_count;
+    /* depth check, counted as in the interpreter */
+    ld(j, false, RAX, R12, EX(depth));
+    op_m(j, 0, false, 0x3b, RAX, R12, -1, 0, EX(max_depth)); /* cmp eax, [max_depth] */
+    jcc_trap(j, CC_AE, WASM_TRAP_STACK_EXHAUSTED);
+    alu_ri(j, false, ALU_ADD, RAX, 1);
+    st(j, false, R12, EX(depth), RAX);
+    int32_t slow = -1, done = -1;
+    ld(j, true, RAX, RDX, (int32_t)offsetof(struct wasm_func_inst, code));
+    op_r(j, 0, true, 0x85, RAX, RAX);
+    jcc_fwd(j, CC_E, &slow);
+    ld(j, true, RAX, RAX, (int32_t)offsetof(struct wasm_code, jit_entry));
+    op_r(j, 0, true, 0x85, RAX, RAX);
+    jcc_fwd(j, CC_E, &slow);
+    mov_rr(j, true, RDI, R12);
+    op_m(j, 0, true, 0x8d, RSI, RBX, -1, 0, slot_disp(j, base));
+    eb(j, 0xff);
+    eb(j, 0xd0); /* call rax */
+    jmp_fwd(j, &done);
+    bind(j, slow, j->len);
+    slow = -1;
+    mov_rr(j, true, RDI, R12);
+    op_m(j, 0, true, 0x8d, RSI, RBX, -1, 0, slot_disp(j, base));
+    mov_rr(j, true, RCX, R14);
+    call_abs(j, (const void *)h_call);
+    bind(j, done, j->len);
+    alu_mi(j, false, ALU_SUB, R12, EX(depth), 1);
+    op_r(j, 0, false, 0x85, RAX, RAX);
+    jcc_fwd(j, CC_NE, &j->common_patches);
+    for (uint32_t i = 0; i < t->param_count; i++)
+        vpop(j);
+    for (uint32_t i = 0; i < t->result_count; i++)
+        vpush(j, (uint8_t)t->results[i], K_MEM);
+}
+
+static bool
+type_has_v128(const struct wasm_type *t)
+{
+    return t->param_slots != t->param_count || t->result_slots != t->result_count;
+}
+
+/* Peek: does the next instruction consume a condition (br_if, if)? */
+static bool
+next_is_cond(const struct jit *j)
+{
+    return j->p < j->end && (*j->p == 0x0d || *j->p == 0x04);
+}
+
+/* Integer binary operation: a op b, result in rax. */
+static void
+int_binop(struct jit *j, bool w, int alu, uint8_t rtype)
+{
+    prep(j, 2);
+    uint32_t kb = j->vh - 1, ka = j->vh - 2;
+    struct jval b = vpop(j), a = vpop(j);
+    int32_t d;
+    bool b_in_rcx = false;
+    if (b.kind == K_RAX || b.kind == K_XMM0 || b.kind == K_FLAGS) {
+        load_gp(j, RCX, &b, kb, w);
+        b_in_rcx = true;
+    }
+    load_gp(j, RAX, &a, ka, w);
+    if (b_in_rcx) {
+        op_r(j, 0, w, (uint32_t)(alu << 3 | 3), RAX, RCX);
+    } else if (b.kind == K_CONST && (w ? fits32((int64_t)b.imm) : true)) {
+        alu_ri(j, w, alu, RAX, (int32_t)(uint32_t)b.imm);
+    } else if (val_mem(j, &b, kb, &d)) {
+        op_m(j, 0, w, (uint32_t)(alu << 3 | 3), RAX, RBX, -1, 0, d);
+    } else {
+        load_gp(j, RCX, &b, kb, w);
+        op_r(j, 0, w, (uint32_t)(alu << 3 | 3), RAX, RCX);
+    }
+    if (alu == ALU_CMP)
+        return;
+    vpush(j, rtype, K_RAX);
+}
+
+static void
+int_cmp(struct jit *j, bool w, int cc)
+{
+    int_binop(j, w, ALU_CMP, WASM_I32);
+    if (next_is_cond(j)) {
+        vpush(j, WASM_I32, K_FLAGS)->cc = (uint8_t)cc;
+    } else {
+        op_r(j, 0, false, 0x0f90 + (uint32_t)cc, 0, RAX);
+        op_r(j, 0, false, 0x0fb6, RAX, RAX);
+        vpush(j, WASM_I32, K_RAX);
+    }
+}
+
+static void
+int_eqz(struct jit *j, bool w)
+{
+    prep(j, 1);
+    uint32_t k = j->vh - 1;
+    struct jval a = vpop(j);
+    int32_t d;
+    int cc = CC_E;
+    if (a.kind == K_FLAGS) {
+        cc = a.cc ^ 1;
+    } else if (val_mem(j, &a, k, &d)) {
+        op_m(j, 0, w, 0x83, 7, RBX, -1, 0, d);
+        eb(j, 0);
+    } else {
+        load_gp(j, RAX, &a, k, w);
+        op_r(j, 0, w, 0x85, RAX, RAX);
+    }
+    if (next_is_cond(j)) {
+        vpush(j, WASM_I32, K_FLAGS)->cc = (uint8_t)cc;
+    } else {
+        op_r(j, 0, false, 0x0f90 + (uint32_t)cc, 0, RAX);
+        op_r(j, 0, false, 0x0fb6, RAX, RAX);
+        vpush(j, WASM_I32, K_RAX);
+    }
+}
+
+/* 'op' eax/rax by the count: D3 /n (cl) or C1 /n ib. */
+static void
+int_shift(struct jit *j, bool w, int ext, uint8_t rtype)
+{
+    prep(j, 2);
+    uint32_t kb = j->vh - 1, ka = j->vh - 2;
+    struct jval b = vpop(j), a = vpop(j);
+    if (b.kind == K_CONST) {
+        load_gp(j, RAX, &a, ka, w);
+        op_r(j, 0, w, 0xc1, ext, RAX);
+        eb(j, (uint8_t)(b.imm & (w ? 63 : 31)));
+    } else {
+        if (b.kind == K_RAX || b.kind == K_XMM0) {
+            load_gp(j, RCX, &b, kb, w);
+            load_gp(j, RAX, &a, ka, w);
+        } else {
+            load_gp(j, RAX, &a, ka, w);
+            load_gp(j, RCX, &b, kb, w);
+        }
+        op_r(j, 0, w, 0xd3, ext, RAX);
+    }
+    vpush(j, rtype, K_RAX);
+}
+
+static void
+int_mul(struct jit *j, bool w)
+{
+    prep(j, 2);
+    uint32_t kb = j->vh - 1, ka = j->vh - 2;
+    struct jval b = vpop(j), a = vpop(j);
+    int32_t d;
+    if (b.kind == K_CONST && (w ? fits32((int64_t)b.imm) : true)) {
+        load_gp(j, RAX, &a, ka, w);
+        op_r(j, 0, w, 0x69, RAX, RAX);
+        e32(j, (uint32_t)b.imm);
+    } else if (val_mem(j, &b, kb, &d)) {
+        load_gp(j, RAX, &a, ka, w);
+        op_m(j, 0, w, 0x0faf, RAX, RBX, -1, 0, d);
+    } else {
+        load_gp(j, RCX, &b, kb, w);
+        load_gp(j, RAX, &a, ka, w);
+        op_r(j, 0, w, 0x0faf, RAX, RCX);
+    }
+    vpush(j, w ? WASM_I64 : WASM_I32, K_RAX);
+}
+
+static void
+int_div(struct jit *j, bool w, bool is_signed, bool rem)
+{
+    prep(j, 2);
+    uint32_t kb = j->vh - 1, ka = j->vh - 2;
+    struct jval b = vpop(j), a = vpop(j);
+    load_gp(j, RCX, &b, kb, w);
+    load_gp(j, RAX, &a, ka, w);
+    op_r(j, 0, w, 0x85, RCX, RCX);
+    jcc_trap(j, CC_E, WASM_TRAP_DIV_ZERO);
+    int32_t done = -1, normal = -1;
+    if (is_signed) {
+        alu_ri(j, w, ALU_CMP, RCX, -1);
+        jcc_fwd(j, CC_NE, &normal);
+        if (rem) {
+            op_r(j, 0, false, 0x33, RDX, RDX); /* x rem -1 = 0 */
+            jmp_fwd(j, &done);
+        } else {
+            /* INT_MIN / -1 overflows; other x / -1 = -x */
+            op_r(j, 0, w, 0xf7, 3, RAX); /* neg: overflow flag set for INT_MIN */
+            jcc_trap(j, CC_O, WASM_TRAP_INT_OVERFLOW);
+            jmp_fwd(j, &done);
+        }
+        bind(j, normal, j->len);
+        if (w)
+            eb(j, 0x48);
+        eb(j, 0x99); /* cdq / cqo */
+        op_r(j, 0, w, 0xf7, 7, RCX);
+    } else {
+        op_r(j, 0, false, 0x33, RDX, RDX);
+        op_r(j, 0, w, 0xf7, 6, RCX);
+    }
+    if (rem && !is_signed)
+        mov_rr(j, w, RAX, RDX);
+    if (rem && is_signed) {
+        bind(j, done, j->len);
+        done = -1;
+        mov_rr(j, w, RAX, RDX);
+    }
+    bind(j, done, j->len);
+    vpush(j, w ? WASM_I64 : WASM_I32, K_RAX);
+}
+
+/* clz (bsr) and ctz (bsf) with the zero case. */
+static void
+int_bitscan(struct jit *j, bool w, bool clz)
+{
+    prep(j, 1);
+    uint32_t k = j->vh - 1;
+    struct jval a = vpop(j);
+    load_gp(j, RCX, &a, k, w);
+    if (clz) {
+        op_r(j, 0, w, 0x0fbd, RAX, RCX);       /* bsr */
+        mov_ri(j, RCX, w ? 127 : 63);
+        op_r(j, 0, w, 0x0f40 + CC_E, RAX, RCX); /* cmovz */
+        alu_ri(j, w, ALU_XOR, RAX, w ? 63 : 31);
+    } else {
+        op_r(j, 0, w, 0x0fbc, RAX, RCX); /* bsf */
+        mov_ri(j, RCX, w ? 64 : 32);
+        op_r(j, 0, w, 0x0f40 + CC_E, RAX, RCX);
+    }
+    vpush(j, w ? WASM_I64 : WASM_I32, K_RAX);
+}
+
+/* Float binary: addss/addsd family (opc 0x58 ...), result in xmm0. */
+static void
+float_binop(struct jit *j, bool dbl, uint8_t opc)
+{
+    prep(j, 2);
+    uint32_t kb = j->vh - 1, ka = j->vh - 2;
+    struct jval b = vpop(j), a = vpop(j);
+    int32_t d;
+    uint8_t pfx = dbl ? 0xf2 : 0xf3;
+    if (b.kind == K_XMM0 || b.kind == K_RAX || b.kind == K_CONST) {
+        load_xmm(j, 1, &b, kb, dbl);
+        load_xmm(j, 0, &a, ka, dbl);
+        op_r(j, pfx, false, 0x0f00u | opc, 0, 1);
+    } else {
+        load_xmm(j, 0, &a, ka, dbl);
+        if (val_mem(j, &b, kb, &d))
+            op_m(j, pfx, false, 0x0f00u | opc, 0, RBX, -1, 0, d);
+    }
+    vpush(j, dbl ? WASM_F64 : WASM_F32, K_XMM0);
+}
+
+static void
+float_cmp(struct jit *j, bool dbl, uint8_t wop)
+{
+    prep(j, 2);
+    uint32_t kb = j->vh - 1, ka = j->vh - 2;
+    struct jval b = vpop(j), a = vpop(j);
+    /* lt/le compare b with a (ucomis b, a: above / above-or-equal) */
+    bool swap = wop == 2 || wop == 4; /* lt, le */
+    const struct jval *x = swap ? &b : &a, *y = swap ? &a : &b;
+    uint32_t kx = swap ? kb : ka, ky = swap ? ka : kb;
+    load_xmm(j, 1, y, ky, dbl);
+    load_xmm(j, 0, x, kx, dbl);
+    op_r(j, dbl ? 0x66 : 0, false, 0x0f2e, 0, 1); /* ucomis xmm0, xmm1 */
+    switch (wop) {
+    case 0: /* eq */
+        op_r(j, 0, false, 0x0f90 + CC_E, 0, RAX);
+        op_r(j, 0, false, 0x0f90 + CC_NP, 0, RCX);
+        op_r(j, 0, false, 0x22, RAX, RCX); /* and al, cl */
+        break;
+    case 1: /* ne */
+        op_r(j, 0, false, 0x0f90 + CC_NE, 0, RAX);
+        op_r(j, 0, false, 0x0f90 + CC_P, 0, RCX);
+        op_r(j, 0, false, 0x0a, RAX, RCX); /* or al, cl */
+        break;
+    case 2: case 3: /* lt (swapped), gt */
+        op_r(j, 0, false, 0x0f90 + CC_A, 0, RAX);
+        break;
+    default: /* le (swapped), ge */
+        op_r(j, 0, false, 0x0f90 + CC_AE, 0, RAX);
+        break;
+    }
+    op_r(j, 0, false, 0x0fb6, RAX, RAX);
+    vpush(j, WASM_I32, K_RAX);
+}
+
+/* Unary operation on the integer bits of the top entry (r = rax). */
+static struct jval
+pop_to_rax(struct jit *j, bool w)
+{
+    prep(j, 1);
+    uint32_t k = j->vh - 1;
+    struct jval a = vpop(j);
+    load_gp(j, RAX, &a, k, w);
+    return a;
+}
+
+static void
+emit_load(struct jit *j, uint8_t op, uint32_t offset)
+{
+    static const struct { uint8_t size; uint8_t rtype; bool w; uint32_t opc; } L[] = {
+        [0x28 - 0x28] = { 4, WASM_I32, false, 0x8b },   [0x29 - 0x28] = { 8, WASM_I64, true, 0x8b },
+        [0x2a - 0x28] = { 4, WASM_F32, false, 0x8b },   [0x2b - 0x28] = { 8, WASM_F64, true, 0x8b },
+        [0x2c - 0x28] = { 1, WASM_I32, false, 0x0fbe }, [0x2d - 0x28] = { 1, WASM_I32, false, 0x0fb6 },
+        [0x2e - 0x28] = { 2, WASM_I32, false, 0x0fbf }, [0x2f - 0x28] = { 2, WASM_I32, false, 0x0fb7 },
+        [0x30 - 0x28] = { 1, WASM_I64, true, 0x0fbe },  [0x31 - 0x28] = { 1, WASM_I64, false, 0x0fb6 },
+        [0x32 - 0x28] = { 2, WASM_I64, true, 0x0fbf },  [0x33 - 0x28] = { 2, WASM_I64, false, 0x0fb7 },
+        [0x34 - 0x28] = { 4, WASM_I64, true, 0x63 },    [0x35 - 0x28] = { 4, WASM_I64, false, 0x8b },
+    };
+    const uint8_t i = (uint8_t)(op - 0x28);
+    prep(j, 1);
+    uint32_t k = j->vh - 1;
+    struct jval a = vpop(j);
+    load_u32(j, RAX, &a, k); /* zero-extended 32-bit index */
+    uint64_t end = (uint64_t)offset + L[i].size;
+    int32_t disp = 0;
+    if (end <= INT32_MAX) {
+        op_m(j, 0, true, 0x8d, RCX, RAX, -1, 0, (int32_t)end); /* lea rcx, [rax + end] */
+        disp = (int32_t)offset;
+    } else {
+        mov_ri(j, RCX, offset);
+        op_r(j, 0, true, 0x03, RAX, RCX); /* rax = index + offset */
+        op_m(j, 0, true, 0x8d, RCX, RAX, -1, 0, L[i].size);
+    }
+    op_m(j, 0, true, 0x3b, RCX, R15, -1, 0, (int32_t)offsetof(struct wasm_memory, size));
+    jcc_trap(j, CC_A, WASM_TRAP_MEMORY_OOB);
+    op_m(j, 0, L[i].w, L[i].opc, RAX, R13, RAX, 1, disp);
+    vpush(j, L[i].rtype, K_RAX);
+}
+
+static void
+emit_store(struct jit *j, uint8_t op, uint32_t offset)
+{
+    static const uint8_t size[] = { 4, 8, 4, 8, 1, 2, 1, 2, 4 };
+    const uint8_t n = size[op - 0x36];
+    prep(j, 2);
+    uint32_t kv = j->vh - 1, ka = j->vh - 2;
+    struct jval v = vpop(j), a = vpop(j);
+    load_gp(j, RDX, &v, kv, n == 8);
+    load_u32(j, RAX, &a, ka);
+    uint64_t end = (uint64_t)offset + n;
+    int32_t disp = 0;
+    if (end <= INT32_MAX) {
+        op_m(j, 0, true, 0x8d, RCX, RAX, -1, 0, (int32_t)end);
+        disp = (int32_t)offset;
+    } else {
+        mov_ri(j, RCX, offset);
+        op_r(j, 0, true, 0x03, RAX, RCX);
+        op_m(j, 0, true, 0x8d, RCX, RAX, -1, 0, n);
+    }
+    op_m(j, 0, true, 0x3b, RCX, R15, -1, 0, (int32_t)offsetof(struct wasm_memory, size));
+    jcc_trap(j, CC_A, WASM_TRAP_MEMORY_OOB);
+    switch (n) {
+    case 1: op_m(j, 0, false, 0x88, RDX, R13, RAX, 1, disp); break;
+    case 2: op_m(j, 0x66, false, 0x89, RDX, R13, RAX, 1, disp); break;
+    case 4: op_m(j, 0, false, 0x89, RDX, R13, RAX, 1, disp); break;
+    default: op_m(j, 0, true, 0x89, RDX, R13, RAX, 1, disp); break;
+    }
+}
+
+/* Numeric result type and arity of opcodes 0x45..0xc4. */
+static void
+numeric_sig(uint8_t op, uint32_t *nargs, uint8_t *rtype)
+{
+    bool bin = (op >= 0x46 && op <= 0x4f) || (op >= 0x51 && op <= 0x66) ||
+               (op >= 0x6a && op <= 0x78) || (op >= 0x7c && op <= 0x8a) ||
+               (op >= 0x92 && op <= 0x98) || (op >= 0xa0 && op <= 0xa6);
+    *nargs = bin ? 2 : 1;
+    if (op <= 0x78 || (op >= 0xa7 && op <= 0xab) || op == 0xbc || op == 0xc0 || op == 0xc1)
+        *rtype = WASM_I32;
+    else if (op <= 0x8a || (op >= 0xac && op <= 0xb1) || op == 0xbd || op >= 0xc2)
+        *rtype = op <= 0x66 ? WASM_I32 : WASM_I64;
+    else if (op <= 0x98 || (op >= 0xb2 && op <= 0xb6) || op == 0xbe)
+        *rtype = WASM_F32;
+    else
+        *rtype = WASM_F64;
+}
+
+/* Compile one instruction (opcode already read). */
+static void
+compile_numeric(struct jit *j, uint8_t op)
+{
+    static const uint8_t icc[] = { CC_E, CC_NE, CC_L, CC_B, CC_G, CC_A, CC_LE, CC_BE, CC_GE, CC_AE };
+    uint32_t nargs;
+    uint8_t rtype;
+    numeric_sig(op, &nargs, &rtype);
+    if (op == 0x45 || op == 0x50) {
+        int_eqz(j, op == 0x50);
+        return;
+    }
+    if (op >= 0x46 && op <= 0x4f) {
+        int_cmp(j, false, icc[op - 0x46]);
+        return;
+    }
+    if (op >= 0x51 && op <= 0x5a) {
+        int_cmp(j, true, icc[op - 0x51]);
+        return;
+    }
+    if (op >= 0x5b && op <= 0x66) {
+        bool dbl = op >= 0x61;
+        float_cmp(j, dbl, (uint8_t)(op - (dbl ? 0x61 : 0x5b)));
+        return;
+    }
+    bool w = rtype == WASM_I64;
+    switch (op) {
+    case 0x67: case 0x79: int_bitscan(j, op == 0x79, true); return;
+    case 0x68: case 0x7a: int_bitscan(j, op == 0x7a, false); return;
+    case 0x6a: case 0x7c: int_binop(j, w, ALU_ADD, rtype); return;
+    case 0x6b: case 0x7d: int_binop(j, w, ALU_SUB, rtype); return;
+    case 0x6c: case 0x7e: int_mul(j, w); return;
+    case 0x6d: case 0x7f: int_div(j, w, true, false); return;
+    case 0x6e: case 0x80: int_div(j, w, false, false); return;
+    case 0x6f: case 0x81: int_div(j, w, true, true); return;
+    case 0x70: case 0x82: int_div(j, w, false, true); return;
+    case 0x71: case 0x83: int_binop(j, w, ALU_AND, rtype); return;
+    case 0x72: case 0x84: int_binop(j, w, ALU_OR, rtype); return;
+    case 0x73: case 0x85: int_binop(j, w, ALU_XOR, rtype); return;
+    case 0x74: case 0x86: int_shift(j, w, 4, rtype); return;
+    case 0x75: case 0x87: int_shift(j, w, 7, rtype); return;
+    case 0x76: case 0x88: int_shift(j, w, 5, rtype); return;
+    case 0x77: case 0x89: int_shift(j, w, 0, rtype); return;
+    case 0x78: case 0x8a: int_shift(j, w, 1, rtype); return;
+    case 0x92: case 0xa0: float_binop(j, op == 0xa0, 0x58); return;
+    case 0x93: case 0xa1: float_binop(j, op == 0xa1, 0x5c); return;
+    case 0x94: case 0xa2: float_binop(j, op == 0xa2, 0x59); return;
+    case 0x95: case 0xa3: float_binop(j, op == 0xa3, 0x5e); return;
+    case 0x8b: /* f32.abs */
+        pop_to_rax(j, false);
+        alu_ri(j, false, ALU_AND, RAX, 0x7fffffff);
+        vpush(j, WASM_F32, K_RAX);
+        return;
+    case 0x8c: /* f32.neg */
+        pop_to_rax(j, false);
+        alu_ri(j, false, ALU_XOR, RAX, INT32_MIN);
+        vpush(j, WASM_F32, K_RAX);
+        return;
+    case 0x99: /* f64.abs: shl 1, shr 1 */
+        pop_to_rax(j, true);
+        op_r(j, 0, true, 0xd1, 4, RAX);
+        op_r(j, 0, true, 0xd1, 5, RAX);
+        vpush(j, WASM_F64, K_RAX);
+        return;
+    case 0x9a: /* f64.neg */
+        pop_to_rax(j, true);
+        op_r(j, 0, true, 0x0fba, 7, RAX); /* btc rax, 63 */
+        eb(j, 63);
+        vpush(j, WASM_F64, K_RAX);
+        return;
+    case 0xa7: /* i32.wrap_i64 */
+        pop_to_rax(j, false);
+        vpush(j, WASM_I32, K_RAX);
+        return;
+    case 0xac: /* i64.extend_i32_s */
+        prep(j, 1);
+        {
+            uint32_t k = j->vh - 1;
+            struct jval a = vpop(j);
+            int32_t d;
+            if (val_mem(j, &a, k, &d)) {
+                op_m(j, 0, true, 0x63, RAX, RBX, -1, 0, d);
+            } else {
+                load_gp(j, RAX, &a, k, false);
+                op_r(j, 0, true, 0x63, RAX, RAX);
+            }
+        }
+        vpush(j, WASM_I64, K_RAX);
+        return;
+    case 0xad: { /* i64.extend_i32_u */
+        prep(j, 1);
+        uint32_t k = j->vh - 1;
+        struct jval a = vpop(j);
+        load_u32(j, RAX, &a, k);
+        vpush(j, WASM_I64, K_RAX);
+    }
+        return;
+    case 0xc0: case 0xc1: case 0xc2: case 0xc3: case 0xc4:
+        pop_to_rax(j, w);
+        if (op == 0xc0 || op == 0xc2)
+            op_r(j, 0, w, 0x0fbe, RAX, RAX); /* movsx from al */
+        else if (op == 0xc1 || op == 0xc3)
+            op_r(j, 0, w, 0x0fbf, RAX, RAX);
+        else
+            op_r(j, 0, true, 0x63, RAX, RAX);
+        vpush(j, rtype, K_RAX);
+        return;
+    case 0xbc: case 0xbd: case 0xbe: case 0xbf: /* reinterpret: same bits */
+        if (j->vh)
+            j->vs[j->vh - 1].type = rtype;
+        return;
+    case 0xb2: case 0xb3: case 0xb4: case 0xb7: case 0xb8: case 0xb9: {
+        /* convert from i32, u32 (as a 64-bit signed value) or i64 */
+        bool src64 = op == 0xb4 || op == 0xb9;
+        bool dst64 = op >= 0xb7;
+        bool u32src = op == 0xb3 || op == 0xb8;
+        prep(j, 1);
+        uint32_t k = j->vh - 1;
+        struct jval a = vpop(j);
+        if (u32src)
+            load_u32(j, RAX, &a, k);
+        else
+            load_gp(j, RAX, &a, k, src64);
+        op_r(j, dst64 ? 0xf2 : 0xf3, src64 || u32src, 0x0f2a, 0, RAX); /* cvtsi2s? */
+        vpush(j, rtype, K_XMM0);
+        return;
+    }
+    case 0xb6: case 0xbb: { /* demote, promote */
+        prep(j, 1);
+        uint32_t k = j->vh - 1;
+        struct jval a = vpop(j);
+        load_xmm(j, 0, &a, k, op == 0xb6);
+        op_r(j, op == 0xb6 ? 0xf2 : 0xf3, false, 0x0f5a, 0, 0);
+        vpush(j, rtype, K_XMM0);
+        return;
+    }
+    case 0x91: case 0x9f: { /* sqrt */
+        prep(j, 1);
+        uint32_t k = j->vh - 1;
+        struct jval a = vpop(j);
+        load_xmm(j, 0, &a, k, op == 0x9f);
+        op_r(j, op == 0x9f ? 0xf2 : 0xf3, false, 0x0f51, 0, 0);
+        vpush(j, rtype, K_XMM0);
+        return;
+    }
+    default:
+        emit_helper(j, h_numeric, nargs, op, rtype, 1);
+        return;
+    }
+}
+
+/* The types of the function's locals (params first); false on v128 or a bad header. */
+static bool
+read_locals(struct jit *j)
+{
+    const struct wasm_type *t = j->ftype;
+    uint32_t groups = (uint32_t)rd_uleb(j);
+    uint64_t total = t->param_count;
+    const uint8_t *save = j->p;
+    for (uint32_t g = 0; g < groups && !j->fail; g++) {
+        total += rd_uleb(j);
+        if (rd_u8(j) == WASM_V128)
+            return false;
+    }
+    if (j->fail || total > WASM_MAX_LOCALS)
+        return false;
+    j->nlocals = (uint32_t)total;
+    j->ltypes = malloc(total ? total : 1);
+    if (!j->ltypes)
+        return false;
+    for (uint32_t i = 0; i < t->param_count; i++)
+        j->ltypes[i] = (uint8_t)t->params[i];
+    j->p = save;
+    uint32_t at = t->param_count;
+    for (uint32_t g = 0; g < groups; g++) {
+        uint32_t n = (uint32_t)rd_uleb(j);
+        uint8_t ty = rd_u8(j);
+        for (uint32_t i = 0; i < n; i++)
+            j->ltypes[at++] = ty;
+    }
+    return true;
+}
+
+/* Skip an instruction's immediates in unreachable code; false on what we do not compile. */
+static bool
+skip_imm(struct jit *j, uint8_t op)
+{
+    switch (op) {
+    case 0x02: case 0x03: case 0x04: {
+        struct jctl c;
+        memset(&c, 0, sizeof(c));
+        return read_blocktype(j, &c);
+    }
+    case 0x0c: case 0x0d: case 0x10: case 0x20: case 0x21: case 0x22: case 0x23: case 0x24:
+    case 0x25: case 0x26: case 0xd2: case 0x3f: case 0x40:
+        rd_uleb(j);
+        return true;
+    case 0x0e: {
+        uint64_t n = rd_uleb(j);
+        for (uint64_t i = 0; i <= n && !j->fail; i++)
+            rd_uleb(j);
+        return true;
+    }
+    case 0x11:
+        rd_uleb(j);
+        rd_uleb(j);
+        return true;
+    case 0x1c: {
+        uint64_t n = rd_uleb(j);
+        for (uint64_t i = 0; i < n && !j->fail; i++)
+            if (rd_u8(j) == WASM_V128)
+                return false;
+        return true;
+    }
+    case 0x41: case 0x42:
+        rd_sleb(j);
+        return true;
+    case 0x43:
+        j->p += 4;
+        return j->p <= j->end;
+    case 0x44:
+        j->p += 8;
+        return j->p <= j->end;
+    case 0xd0:
+        rd_u8(j);
+        return true;
+    case 0xfc: {
+        uint64_t sub = rd_uleb(j);
+        switch (sub) {
+        case 8: case 12: case 14:
+            rd_uleb(j);
+            rd_uleb(j);
+            return true;
+        case 9: case 11: case 13: case 15: case 16: case 17:
+            rd_uleb(j);
+            return true;
+        case 10:
+            rd_uleb(j);
+            rd_uleb(j);
+            return true;
+        default:
+            return sub <= 7;
+        }
+    }
+    case 0xfd:
+        return false;
+    default:
+        if (op >= 0x28 && op <= 0x3e) {
+            rd_uleb(j);
+            rd_uleb(j);
+        }
+        return true;
+    }
+}
+
+static void
+start_block(struct jit *j, uint8_t op)
+{
+    struct jctl tmp;
+    memset(&tmp, 0, sizeof(tmp));
+    if (!read_blocktype(j, &tmp)) {
+        j->fail = true;
+        return;
+    }
+    struct jval cond = { 0 };
+    uint32_t kc = 0;
+    if (op == 0x04) {
+        prep(j, 1);
+        kc = j->vh - 1;
+        cond = vpop(j);
+    }
+    flush_all(j);
+    struct jctl *c = push_ctl(j, op);
+    if (!c)
+        return;
+    uint32_t keep_pos = c->patches;
+    (void)keep_pos;
+    c->single = tmp.single;
+    c->single_type = tmp.single_type;
+    c->nparams = tmp.nparams;
+    c->nresults = tmp.nresults;
+    c->params = tmp.params;
+    c->results = tmp.results;
+    c->height = j->vh - c->nparams;
+    if (op == 0x03) {
+        c->loop_pos = (uint32_t)j->len;
+        check_interrupt(j);
+    } else if (op == 0x04) {
+        int cc = cond_flags(j, &cond, kc);
+        jcc_fwd(j, cc ^ 1, &c->else_patch);
+    }
+}
+
+/* Leave unreachable code: the stack is exactly the block's params or results. */
+static void
+reset_stack(struct jit *j, const struct jctl *c, bool results)
+{
+    while (j->vh > c->height)
+        vpop(j);
+    uint32_t n = results ? c->nresults : c->nparams;
+    for (uint32_t i = 0; i < n; i++)
+        vpush(j, results ? ctl_result(c, i) : (uint8_t)c->params[i], K_MEM);
+}
+
+static void
+compile_body(struct jit *j)
+{
+    uint32_t skip = 0; /* nesting depth inside unreachable code */
+    while (!j->fail && j->nctl > 0) {
+        uint8_t op = rd_u8(j);
+        struct jctl *cur = &j->ctl[j->nctl - 1];
+        if (cur->unreachable) {
+            if (op == 0x02 || op == 0x03 || op == 0x04) {
+                skip++;
+                if (!skip_imm(j, op))
+                    j->fail = true;
+                continue;
+            }
+            if (op == 0x0b && skip > 0) {
+                skip--;
+                continue;
+            }
+            if (op == 0x05 && skip > 0)
+                continue;
+            if (op != 0x0b && op != 0x05) {
+                if (!skip_imm(j, op))
+                    j->fail = true;
+                continue;
+            }
+        }
+        switch (op) {
+        case 0x00: /* unreachable */
+            mov_ri(j, RAX, WASM_TRAP_UNREACHABLE);
+            jmp_fwd(j, &j->common_patches);
+            cur->unreachable = true;
+            break;
+        case 0x01:
+            break;
+        case 0x02: case 0x03: case 0x04:
+            start_block(j, op);
+            break;
+        case 0x05: /* else */
+            if (!cur->unreachable) {
+                flush_all(j);
+                jmp_fwd(j, &cur->patches);
+            }
+            bind(j, cur->else_patch, j->len);
+            cur->else_patch = -1;
+            reset_stack(j, cur, false);
+            cur->unreachable = false;
+            break;
+        case 0x0b: { /* end */
+            if (!cur->unreachable)
+                flush_all(j);
+            if (cur->kind == 0) {
+                if (!cur->unreachable)
+                    return_moves(j);
+                j->nctl--;
+                return;
+            }
+            bind(j, cur->else_patch, j->len);
+            bind(j, cur->patches, j->len);
+            struct jctl c = *cur;
+            j->nctl--;
+            reset_stack(j, &c, true);
+            break;
+        }
+        case 0x0c: { /* br */
+            uint32_t l = (uint32_t)rd_uleb(j);
+            struct jctl *t = &j->ctl[j->nctl - 1 - l];
+            flush_all(j);
+            if (t->kind == 0) {
+                return_moves(j);
+            } else {
+                br_moves(j, t);
+            }
+            br_jump(j, t);
+            cur->unreachable = true;
+            break;
+        }
+        case 0x0d: { /* br_if */
+            uint32_t l = (uint32_t)rd_uleb(j);
+            struct jctl *t = &j->ctl[j->nctl - 1 - l];
+            prep(j, 1);
+            uint32_t kc = j->vh - 1;
+            struct jval cond = vpop(j);
+            flush_all(j);
+            int cc = cond_flags(j, &cond, kc);
+            bool moves = t->kind == 0 ? j->ftype->result_count > 0 : br_needs_moves(j, t);
+            if (!moves) {
+                if (t->kind == 0x03) {
+                    eb(j, 0x0f);
+                    eb(j, (uint8_t)(0x80 + cc));
+                    e32(j, (uint32_t)((int64_t)t->loop_pos - (int64_t)(j->len + 4)));
+                } else if (t->kind == 0) {
+                    jcc_fwd(j, cc, &j->ret_patches);
+                } else {
+                    jcc_fwd(j, cc, &t->patches);
+                }
+            } else {
+                int32_t skipl = -1;
+                jcc_fwd(j, cc ^ 1, &skipl);
+                if (t->kind == 0)
+                    return_moves(j);
+                else
+                    br_moves(j, t);
+                br_jump(j, t);
+                bind(j, skipl, j->len);
+            }
+            break;
+        }
+        case 0x0e: { /* br_table */
+            uint32_t n = (uint32_t)rd_uleb(j);
+            uint32_t *labels = try_malloc(((size_t)n + 1) * sizeof(uint32_t));
+            if (!labels) {
+                j->fail = true;
+                break;
+            }
+            for (uint32_t i = 0; i <= n && !j->fail; i++)
+                labels[i] = (uint32_t)rd_uleb(j);
+            if (j->fail) {
+                free(labels);
+                break;
+            }
+            prep(j, 1);
+            uint32_t ki = j->vh - 1;
+            struct jval idx = vpop(j);
+            flush_all(j);
+            load_gp(j, RAX, &idx, ki, false);
+            mov_ri(j, RCX, n);
+            op_r(j, 0, false, 0x3b, RAX, RCX);           /* cmp eax, ecx */
+            op_r(j, 0, false, 0x0f40 + CC_A, RAX, RCX);  /* cmova eax, ecx */
+            eb(j, 0x48);
+            eb(j, 0x8d);
+            eb(j, 0x0d); /* lea rcx, [rip + rel32] */
+            size_t lea_pos = j->len;
+            e32(j, 0);
+            op_m(j, 0, true, 0x63, RAX, RCX, RAX, 4, 0); /* movsxd rax, [rcx + rax*4] */
+            op_r(j, 0, true, 0x03, RAX, RCX);           /* add rax, rcx */
+            eb(j, 0xff);
+            eb(j, 0xe0); /* jmp rax */
+            size_t table = j->len;
+            put32(j, lea_pos, (uint32_t)(table - (lea_pos + 4)));
+            for (uint32_t i = 0; i <= n; i++)
+                e32(j, 0);
+            for (uint32_t i = 0; i <= n && !j->fail; i++) {
+                put32(j, table + 4 * (size_t)i, (uint32_t)(j->len - table));
+                struct jctl *t = &j->ctl[j->nctl - 1 - labels[i]];
+                if (t->kind == 0)
+                    return_moves(j);
+                else
+                    br_moves(j, t);
+                br_jump(j, t);
+            }
+            free(labels);
+            j->ctl[j->nctl - 1].unreachable = true;
+            break;
+        }
+        case 0x0f: /* return */
+            return_moves(j);
+            jmp_fwd(j, &j->ret_patches);
+            cur->unreachable = true;
+            break;
+        case 0x10: { /* call */
+            uint32_t f = (uint32_t)rd_uleb(j);
+            if (f >= j->mod->func_count) {
+                j->fail = true;
+                break;
+            }
+            const struct wasm_type *t = &j->mod->types[j->mod->func_types[f]];
+            if (type_has_v128(t)) {
+                j->fail = true;
+                break;
+            }
+            flush_all(j);
+            ld(j, true, RDX, R14, (int32_t)offsetof(struct wasm_instance, funcs));
+            ld(j, true, RDX, RDX, (int32_t)(8 * f));
+            emit_call(j, t);
+            break;
+        }
+        case 0x11: { /* call_indirect */
+            uint32_t ti = (uint32_t)rd_uleb(j), tab = (uint32_t)rd_uleb(j);
+            if (ti >= j->mod->type_count || type_has_v128(&j->mod->types[ti])) {
+                j->fail = true;
+                break;
+            }
+            flush_all(j);
+            uint32_t ki = j->vh - 1;
+            mov_rr(j, true, RDI, R12);
+            op_m(j, 0, true, 0x8d, RSI, RBX, -1, 0, slot_disp(j, ki));
+            mov_rr(j, true, RDX, RBP);
+            mov_ri(j, RCX, (uint64_t)ti | (uint64_t)tab << 32);
+            call_abs(j, (const void *)h_indirect);
+            alu_ri(j, true, ALU_CMP, RAX, 4096);
+            jcc_fwd(j, CC_B, &j->common_patches);
+            mov_rr(j, true, RDX, RAX);
+            vpop(j);
+            emit_call(j, &j->mod->types[ti]);
+            break;
+        }
+        case 0x1a: /* drop */
+            vpop(j);
+            break;
+        case 0x1b: case 0x1c: { /* select */
+            if (op == 0x1c) {
+                uint64_t n = rd_uleb(j);
+                for (uint64_t i = 0; i < n; i++)
+                    if (rd_u8(j) == WASM_V128)
+                        j->fail = true;
+            }
+            prep(j, 3);
+            uint32_t kc = j->vh - 1, kb = j->vh - 2, ka = j->vh - 3;
+            struct jval c = vpop(j), b = vpop(j), a = vpop(j);
+            if (c.kind == K_RAX || c.kind == K_XMM0 || c.kind == K_FLAGS)
+                load_gp(j, RDX, &c, kc, false);
+            bool b_done = false;
+            if (b.kind == K_RAX || b.kind == K_XMM0) {
+                load_gp(j, RCX, &b, kb, true);
+                b_done = true;
+            }
+            load_gp(j, RAX, &a, ka, true);
+            if (!b_done)
+                load_gp(j, RCX, &b, kb, true);
+            if (c.kind == K_RAX || c.kind == K_XMM0 || c.kind == K_FLAGS) {
+                op_r(j, 0, false, 0x85, RDX, RDX);
+            } else {
+                int32_t d;
+                if (val_mem(j, &c, kc, &d)) {
+                    op_m(j, 0, false, 0x83, 7, RBX, -1, 0, d);
+                    eb(j, 0);
+                } else {
+                    load_gp(j, RDX, &c, kc, false);
+                    op_r(j, 0, false, 0x85, RDX, RDX);
+                }
+            }
+            op_r(j, 0, true, 0x0f40 + CC_E, RAX, RCX); /* cmovz rax, rcx */
+            vpush(j, a.type, K_RAX);
+            break;
+        }
+        case 0x20: { /* local.get */
+            uint32_t l = (uint32_t)rd_uleb(j);
+            if (l >= j->nlocals) {
+                j->fail = true;
+                break;
+            }
+            vpush(j, j->ltypes[l], K_LOCAL)->local = l;
+            break;
+        }
+        case 0x21: case 0x22: { /* local.set, local.tee */
+            uint32_t l = (uint32_t)rd_uleb(j);
+            if (l >= j->nlocals || j->vh == 0) {
+                j->fail = true;
+                break;
+            }
+            uint32_t k = j->vh - 1;
+            flush_local(j, l, k);
+            struct jval *v = &j->vs[k];
+            if (v->kind == K_FLAGS)
+                spill(j, k);
+            store_val(j, local_disp(l), v, k);
+            if (op == 0x21)
+                vpop(j);
+            break;
+        }
+        case 0x23: { /* global.get */
+            uint32_t g = (uint32_t)rd_uleb(j);
+            if (g >= j->mod->global_count || j->mod->globals[g].type == WASM_V128) {
+                j->fail = true;
+                break;
+            }
+            prep(j, 0);
+            ld(j, true, RAX, R14, (int32_t)offsetof(struct wasm_instance, globals));
+            ld(j, true, RAX, RAX, (int32_t)(8 * g));
+            ld(j, true, RAX, RAX, (int32_t)offsetof(struct wasm_global, val));
+            vpush(j, (uint8_t)j->mod->globals[g].type, K_RAX);
+            break;
+        }
+        case 0x24: { /* global.set */
+            uint32_t g = (uint32_t)rd_uleb(j);
+            if (g >= j->mod->global_count || j->mod->globals[g].type == WASM_V128) {
+                j->fail = true;
+                break;
+            }
+            prep(j, 1);
+            uint32_t k = j->vh - 1;
+            struct jval v = vpop(j);
+            load_gp(j, RCX, &v, k, true);
+            ld(j, true, RAX, R14, (int32_t)offsetof(struct wasm_instance, globals));
+            ld(j, true, RAX, RAX, (int32_t)(8 * g));
+            st(j, true, RAX, (int32_t)offsetof(struct wasm_global, val), RCX);
+            break;
+        }
+        case 0x25: { /* table.get */
+            uint32_t t = (uint32_t)rd_uleb(j);
+            emit_helper(j, h_table_get, 1, t, WASM_FUNCREF, 1);
+            break;
+        }
+        case 0x26: { /* table.set */
+            uint32_t t = (uint32_t)rd_uleb(j);
+            emit_helper(j, h_table_set, 2, t, 0, 0);
+            break;
+        }
+        case 0x3f: /* memory.size */
+            rd_uleb(j);
+            prep(j, 0);
+            ld(j, true, RAX, R15, (int32_t)offsetof(struct wasm_memory, size));
+            op_r(j, 0, true, 0xc1, 5, RAX);
+            eb(j, 16);
+            vpush(j, WASM_I32, K_RAX);
+            break;
+        case 0x40: /* memory.grow */
+            rd_uleb(j);
+            emit_helper(j, h_memory_grow, 1, 0, WASM_I32, 1);
+            break;
+        case 0x41: {
+            int64_t v = rd_sleb(j);
+            vpush(j, WASM_I32, K_CONST)->imm = (uint32_t)v;
+            break;
+        }
+        case 0x42: {
+            int64_t v = rd_sleb(j);
+            vpush(j, WASM_I64, K_CONST)->imm = (uint64_t)v;
+            break;
+        }
+        case 0x43: {
+            uint32_t v = 0;
+            if (j->p + 4 > j->end) {
+                j->fail = true;
+                break;
+            }
+            memcpy(&v, j->p, 4);
+            j->p += 4;
+            vpush(j, WASM_F32, K_CONST)->imm = v;
+            break;
+        }
+        case 0x44: {
+            uint64_t v = 0;
+            if (j->p + 8 > j->end) {
+                j->fail = true;
+                break;
+            }
+            memcpy(&v, j->p, 8);
+            j->p += 8;
+            vpush(j, WASM_F64, K_CONST)->imm = v;
+            break;
+        }
+        case 0xd0: { /* ref.null */
+            uint8_t t = rd_u8(j);
+            vpush(j, t, K_CONST)->imm = 0;
+            break;
+        }
+        case 0xd1: { /* ref.is_null */
+            prep(j, 1);
+            uint32_t k = j->vh - 1;
+            struct jval a = vpop(j);
+            load_gp(j, RCX, &a, k, true);
+            op_r(j, 0, true, 0x85, RCX, RCX);
+            op_r(j, 0, false, 0x0f90 + CC_E, 0, RAX);
+            op_r(j, 0, false, 0x0fb6, RAX, RAX);
+            vpush(j, WASM_I32, K_RAX);
+            break;
+        }
+        case 0xd2: { /* ref.func */
+            uint32_t f = (uint32_t)rd_uleb(j);
+            prep(j, 0);
+            ld(j, true, RAX, R14, (int32_t)offsetof(struct wasm_instance, funcs));
+            ld(j, true, RAX, RAX, (int32_t)(8 * f));
+            vpush(j, WASM_FUNCREF, K_RAX);
+            break;
+        }
+        case 0xfc: {
+            uint32_t sub = (uint32_t)rd_uleb(j);
+            if (sub <= 7) {
+                static const uint8_t rt[8] = { WASM_I32, WASM_I32, WASM_I32, WASM_I32,
+                                               WASM_I64, WASM_I64, WASM_I64, WASM_I64 };
+                emit_helper(j, h_numeric, 1, 0x100 + sub, rt[sub], 1);
+                break;
+            }
+            uint32_t a = 0, b = 0;
+            switch (sub) {
+            case 8: /* memory.init */
+                a = (uint32_t)rd_uleb(j);
+                rd_uleb(j);
+                emit_helper(j, h_memory_init, 3, a, 0, 0);
+                break;
+            case 9:
+                a = (uint32_t)rd_uleb(j);
+                emit_helper(j, h_data_drop, 0, a, 0, 0);
+                break;
+            case 10:
+                rd_uleb(j);
+                rd_uleb(j);
+                emit_helper(j, h_memory_copy, 3, 0, 0, 0);
+                break;
+            case 11:
+                rd_uleb(j);
+                emit_helper(j, h_memory_fill, 3, 0, 0, 0);
+                break;
+            case 12: /* table.init elem table */
+                a = (uint32_t)rd_uleb(j);
+                b = (uint32_t)rd_uleb(j);
+                emit_helper(j, h_table_init, 3, (uint64_t)a | (uint64_t)b << 32, 0, 0);
+                break;
+            case 13:
+                a = (uint32_t)rd_uleb(j);
+                emit_helper(j, h_elem_drop, 0, a, 0, 0);
+                break;
+            case 14: /* table.copy dst src */
+                a = (uint32_t)rd_uleb(j);
+                b = (uint32_t)rd_uleb(j);
+                emit_helper(j, h_table_copy, 3, (uint64_t)a | (uint64_t)b << 32, 0, 0);
+                break;
+            case 15:
+                a = (uint32_t)rd_uleb(j);
+                emit_helper(j, h_table_grow, 2, a, WASM_I32, 1);
+                break;
+            case 16:
+                a = (uint32_t)rd_uleb(j);
+                emit_helper(j, h_table_size, 0, a, WASM_I32, 1);
+                break;
+            case 17:
+                a = (uint32_t)rd_uleb(j);
+                emit_helper(j, h_table_fill, 3, a, 0, 0);
+                break;
+            default:
+                j->fail = true;
+                break;
+            }
+            break;
+        }
+        default:
+            if (op >= 0x28 && op <= 0x35) {
+                rd_uleb(j);
+                uint32_t off = (uint32_t)rd_uleb(j);
+                emit_load(j, op, off);
+            } else if (op >= 0x36 && op <= 0x3e) {
+                rd_uleb(j);
+                uint32_t off = (uint32_t)rd_uleb(j);
+                emit_store(j, op, off);
+            } else if (op >= 0x45 && op <= 0xc4) {
+                compile_numeric(j, op);
+            } else {
+                j->fail = true; /* SIMD and anything else: the interpreter */
+            }
+            break;
+        }
+    }
+}
+
+static void
+prologue(struct jit *j, const struct wasm_code *code)
+{
+    static const uint8_t pushes[] = { 0x53, 0x55, 0x41, 0x54, 0x41, 0x55, 0x41, 0x56, 0x41, 0x57 };
+    for (size_t i = 0; i < sizeof(pushes); i++)
+        eb(j, pushes[i]);
+    alu_ri(j, true, ALU_SUB, RSP, 8);
+    mov_rr(j, true, R12, RDI);
+    mov_rr(j, true, RBX, RSI);
+    mov_rr(j, true, RBP, RDX);
+    ld(j, true, R14, RBP, (int32_t)offsetof(struct wasm_func_inst, inst));
+    /* C stack guard, value stack bound */
+    op_m(j, 0, true, 0x3b, RSP, R12, -1, 0, EX(native_limit));
+    jcc_trap(j, CC_B, WASM_TRAP_STACK_EXHAUSTED);
+    op_m(j, 0, true, 0x8d, RAX, RBX, -1, 0, (int32_t)(8 * (uint64_t)code->max_slots));
+    op_m(j, 0, true, 0x3b, RAX, R12, -1, 0, EX(stack_end));
+    jcc_trap(j, CC_A, WASM_TRAP_STACK_EXHAUSTED);
+    check_interrupt(j);
+    /* zero the declared locals */
+    uint32_t first = j->ftype->param_count, n = j->nlocals - first;
+    if (n <= 8) {
+        if (n)
+            op_r(j, 0, false, 0x33, RAX, RAX);
+        for (uint32_t i = 0; i < n; i++)
+            st(j, true, RBX, local_disp(first + i), RAX);
+    } else {
+        op_m(j, 0, true, 0x8d, RDI, RBX, -1, 0, local_disp(first));
+        mov_ri(j, RCX, n);
+        op_r(j, 0, false, 0x33, RAX, RAX);
+        eb(j, 0xf3);
+        eb(j, 0x48);
+        eb(j, 0xab); /* rep stosq */
+    }
+    if (j->mod->mem_count) {
+        ld(j, true, RAX, R14, (int32_t)offsetof(struct wasm_instance, mems));
+        ld(j, true, R15, RAX, 0);
+        ld(j, true, R13, R15, (int32_t)offsetof(struct wasm_memory, base));
+    } else {
+        op_r(j, 0, false, 0x33, R13, R13);
+        op_r(j, 0, false, 0x33, R15, R15);
+    }
+}
+
+static void
+epilogue(struct jit *j)
+{
+    bind(j, j->ret_patches, j->len);
+    op_r(j, 0, false, 0x33, RAX, RAX);
+    size_t out = j->len;
+    alu_ri(j, true, ALU_ADD, RSP, 8);
+    static const uint8_t pops[] = { 0x41, 0x5f, 0x41, 0x5e, 0x41, 0x5d, 0x41, 0x5c, 0x5d, 0x5b, 0xc3 };
+    for (size_t i = 0; i < sizeof(pops); i++)
+        eb(j, pops[i]);
+    /* traps: record the innermost function, return the status in eax */
+    for (int t = 0; t < TRAP_KINDS; t++) {
+        if (j->trap_patches[t] < 0)
+            continue;
+        bind(j, j->trap_patches[t], j->len);
+        mov_ri(j, RAX, (uint64_t)t);
+        jmp_fwd(j, &j->common_patches);
+    }
+    bind(j, j->common_patches, j->len);
+    alu_mi(j, true, ALU_CMP, R12, EX(trap_func), 0);
+    eb(j, 0x0f);
+    eb(j, 0x80 + CC_NE);
+    e32(j, (uint32_t)((int64_t)out - (int64_t)(j->len + 4)));
+    st(j, true, R12, EX(trap_func), RBP);
+    jmp_to(j, out);
+}
+
+struct jit_block {
+    struct jit_block *next;
+    void *addr;
+    size_t size;
+};
+
+/* Compile; NULL when the function is left to the interpreter. */
+static void *
+compile(struct wasm_module *mod, const struct wasm_code *code, size_t *out_size)
+{
+    struct jit j;
+    memset(&j, 0, sizeof(j));
+    j.mod = mod;
+    j.ftype = &mod->types[code->type_idx];
+    j.reg_idx = -1;
+    j.common_patches = -1;
+    j.ret_patches = -1;
+    for (int t = 0; t < TRAP_KINDS; t++)
+        j.trap_patches[t] = -1;
+    j.p = code->body;
+    j.end = code->body + code->body_len;
+    void *mem = NULL;
+    if (type_has_v128(j.ftype) || !read_locals(&j) || j.nlocals != code->frame_slots)
+        goto out;
+    j.fs = code->frame_slots;
+    struct jctl *c = push_ctl(&j, 0);
+    if (!c)
+        goto out;
+    c->nresults = j.ftype->result_count;
+    c->results = j.ftype->results;
+    c->height = 0;
+    prologue(&j, code);
+    compile_body(&j);
+    epilogue(&j);
+    if (j.fail || j.nctl != 0)
+        goto out;
+    size_t page = (size_t)sysconf(_SC_PAGESIZE);
+    size_t size = (j.len + page - 1) / page * page;
+    mem = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (mem == MAP_FAILED) {
+        mem = NULL;
+        goto out;
+    }
+    memcpy(mem, j.buf, j.len);
+    if (mprotect(mem, size, PROT_READ | PROT_EXEC) != 0) {
+        munmap(mem, size);
+        mem = NULL;
+        goto out;
+    }
+    *out_size = size;
+out:
+    free(j.buf);
+    free(j.ltypes);
+    free(j.vs);
+    free(j.ctl);
+    free(j.patch);
+    return mem;
+}
+
+wasm_jit_fn *
+wasm_jit_entry(const struct wasm_func_inst *f)
+{
+    struct wasm_code *code = (struct wasm_code *)f->code;
+    void *e = atomic_load_explicit(&code->jit_entry, memory_order_acquire);
+    if (e)
+        return (wasm_jit_fn *)e;
+    if (atomic_load_explicit(&code->jit_state, memory_order_relaxed) == 2)
+        return NULL;
+    struct wasm_module *mod = f->inst->mod;
+    size_t size = 0;
+    void *mem = NULL;
+    if (mod->limits.tier != WASM_TIER_INTERP && env_tier() == 1)
+        mem = compile(mod, code, &size);
+    if (!mem) {
+        atomic_store_explicit(&code->jit_state, 2, memory_order_relaxed);
+        return NULL;
+    }
+    struct jit_block *b = malloc(sizeof(*b));
+    void *expected = NULL;
+    if (!b || !atomic_compare_exchange_strong(&code->jit_entry, &expected, mem)) {
+        /* lost a race (or no memory for the record): use the winner's code */
+        munmap(mem, size);
+        free(b);
+        e = atomic_load_explicit(&code->jit_entry, memory_order_acquire);
+        if (!e)
+            atomic_store_explicit(&code->jit_state, 2, memory_order_relaxed);
+        return (wasm_jit_fn *)e;
+    }
+    atomic_store_explicit(&code->jit_state, 1, memory_order_relaxed);
+    b->addr = mem;
+    b->size = size;
+    void *head = atomic_load(&mod->jit_blocks);
+    do
+        b->next = head;
+    while (!atomic_compare_exchange_weak(&mod->jit_blocks, &head, b));
+    return (wasm_jit_fn *)mem;
+}
+
+void
+wasm_jit_module_free(struct wasm_module *mod)
+{
+    struct jit_block *b = atomic_exchange(&mod->jit_blocks, NULL);
+    while (b) {
+        struct jit_block *next = b->next;
+        munmap(b->addr, b->size);
+        free(b);
+        b = next;
+    }
+}
+
+#else /* no native tier on this platform */
+
+wasm_jit_fn *
+wasm_jit_entry(const struct wasm_func_inst *f)
+{
+    (void)f;
+    return NULL;
+}
+
+void
+wasm_jit_module_free(struct wasm_module *mod)
+{
+    (void)mod;
+}
+
+uintptr_t
+wasm_jit_native_limit(void)
+{
+    return 0;
+}
+
+#endif
