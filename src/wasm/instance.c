@@ -8,6 +8,7 @@
 
 #include "base/check.h"
 #include "base/xalloc.h"
+#include "wasm/jit.h"
 #include "wasm/wasm_int.h"
 
 /* ---- modules ----------------------------------------------------------------- */
@@ -58,6 +59,7 @@ wasm_module_free(struct wasm_module *mod)
 {
     if (!mod || atomic_fetch_sub(&mod->refs, 1) != 1)
         return;
+    wasm_jit_module_free(mod);
     wasm_module_release_parts(mod);
     free(mod->bytes);
     free(mod);
