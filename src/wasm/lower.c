@@ -4,6 +4,7 @@
  * branch stack moves ("keep n slots, drop m") computed from the statically
  * known stack heights. */
 #include <pthread.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -1426,17 +1427,23 @@ struct wasm_lower_scratch {
     const uint8_t **needs_data_count;
 };
 
-struct wasm_lower_scratch *
-wasm_lower_scratch_new(void)
+static struct wasm_lower_scratch *
+scratch_new(const void *const *ops)
 {
     struct wasm_lower_scratch *s = xcalloc(1, sizeof(*s));
     wasm_val_init(&s->L.v);
-    s->ops = wasm_interp_ops();
+    s->ops = ops;
     for (unsigned op = 0x45; op <= 0xc4; op++) {
         uint8_t *sig = s->numeric[op - 0x45];
         numeric_sig((uint8_t)op, &sig[0], &sig[1], &sig[2]);
     }
     return s;
+}
+
+struct wasm_lower_scratch *
+wasm_lower_scratch_new(void)
+{
+    return scratch_new(wasm_interp_ops());
 }
 
 void
@@ -1590,6 +1597,12 @@ wasm_lower_thread_count(size_t code_bytes, uint32_t count)
     if (code_bytes < PARALLEL_MIN_BYTES)
         return 1;
     long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+#ifdef CPU_COUNT
+    /* The CPUs this process may run on, when it is restricted to fewer. */
+    cpu_set_t set;
+    if (sched_getaffinity(0, sizeof(set), &set) == 0 && CPU_COUNT(&set) < cpus)
+        cpus = CPU_COUNT(&set);
+#endif
     if (cpus < 1)
         return 1;
     unsigned n = (unsigned)cpus < PARALLEL_MAX_THREADS ? (unsigned)cpus : PARALLEL_MAX_THREADS;
@@ -1600,6 +1613,7 @@ wasm_lower_thread_count(size_t code_bytes, uint32_t count)
 
 struct lower_job {
     struct wasm_module *mod;
+    const void *const *ops;
     uint32_t count;
     const uint8_t *section_end;
     atomic_uint next;   /* first body of the next chunk to take */
@@ -1621,7 +1635,7 @@ lower_worker_run(void *arg)
 {
     struct lower_worker *w = arg;
     struct lower_job *job = w->job;
-    struct wasm_lower_scratch *scratch = wasm_lower_scratch_new();
+    struct wasm_lower_scratch *scratch = scratch_new(job->ops);
     scratch->blocks = &w->blocks;
     scratch->needs_data_count = &w->needs_data_count;
     for (;;) {
@@ -1659,7 +1673,9 @@ wasm_lower_parallel(struct wasm_module *mod, uint32_t count, const uint8_t *sect
 {
     if (threads < 1)
         threads = 1;
-    struct lower_job job = { .mod = mod, .count = count, .section_end = section_end };
+    struct lower_job job = {
+        .mod = mod, .ops = wasm_interp_ops(), .count = count, .section_end = section_end
+    };
     atomic_init(&job.next, 0);
     atomic_init(&job.failed, UINT32_MAX);
     struct lower_worker *workers = xcalloc(threads, sizeof(*workers));
