@@ -468,6 +468,17 @@ check_stmt(struct checker *ck, const struct lang_stmt *st, bool in_wasm)
         report(ck, LANG_SEV_ERROR, &st->loc, (uint32_t)strlen(st->name),
                "'%s' cannot appear in a 'wasm_run' block", st->name);
     check_words(ck, st->args, st->arg_count);
+    /* `for_each files f` / `match v`: a bare word is literal text, so the
+     * loop sees one item "files". When the word names a variable, that is
+     * almost certainly not what was meant. */
+    if ((st->kind == LANG_STMT_FOR_EACH || st->kind == LANG_STMT_MATCH) && st->arg_count >= 1) {
+        const struct lang_word *w = &st->args[0];
+        if (w->quote == LANG_QUOTE_BARE && !w->has_interp && w->text && var_known(ck, w->text))
+            report(ck, LANG_SEV_WARNING, &w->loc, (uint32_t)w->len,
+                   "'%s' %s the literal text '%s', not the variable: write \"${%s}\"",
+                   st->name, st->kind == LANG_STMT_FOR_EACH ? "iterates" : "matches", w->text,
+                   w->text);
+    }
     if (st->kind == LANG_STMT_BLOCK
         && (st->block == LANG_BLOCK_PARALLEL || st->block == LANG_BLOCK_RETRY) && st->arg_count == 1
         && !is_plain_count(&st->args[0]))

@@ -934,6 +934,46 @@ known_op(void *user, const char *name)
     return false;
 }
 
+/* `for_each files f` and `match v` read literal text; when the word names
+ * a variable, --check says how to write its value. */
+static void
+test_lang_parse_check_warns_bare_variable_as_loop_list(void **state)
+{
+    (void)state;
+    const char *text = "command c\n"
+                       "    do\n"
+                       "        files = glob \"*.md\"\n"
+                       "        for_each files f\n" /* 4 */
+                       "            print \"${f}\"\n"
+                       "        end\n"
+                       "        for_each \"${files}\" g\n" /* fine */
+                       "            print \"${g}\"\n"
+                       "        end\n"
+                       "        match os\n" /* 10: an auto variable */
+                       "            case \"linux\"\n"
+                       "                print \"l\"\n"
+                       "        end\n"
+                       "        match literal\n" /* no variable of that name */
+                       "            case \"literal\"\n"
+                       "                print \"x\"\n"
+                       "        end\n"
+                       "    end\n"
+                       "end\n";
+    struct lang_diags d;
+    struct lang_program *p = load(text, &d);
+    assert_non_null(p);
+    assert_true(lang_check(p, known_op, NULL, &d));
+    char *out = printed(&d);
+    assert_non_null(strstr(out, "t.perch:4:18: warning: 'for_each' iterates the literal text "
+                                "'files', not the variable: write \"${files}\""));
+    assert_non_null(strstr(out, "t.perch:10:15: warning: 'match' matches the literal text 'os', "
+                                "not the variable: write \"${os}\""));
+    assert_int_equal(d.warning_count, 2);
+    free(out);
+    lang_program_free(p);
+    lang_diags_release(&d);
+}
+
 static void
 test_lang_parse_check_reports_unknown_names(void **state)
 {
@@ -1242,6 +1282,7 @@ main(void)
         cmocka_unit_test(test_lang_parse_config_values_are_validated),
         cmocka_unit_test(test_lang_parse_typos_get_suggestions_and_recover),
         cmocka_unit_test(test_lang_parse_check_reports_unknown_names),
+        cmocka_unit_test(test_lang_parse_check_warns_bare_variable_as_loop_list),
         cmocka_unit_test(test_lang_parse_check_judges_literal_block_arguments),
         cmocka_unit_test(test_lang_parse_check_command_call_arity),
         cmocka_unit_test(test_lang_parse_check_knows_every_binding_form),
