@@ -550,6 +550,11 @@ rescue_matches(struct exec_state *st, const struct lang_clause *c, const struct 
     return false;
 }
 
+/* The names exec_bind_err sets. */
+static const char *const err_fields[] = { "err.kind", "err.message", "err.code", "err.op",
+                                          "err.line" };
+#define ERR_FIELD_COUNT (sizeof(err_fields) / sizeof(err_fields[0]))
+
 static bool
 run_try(struct exec_state *st, const struct lang_stmt *stmt, struct err *err)
 {
@@ -561,10 +566,22 @@ run_try(struct exec_state *st, const struct lang_stmt *stmt, struct err *err)
             const struct lang_clause *c = &stmt->clauses[i];
             if (c->kind != LANG_CLAUSE_RESCUE || !rescue_matches(st, c, &e))
                 continue;
+            /* A rescue nested in another one: the outer `err.*` come
+             * back when the inner rescue ends. */
+            char *outer[ERR_FIELD_COUNT] = { 0 };
+            bool nested = exec_scope_get(st->scope, "err.kind") != NULL;
+            for (size_t f = 0; nested && f < ERR_FIELD_COUNT; f++) {
+                const struct exec_value *v = exec_scope_get(st->scope, err_fields[f]);
+                outer[f] = xstrdup(v ? v->text : "");
+            }
             exec_bind_err(st, &e);
             err_clear(&e);
             st->fail_op[0] = '\0';
             ok = exec_run_body(st, &c->body, &e);
+            for (size_t f = 0; nested && f < ERR_FIELD_COUNT; f++) {
+                exec_scope_set_text(st->scope, err_fields[f], outer[f]);
+                free(outer[f]);
+            }
             break;
         }
     }
