@@ -5,6 +5,7 @@
  * known stack heights. */
 #include <pthread.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -1684,10 +1685,15 @@ wasm_lower_parallel(struct wasm_module *mod, uint32_t count, const uint8_t *sect
         workers[t].err_idx = UINT32_MAX;
     }
     /* Worker 0 is the calling thread; a thread that cannot start leaves
-     * its share to the others. */
+     * its share to the others. The threads take no signals: those stay
+     * with the program's own threads. */
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
     for (unsigned t = 1; t < threads; t++)
         workers[t].started =
             pthread_create(&workers[t].thread, NULL, lower_worker_run, &workers[t]) == 0;
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
     lower_worker_run(&workers[0]);
     for (unsigned t = 1; t < threads; t++)
         if (workers[t].started)
