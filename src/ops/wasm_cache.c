@@ -146,7 +146,8 @@ disk_dir_open(char **out_path)
     return fd;
 }
 
-/* Read entry 'name'; NULL when missing or not a plain file of ours. */
+/* Read entry 'name'; NULL when missing or not a plain file of ours. (Read,
+ * not mapped: a file truncated while mapped would crash the reader.) */
 static uint8_t *
 disk_read(int dirfd, const char *name, size_t *out_len)
 {
@@ -248,7 +249,7 @@ load_through_disk(const uint8_t *bytes, size_t len, const uint8_t digest[32], st
     if (blob) {
         struct err cerr = { 0 };
         struct wasm_module *mod =
-            wasm_module_load_cached(bytes, len, blob, blob_len, NULL, &cerr);
+            wasm_module_load_cached_sha(bytes, len, digest, blob, blob_len, NULL, &cerr);
         free(blob);
         if (mod) {
             cache_disk_hits++;
@@ -267,7 +268,7 @@ load_through_disk(const uint8_t *bytes, size_t len, const uint8_t digest[32], st
         size_t out_len = 0;
         struct err serr = { 0 };
         char why[300] = "";
-        if (!wasm_module_serialize(mod, &out, &out_len, &serr))
+        if (!wasm_module_serialize_sha(mod, digest, &out, &out_len, &serr))
             snprintf(why, sizeof(why), "%s", serr.msg);
         else if (disk_write(dirfd, name, out, out_len, why, sizeof(why)))
             cache_disk_writes++;

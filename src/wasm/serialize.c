@@ -52,21 +52,25 @@
 
 /* What one immediate cell holds, so it can be relocated and checked. */
 enum imm_kind {
-    IMM_RAW = 1,    /* a constant, memory offset or lane data: anything goes */
-    IMM_TARGET,     /* branch target: cell address in memory, index in a blob */
-    IMM_LOCAL,      /* slot index of a one-slot local */
-    IMM_LOCAL2,     /* slot index of a two-slot (v128) local */
-    IMM_LOCALS,     /* two one-slot locals in u32[0] and u32[1] */
-    IMM_FUNC,       /* function index */
-    IMM_GLOBAL,     /* global index */
-    IMM_TABLE,      /* table index */
-    IMM_FUNCTABLE,  /* index of a funcref table (call_indirect) */
-    IMM_TYPE,       /* type index */
-    IMM_ELEM,       /* element segment index */
-    IMM_DATA,       /* data segment index */
-    IMM_KEEPDROP,   /* branch stack move: keep u32[0] slots, drop u32[1] */
-    IMM_RESULTS,    /* return: the function's result slots */
-    IMM_SIMD,       /* SIMD sub-opcode (its two immediates follow) */
+    IMM_RAW = 1, /* a constant, memory offset or lane data: anything goes */
+    /* Checked against one bound per function (see struct bounds). */
+    IMM_LOCAL,   /* slot index of a one-slot local */
+    IMM_LOCAL2,  /* slot index of a two-slot (v128) local */
+    IMM_FUNC,    /* function index */
+    IMM_GLOBAL,  /* global index */
+    IMM_TABLE,   /* table index */
+    IMM_TYPE,    /* type index */
+    IMM_ELEM,    /* element segment index */
+    IMM_DATA,    /* data segment index */
+    IMM_BOUNDED_LAST = IMM_DATA,
+    /* Checked one by one. */
+    IMM_TARGET,    /* branch target: cell address in memory, index in a blob */
+    IMM_LOCALS,    /* two one-slot locals in u32[0] and u32[1] */
+    IMM_FUNCTABLE, /* index of a funcref table (call_indirect) */
+    IMM_KEEPDROP,  /* branch stack move: keep u32[0] slots, drop u32[1] */
+    IMM_RESULTS,   /* return: the function's result slots */
+    IMM_SIMD,      /* SIMD sub-opcode (its two immediates follow) */
+    IMM_KIND_COUNT
 };
 
 enum {
@@ -189,24 +193,41 @@ rotl64(uint64_t x, unsigned n)
 }
 
 /*
- * Each 8-byte word goes through a bijective mix of the state, so changing any
- * one word (any flipped bits in it) always changes the result; the length is
- * mixed in too.
+ * Four lanes take every fourth 8-byte word (for speed: independent chains);
+ * each word goes through a bijective mix of its lane's state, so changing any
+ * one word (any flipped bits in it) always changes that lane, and the lanes
+ * are folded together one bijective step at a time, so it changes the
+ * result. The length is mixed in too.
  */
+static inline uint64_t
+mix(uint64_t h, uint64_t w)
+{
+    return rotl64(h ^ (w * 0x87c37b91114253d5u), 31) * 0x4cf5ad432745937fu;
+}
+
 uint64_t
 wasm_blob_checksum(const uint8_t *bytes, size_t len)
 {
-    const uint64_t k1 = 0x87c37b91114253d5u, k2 = 0x4cf5ad432745937fu;
-    uint64_t h = 0x9e3779b97f4a7c15u ^ (uint64_t)len;
+    uint64_t h0 = 0x9e3779b97f4a7c15u ^ (uint64_t)len, h1 = 0x6a09e667f3bcc908u,
+             h2 = 0xbb67ae8584caa73bu, h3 = 0x3c6ef372fe94f82bu;
     size_t i = 0;
+    for (; i + 32 <= len; i += 32) {
+        uint64_t w[4];
+        memcpy(w, bytes + i, 32);
+        h0 = mix(h0, w[0]);
+        h1 = mix(h1, w[1]);
+        h2 = mix(h2, w[2]);
+        h3 = mix(h3, w[3]);
+    }
     for (; i + 8 <= len; i += 8) {
         uint64_t w;
         memcpy(&w, bytes + i, 8);
-        h = rotl64(h ^ (w * k1), 31) * k2;
+        h0 = mix(h0, w);
     }
     uint64_t w = 0;
     memcpy(&w, bytes + i, len - i);
-    h = rotl64(h ^ (w * k1), 31) * k2;
+    h0 = mix(h0, w);
+    uint64_t h = mix(mix(mix(h0, h1), h2), h3);
     h ^= h >> 33;
     h *= 0xff51afd7ed558ccdu;
     h ^= h >> 29;
@@ -359,41 +380,54 @@ get64(const uint8_t *p)
 
 /* ---- writing ------------------------------------------------------------------- */
 
-struct label_id {
-    const void *label;
-    unsigned id;
+/* Threaded dispatch: label address -> operation number, open addressing. */
+#define LABEL_SLOTS 4096u /* a power of two, well above WASM_OP_COUNT */
+
+struct label_map {
+    const void *label[LABEL_SLOTS];
+    uint16_t id[LABEL_SLOTS];
 };
 
-static int
-cmp_label(const void *a, const void *b)
+static inline size_t
+label_slot(const void *label)
 {
-    uintptr_t x = (uintptr_t)((const struct label_id *)a)->label;
-    uintptr_t y = (uintptr_t)((const struct label_id *)b)->label;
-    return x < y ? -1 : x > y;
+    return (size_t)(((uint64_t)(uintptr_t)label * 0x9e3779b97f4a7c15u) >> 52) & (LABEL_SLOTS - 1);
+}
+
+/* False when two operations share a label (the map would be ambiguous). */
+static bool
+label_map_fill(struct label_map *map, const void *const *ops)
+{
+    _Static_assert(WASM_OP_COUNT < LABEL_SLOTS / 2, "LABEL_SLOTS too small");
+    memset(map->label, 0, sizeof(map->label));
+    for (unsigned i = 0; i < WASM_OP_COUNT; i++) {
+        size_t k = label_slot(ops[i]);
+        while (map->label[k]) {
+            if (map->label[k] == ops[i])
+                return false;
+            k = (k + 1) & (LABEL_SLOTS - 1);
+        }
+        map->label[k] = ops[i];
+        map->id[k] = (uint16_t)i;
+    }
+    return true;
 }
 
 /* The operation number in cell 'c' (threaded: looked up in 'map'); -1 when none. */
-static long
-op_of(const union wasm_cell *c, const struct label_id *map)
+static inline long
+op_of(const union wasm_cell *c, const struct label_map *map)
 {
     if (!map)
         return c->op_id < WASM_OP_COUNT ? (long)c->op_id : -1;
-    size_t lo = 0, hi = WASM_OP_COUNT;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if ((uintptr_t)map[mid].label < (uintptr_t)c->op)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    if (lo < WASM_OP_COUNT && map[lo].label == c->op)
-        return (long)map[lo].id;
+    for (size_t k = label_slot(c->op); map->label[k]; k = (k + 1) & (LABEL_SLOTS - 1))
+        if (map->label[k] == c->op)
+            return map->id[k];
     return -1;
 }
 
 /* Append function 'code' to 'out' in blob form. */
 static bool
-write_func(const struct wasm_code *code, const struct label_id *map, uint8_t *out, uint32_t func,
+write_func(const struct wasm_code *code, const struct label_map *map, uint8_t *out, uint32_t func,
            struct err *err)
 {
     put32(out, code->local_slots);
@@ -446,6 +480,15 @@ bool
 wasm_module_serialize(const struct wasm_module *mod, uint8_t **out_buf, size_t *out_len,
                       struct err *err)
 {
+    uint8_t digest[32];
+    wasm_sha256(mod->bytes, mod->len, digest);
+    return wasm_module_serialize_sha(mod, digest, out_buf, out_len, err);
+}
+
+bool
+wasm_module_serialize_sha(const struct wasm_module *mod, const uint8_t sha256[32],
+                          uint8_t **out_buf, size_t *out_len, struct err *err)
+{
     *out_buf = NULL;
     *out_len = 0;
     uint32_t defined = mod->func_count - mod->import_func_count;
@@ -466,21 +509,14 @@ wasm_module_serialize(const struct wasm_module *mod, uint8_t **out_buf, size_t *
     if (!buf)
         return err_set(err, ERR_OOM, "out of memory serializing compiled code (%zu bytes)", size);
 
-    struct label_id *map = NULL;
+    struct label_map *map = NULL;
     const void *const *ops = wasm_interp_ops();
     if (ops) {
-        map = xcalloc(WASM_OP_COUNT, sizeof(*map));
-        for (unsigned i = 0; i < WASM_OP_COUNT; i++)
-            map[i] = (struct label_id){ ops[i], i };
-        qsort(map, WASM_OP_COUNT, sizeof(*map), cmp_label);
-        for (unsigned i = 1; i < WASM_OP_COUNT; i++) {
-            if (map[i].label == map[i - 1].label) {
-                free(map);
-                free(buf);
-                return err_set(err, ERR_WASM_INVALID,
-                               "cannot serialize: operations %u and %u share code", map[i - 1].id,
-                               map[i].id);
-            }
+        map = xmalloc(sizeof(*map));
+        if (!label_map_fill(map, ops)) {
+            free(map);
+            free(buf);
+            return err_set(err, ERR_WASM_INVALID, "cannot serialize: two operations share code");
         }
     }
 
@@ -491,7 +527,7 @@ wasm_module_serialize(const struct wasm_module *mod, uint8_t **out_buf, size_t *
     flavour(buf + WASM_BLOB_OFF_FLAVOUR);
     put32(buf + 52, WASM_OP_COUNT);
     put64(buf + 56, layout_hash());
-    wasm_sha256(mod->bytes, mod->len, buf + WASM_BLOB_OFF_MODULE_HASH);
+    memcpy(buf + WASM_BLOB_OFF_MODULE_HASH, sha256, 32);
     put64(buf + 96, mod->len);
     put32(buf + 104, defined);
     put64(buf + 112, total_cells);
@@ -525,14 +561,16 @@ struct wasm_precompiled {
     const void *const *ops;   /* label table (threaded) or NULL */
     uint8_t *is_op;           /* per cell of the current function: an operation starts here */
     size_t is_op_cap;
+    size_t *targets;          /* cells of the current function holding a branch target */
+    size_t target_count, target_cap;
 };
 
 #define BAD(...) err_set(err, ERR_WASM_MALFORMED, "cached code: " __VA_ARGS__)
 
 /* Check the header and checksum against 'bytes'; fills 'pc'. */
 static bool
-check_header(struct wasm_precompiled *pc, const uint8_t *bytes, size_t len, const uint8_t *blob,
-             size_t blob_len, struct err *err)
+check_header(struct wasm_precompiled *pc, size_t len, const uint8_t sha256[32],
+             const uint8_t *blob, size_t blob_len, struct err *err)
 {
     if (blob_len < WASM_BLOB_HEADER_SIZE + WASM_BLOB_TRAILER_SIZE)
         return BAD("truncated (%zu bytes)", blob_len);
@@ -553,9 +591,7 @@ check_header(struct wasm_precompiled *pc, const uint8_t *bytes, size_t len, cons
     if (memcmp(blob + WASM_BLOB_OFF_FLAVOUR, fl, 3) != 0 || get32(blob + 52) != WASM_OP_COUNT ||
         get64(blob + 56) != layout_hash())
         return BAD("written by a differently built engine");
-    uint8_t digest[32];
-    wasm_sha256(bytes, len, digest);
-    if (get64(blob + 96) != len || memcmp(blob + WASM_BLOB_OFF_MODULE_HASH, digest, 32) != 0)
+    if (get64(blob + 96) != len || memcmp(blob + WASM_BLOB_OFF_MODULE_HASH, sha256, 32) != 0)
         return BAD("compiled from a different module");
     uint64_t payload = get64(blob + 120);
     if (payload != blob_len - WASM_BLOB_HEADER_SIZE - WASM_BLOB_TRAILER_SIZE)
@@ -605,35 +641,17 @@ local_slots(const struct wasm_module *mod, uint32_t code_idx, uint32_t *out_loca
     return true;
 }
 
-/* Check immediate 'v' of 'kind' in a function with 'code'; false when it is out of range. */
+/* Check immediate 'v' of a kind after IMM_BOUNDED_LAST in a function with
+ * 'code'; false when it is out of range. */
 static bool
 imm_ok(const struct wasm_module *mod, const struct wasm_code *code, uint8_t kind, uint64_t v)
 {
     uint64_t lo = v & 0xffffffffu, hi = v >> 32;
     switch (kind) {
-    case IMM_RAW:
-        return true;
-    case IMM_LOCAL:
-        return v < code->frame_slots;
-    case IMM_LOCAL2:
-        return v + 1 < code->frame_slots;
     case IMM_LOCALS:
         return lo < code->frame_slots && hi < code->frame_slots;
-    case IMM_FUNC:
-        return v < mod->func_count;
-    case IMM_GLOBAL:
-        return v < mod->global_count;
-    case IMM_TABLE:
-        return v < mod->table_count;
     case IMM_FUNCTABLE:
         return v < mod->table_count && mod->tables[v].elem == WASM_FUNCREF;
-    case IMM_TYPE:
-        return v < mod->type_count;
-    case IMM_ELEM:
-        return v < mod->elem_count;
-    case IMM_DATA:
-        /* Data segments come after the code section: the count section vouches. */
-        return mod->has_data_count && v < mod->data_count_decl;
     case IMM_KEEPDROP:
         return lo + hi <= code->max_slots;
     case IMM_RESULTS:
@@ -676,6 +694,18 @@ simd_ok(const struct wasm_module *mod, const union wasm_cell *imm)
     }
 }
 
+static bool
+grow_targets(struct wasm_precompiled *pc)
+{
+    size_t cap = pc->target_cap ? 2 * pc->target_cap : 1024;
+    size_t *grown = try_realloc(pc->targets, cap * sizeof(*grown));
+    if (!grown)
+        return false;
+    pc->targets = grown;
+    pc->target_cap = cap;
+    return true;
+}
+
 bool
 wasm_precompiled_func(struct wasm_module *mod, uint32_t code_idx, struct err *err)
 {
@@ -702,7 +732,7 @@ wasm_precompiled_func(struct wasm_module *mod, uint32_t code_idx, struct err *er
     code->frame_slots = frame;
     code->max_slots = max_slots;
     union wasm_cell *cells = pc->cells;
-    memcpy(cells, pc->pos, n * sizeof(*cells));
+    const uint8_t *src = pc->pos;
     if (n > pc->is_op_cap) {
         uint8_t *grown = try_realloc(pc->is_op, n);
         if (!grown)
@@ -711,65 +741,86 @@ wasm_precompiled_func(struct wasm_module *mod, uint32_t code_idx, struct err *er
         pc->is_op_cap = n;
     }
     memset(pc->is_op, 0, n);
+    pc->target_count = 0;
+    /* The bound of each bounded immediate kind in this function. */
+    uint64_t bound[IMM_BOUNDED_LAST + 1] = { 0 };
+    bound[IMM_LOCAL] = frame;
+    bound[IMM_LOCAL2] = frame ? frame - 1 : 0;
+    bound[IMM_FUNC] = mod->func_count;
+    bound[IMM_GLOBAL] = mod->global_count;
+    bound[IMM_TABLE] = mod->table_count;
+    bound[IMM_TYPE] = mod->type_count;
+    bound[IMM_ELEM] = mod->elem_count;
+    /* Data segments come after the code section: the count section vouches. */
+    bound[IMM_DATA] = mod->has_data_count ? mod->data_count_decl : 0;
 
-    /* Pass 1: operations and immediates (targets left as indices). */
-    size_t last_op = 0;
+    /* One pass copies the cells, checking operations and immediates and
+     * relocating operations; target cells are remembered and resolved once
+     * every operation start is known. */
+    const struct op_layout *last = NULL;
     for (size_t i = 0; i < n;) {
-        uint64_t op = cells[i].u64;
-        if (op >= WASM_OP_COUNT || !(layouts[op].flags & LAYOUT_KNOWN))
+        uint64_t op = get64(src + 8 * i);
+        if (op >= WASM_OP_COUNT)
             return BAD("function %u: unknown operation %llu at cell %zu", func,
                        (unsigned long long)op, i);
-        const struct op_layout *l = &layouts[op];
-        if ((l->flags & LAYOUT_MEMORY) && mod->mem_count == 0)
-            return BAD("function %u: memory operation without a memory", func);
-        pc->is_op[i] = 1;
-        last_op = i;
-        size_t count = l->count, first = i + 1;
-        if (l->flags & LAYOUT_BR_TABLE) {
-            if (first >= n || cells[first].u64 >= n)
-                return BAD("function %u: bad br_table at cell %zu", func, i);
-            count += 2 * ((size_t)cells[first].u64 + 1);
+        const struct op_layout *l = last = &layouts[op];
+        size_t first = i + 1, count = l->count;
+        if (l->flags != LAYOUT_KNOWN && l->flags != (LAYOUT_KNOWN | LAYOUT_END)) {
+            if (!(l->flags & LAYOUT_KNOWN))
+                return BAD("function %u: unknown operation %llu at cell %zu", func,
+                           (unsigned long long)op, i);
+            if ((l->flags & LAYOUT_MEMORY) && mod->mem_count == 0)
+                return BAD("function %u: memory operation without a memory", func);
+            if (l->flags & LAYOUT_BR_TABLE) {
+                if (first >= n || get64(src + 8 * first) >= n)
+                    return BAD("function %u: bad br_table at cell %zu", func, i);
+                count += 2 * ((size_t)get64(src + 8 * first) + 1);
+            }
         }
         if (count > n - first)
             return BAD("function %u: operation at cell %zu runs past the end", func, i);
+        pc->is_op[i] = 1;
+        if (pc->ops)
+            cells[i].op = pc->ops[op];
+        else
+            cells[i].op_id = (uintptr_t)op;
         for (size_t k = 0; k < count; k++) {
+            uint64_t v = get64(src + 8 * (first + k));
+            cells[first + k].u64 = v;
             uint8_t kind = k < l->count ? l->imm[k]
                                         : (k - l->count) % 2 == 0 ? IMM_TARGET : IMM_KEEPDROP;
-            if (kind == IMM_TARGET) {
-                if (cells[first + k].u64 >= n)
+            if (kind == IMM_RAW)
+                continue;
+            if (kind <= IMM_BOUNDED_LAST) {
+                if (v >= bound[kind])
+                    return BAD("function %u: immediate out of range at cell %zu", func, i);
+            } else if (kind == IMM_TARGET) {
+                if (v >= n)
                     return BAD("function %u: branch target outside the function", func);
+                if (pc->target_count == pc->target_cap && !grow_targets(pc))
+                    return err_set(err, ERR_OOM, "out of memory reading cached code");
+                pc->targets[pc->target_count++] = first + k;
             } else if (kind == IMM_SIMD) {
-                if (!simd_ok(mod, &cells[first + k]))
+                if (k + 2 >= count)
                     return BAD("function %u: bad SIMD operation at cell %zu", func, i);
-            } else if (!imm_ok(mod, code, kind, cells[first + k].u64)) {
+                union wasm_cell imm[3];
+                memcpy(imm, src + 8 * (first + k), sizeof(imm));
+                if (!simd_ok(mod, imm))
+                    return BAD("function %u: bad SIMD operation at cell %zu", func, i);
+            } else if (!imm_ok(mod, code, kind, v)) {
                 return BAD("function %u: immediate out of range at cell %zu", func, i);
             }
         }
         i = first + count;
     }
-    if (!(layouts[cells[last_op].u64].flags & LAYOUT_END))
+    if (!last || !(last->flags & LAYOUT_END))
         return BAD("function %u: code runs off its end", func);
-
-    /* Pass 2: targets must land on operations; relocate. */
-    for (size_t i = 0; i < n;) {
-        const struct op_layout *l = &layouts[cells[i].u64];
-        size_t count = l->count, first = i + 1;
-        if (l->flags & LAYOUT_BR_TABLE)
-            count += 2 * ((size_t)cells[first].u64 + 1);
-        for (size_t k = 0; k < count; k++) {
-            bool target = k < l->count ? l->imm[k] == IMM_TARGET : (k - l->count) % 2 == 0;
-            if (!target)
-                continue;
-            size_t t = (size_t)cells[first + k].u64;
-            if (!pc->is_op[t])
-                return BAD("function %u: branch target inside an operation", func);
-            cells[first + k].target = cells + t;
-        }
-        if (pc->ops)
-            cells[i].op = pc->ops[cells[i].u64];
-        else
-            cells[i].op_id = (uintptr_t)cells[i].u64;
-        i = first + count;
+    /* Targets must land on operations. */
+    for (size_t k = 0; k < pc->target_count; k++) {
+        size_t at = pc->targets[k], t = (size_t)cells[at].u64;
+        if (!pc->is_op[t])
+            return BAD("function %u: branch target inside an operation", func);
+        cells[at].target = cells + t;
     }
     code->cells = cells;
     code->cell_count = n;
@@ -784,11 +835,21 @@ struct wasm_module *
 wasm_module_load_cached(const uint8_t *bytes, size_t len, const uint8_t *blob, size_t blob_len,
                         const struct wasm_limits *limits, struct err *err)
 {
+    uint8_t digest[32];
+    wasm_sha256(bytes, len, digest);
+    return wasm_module_load_cached_sha(bytes, len, digest, blob, blob_len, limits, err);
+}
+
+struct wasm_module *
+wasm_module_load_cached_sha(const uint8_t *bytes, size_t len, const uint8_t sha256[32],
+                            const uint8_t *blob, size_t blob_len, const struct wasm_limits *limits,
+                            struct err *err)
+{
     if (len > UINT32_MAX)
         return err_set(err, ERR_LIMIT, "module too large (%zu bytes)", len), NULL;
     struct wasm_precompiled pc;
     memset(&pc, 0, sizeof(pc));
-    if (!blob || !check_header(&pc, bytes, len, blob, blob_len, err)) {
+    if (!blob || !check_header(&pc, len, sha256, blob, blob_len, err)) {
         if (!blob)
             BAD("no blob");
         return NULL;
@@ -827,6 +888,7 @@ wasm_module_load_cached(const uint8_t *bytes, size_t len, const uint8_t *blob, s
     bool ok = wasm_decode(mod, err);
     mod->precompiled = NULL;
     free(pc.is_op);
+    free(pc.targets);
     if (ok && (pc.next_func != pc.func_count || pc.pos != pc.end))
         ok = BAD("has %u functions, the module %u", pc.func_count, pc.next_func);
     if (!ok) {

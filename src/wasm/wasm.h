@@ -189,6 +189,15 @@ bool wasm_module_serialize(const struct wasm_module *mod, uint8_t **out_buf, siz
 struct wasm_module *wasm_module_load_cached(const uint8_t *bytes, size_t len, const uint8_t *blob,
                                             size_t blob_len, const struct wasm_limits *limits,
                                             struct err *err);
+/* The same two for a caller that already has the SHA-256 of the module
+ * bytes (a cache keyed by it): 'sha256' is trusted to be that digest, which
+ * saves hashing the module again. */
+bool wasm_module_serialize_sha(const struct wasm_module *mod, const uint8_t sha256[32],
+                               uint8_t **out_buf, size_t *out_len, struct err *err);
+struct wasm_module *wasm_module_load_cached_sha(const uint8_t *bytes, size_t len,
+                                                const uint8_t sha256[32], const uint8_t *blob,
+                                                size_t blob_len, const struct wasm_limits *limits,
+                                                struct err *err);
 
 size_t wasm_module_import_count(const struct wasm_module *mod);
 /* Fills 'out' for import 'index' (< import count); returns false when out of range. */
