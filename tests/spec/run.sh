@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # tests/spec/run.sh: run the WebAssembly spec test suite against perch's engine.
 #
-#   tests/spec/run.sh [-v] [--update-known] BUILD_DIR [SUBDIR...]
+#   tests/spec/run.sh [-v] [--update-known] [--tier auto|interp] BUILD_DIR [SUBDIR...]
 #
 # SUBDIRs are folders of ../shared/wasm-spec-tests (default: core core-older-revs simd).
 # Converts their .wast files with the suite's convert.sh into BUILD_DIR/spec-json/<SUBDIR>
@@ -13,16 +13,20 @@
 #   -v               pass -v to the runner (every failure with what was expected and got)
 #   --update-known   rewrite the entries of known_failures.txt for the files run from
 #                    this run's failures (entries of other files are kept)
+#   --tier T         the engine tier to run the modules in (perch-spectest --tier):
+#                    auto (default: native code where supported) or interp
 # env: PERCH_SHARED        the shared folder (default: <repo>/../shared)
 #      PERCH_SPECTEST      the runner (default: BUILD_DIR/tests/spec/perch-spectest)
 #      SPEC_FILE_TIMEOUT   seconds one .wast file may take (default 600)
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
-verbose=""; update=0
+verbose=""; update=0; tier=auto
 while [ $# -gt 0 ]; do
   case $1 in
     -v) verbose=-v; shift ;;
     --update-known) update=1; shift ;;
+    --tier) [ $# -ge 2 ] || { echo "run.sh: --tier needs auto or interp" >&2; exit 2; }
+            tier=$2; shift 2 ;;
     -h|--help) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     -*) echo "run.sh: unknown option $1" >&2; exit 2 ;;
     *) break ;;
@@ -67,7 +71,7 @@ for sub in "$@"; do
     [ -e "$json" ] || continue
     name=$(basename "$json" .json).wast
     echo "$name" >>"$tmp/files"
-    timeout -k 5 "$timeout_s" "$runner" $verbose --list-failures "$tmp/one" "$json" >"$tmp/out" 2>&1
+    timeout -k 5 "$timeout_s" "$runner" $verbose --tier "$tier" --list-failures "$tmp/one" "$json" >"$tmp/out" 2>&1
     rc=$?
     # Everything but the runner's closing total line (run.sh prints its own).
     grep -v -E '^[0-9]+ (passed|assertions)' "$tmp/out"

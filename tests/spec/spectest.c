@@ -649,10 +649,13 @@ is_text_module(json_t *cmd)
  * through the compiled-code cache. A blob the engine refuses is an error. */
 static bool via_cache;
 
+/* --tier interp: load every module with the interpreter tier (wasm_limits.tier). */
+static struct wasm_limits load_limits;
+
 static struct wasm_module *
 load_module(const uint8_t *bytes, size_t len, struct err *err)
 {
-    struct wasm_module *mod = wasm_module_load(bytes, len, NULL, err);
+    struct wasm_module *mod = wasm_module_load(bytes, len, &load_limits, err);
     if (!mod || !via_cache)
         return mod;
     uint8_t *blob = NULL;
@@ -663,7 +666,7 @@ load_module(const uint8_t *bytes, size_t len, struct err *err)
         err_prefix(err, "via-cache: serialize");
         return NULL;
     }
-    mod = wasm_module_load_cached(bytes, len, blob, blob_len, NULL, err);
+    mod = wasm_module_load_cached(bytes, len, blob, blob_len, &load_limits, err);
     free(blob);
     if (!mod)
         err_prefix(err, "via-cache: load_cached");
@@ -974,7 +977,7 @@ cmd_assert_load_error(struct spec_file *f, json_t *cmd, const char *command,
         fail(f, "%s: %s", command, filename ? err.msg : "no filename");
         return;
     }
-    struct wasm_module *mod = wasm_module_load(bytes, len, NULL, &err);
+    struct wasm_module *mod = wasm_module_load(bytes, len, &load_limits, &err);
     free(bytes);
     if (mod) {
         wasm_module_free(mod);
@@ -1175,7 +1178,9 @@ usage(FILE *to)
                 "  --timeout SECONDS     interrupt any call running longer (default 30)\n"
                 "  --list-failures FILE  write FILE:LINE of every failed command to FILE\n"
                 "  --via-cache           run every module from a serialize/load_cached round\n"
-                "                        trip (also PERCH_SPECTEST_VIA_CACHE=1)\n");
+                "                        trip (also PERCH_SPECTEST_VIA_CACHE=1)\n"
+                "  --tier auto|interp    execution tier of every module (default auto: native\n"
+                "                        code where supported)\n");
 }
 
 int
@@ -1199,6 +1204,16 @@ main(int argc, char **argv)
             }
         } else if (strcmp(a, "--via-cache") == 0) {
             via_cache = true;
+        } else if (strcmp(a, "--tier") == 0 && first + 1 < argc) {
+            const char *t = argv[++first];
+            if (strcmp(t, "interp") == 0) {
+                load_limits.tier = WASM_TIER_INTERP;
+            } else if (strcmp(t, "auto") == 0) {
+                load_limits.tier = WASM_TIER_AUTO;
+            } else {
+                fprintf(stderr, "perch-spectest: bad --tier '%s' (auto or interp)\n", t);
+                return 2;
+            }
         } else if (strcmp(a, "--list-failures") == 0 && first + 1 < argc) {
             list_path = argv[++first];
         } else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
