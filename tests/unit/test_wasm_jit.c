@@ -1,0 +1,459 @@
+/* test_wasm_jit.c: the native code tier (src/wasm/jit_x64.c) where the spec
+ * suite does not reach: the C stack guard on a thread with a small stack,
+ * the call depth limit counted as in the interpreter, interrupting a native
+ * infinite loop from another thread, two threads racing to compile the same
+ * functions, call chains that cross between interpreted functions (those
+ * using SIMD) and native ones in both directions with traps on either side,
+ * memory accesses at the last byte and one past it, and offsets near 4 GiB.
+ * Every behaviour is checked in both tiers (WASM_TIER_AUTO and
+ * WASM_TIER_INTERP) unless it belongs to one. The module is compiled from
+ * the WAT below (wat2wasm --debug-names). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <pthread.h>
+#include <time.h>
+#include <cmocka.h>
+
+#include "base/err.h"
+#include "wasm/wasm.h"
+
+/*
+ * (module
+ *   (memory (export "memory") 1 3)
+ *   (func $recurse (export "recurse") (param i32) (result i32)
+ *     (if (result i32) (i32.eqz (local.get 0))
+ *       (then (i32.const 0))
+ *       (else (i32.add (i32.const 1) (call $recurse (i32.sub (local.get 0) (i32.const 1)))))))
+ *   (func (export "spin") (loop $l (br $l)))
+ *   (func (export "load8") (param i32) (result i32) (i32.load8_u (local.get 0)))
+ *   (func (export "load32") (param i32) (result i32) (i32.load (local.get 0)))
+ *   (func (export "load64") (param i32) (result i64) (i64.load (local.get 0)))
+ *   (func (export "store32") (param i32 i32) (i32.store (local.get 0) (local.get 1)))
+ *   (func (export "store8") (param i32 i32) (i32.store8 (local.get 0) (local.get 1)))
+ *   (func (export "load_off") (param i32) (result i32) (i32.load offset=65532 (local.get 0)))
+ *   (func (export "load_max_off") (param i32) (result i32) (i32.load8_u offset=4294967295 (local.get 0)))
+ *   (func (export "store_big_off") (param i32) (i64.store offset=4294967290 (local.get 0) (i64.const -1)))
+ *   (func (export "grow") (param i32) (result i32) (memory.grow (local.get 0)))
+ *   (func $interp_add (export "interp_add") (param i32 i32) (result i32)
+ *     (i32x4.extract_lane 0
+ *       (i32x4.add (i32x4.splat (local.get 0)) (i32x4.splat (call $native_twice (local.get 1))))))
+ *   (func $native_twice (param i32) (result i32) (i32.mul (local.get 0) (i32.const 2)))
+ *   (func $mixed (export "mixed") (param i32) (result i32)
+ *     (if (result i32) (i32.eqz (local.get 0))
+ *       (then (i32.const 0))
+ *       (else (i32.add (i32.const 1) (call $mixed_interp (i32.sub (local.get 0) (i32.const 1)))))))
+ *   (func $mixed_interp (param i32) (result i32)
+ *     (if (result i32) (i32.eqz (local.get 0))
+ *       (then (i32.const 0))
+ *       (else (i32x4.extract_lane 0
+ *               (i32x4.splat (i32.add (i32.const 1) (call $mixed (i32.sub (local.get 0) (i32.const 1)))))))))
+ *   (func $interp_div (param i32 i32) (result i32)
+ *     (i32x4.extract_lane 0 (i32x4.splat (i32.div_u (local.get 0) (local.get 1)))))
+ *   (func (export "native_calls_interp_div") (param i32 i32) (result i32)
+ *     (i32.add (i32.const 1) (call $interp_div (local.get 0) (local.get 1))))
+ *   (func $native_div (param i32 i32) (result i32) (i32.div_s (local.get 0) (local.get 1)))
+ *   (func (export "interp_calls_native_div") (param i32 i32) (result i32)
+ *     (i32x4.extract_lane 0 (i32x4.splat (call $native_div (local.get 0) (local.get 1)))))
+ * )
+ */
+static const uint8_t jit_wasm[] = {
+    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x01, 0x1d, 0x06, 0x60,
+    0x01, 0x7f, 0x01, 0x7f, 0x60, 0x00, 0x00, 0x60, 0x01, 0x7f, 0x01, 0x7e,
+    0x60, 0x02, 0x7f, 0x7f, 0x00, 0x60, 0x01, 0x7f, 0x00, 0x60, 0x02, 0x7f,
+    0x7f, 0x01, 0x7f, 0x03, 0x14, 0x13, 0x00, 0x01, 0x00, 0x00, 0x02, 0x03,
+    0x03, 0x00, 0x00, 0x04, 0x00, 0x05, 0x00, 0x00, 0x00, 0x05, 0x05, 0x05,
+    0x05, 0x05, 0x04, 0x01, 0x01, 0x01, 0x03, 0x07, 0xc2, 0x01, 0x10, 0x06,
+    0x6d, 0x65, 0x6d, 0x6f, 0x72, 0x79, 0x02, 0x00, 0x07, 0x72, 0x65, 0x63,
+    0x75, 0x72, 0x73, 0x65, 0x00, 0x00, 0x04, 0x73, 0x70, 0x69, 0x6e, 0x00,
+    0x01, 0x05, 0x6c, 0x6f, 0x61, 0x64, 0x38, 0x00, 0x02, 0x06, 0x6c, 0x6f,
+    0x61, 0x64, 0x33, 0x32, 0x00, 0x03, 0x06, 0x6c, 0x6f, 0x61, 0x64, 0x36,
+    0x34, 0x00, 0x04, 0x07, 0x73, 0x74, 0x6f, 0x72, 0x65, 0x33, 0x32, 0x00,
+    0x05, 0x06, 0x73, 0x74, 0x6f, 0x72, 0x65, 0x38, 0x00, 0x06, 0x08, 0x6c,
+    0x6f, 0x61, 0x64, 0x5f, 0x6f, 0x66, 0x66, 0x00, 0x07, 0x0c, 0x6c, 0x6f,
+    0x61, 0x64, 0x5f, 0x6d, 0x61, 0x78, 0x5f, 0x6f, 0x66, 0x66, 0x00, 0x08,
+    0x0d, 0x73, 0x74, 0x6f, 0x72, 0x65, 0x5f, 0x62, 0x69, 0x67, 0x5f, 0x6f,
+    0x66, 0x66, 0x00, 0x09, 0x04, 0x67, 0x72, 0x6f, 0x77, 0x00, 0x0a, 0x0a,
+    0x69, 0x6e, 0x74, 0x65, 0x72, 0x70, 0x5f, 0x61, 0x64, 0x64, 0x00, 0x0b,
+    0x05, 0x6d, 0x69, 0x78, 0x65, 0x64, 0x00, 0x0d, 0x17, 0x6e, 0x61, 0x74,
+    0x69, 0x76, 0x65, 0x5f, 0x63, 0x61, 0x6c, 0x6c, 0x73, 0x5f, 0x69, 0x6e,
+    0x74, 0x65, 0x72, 0x70, 0x5f, 0x64, 0x69, 0x76, 0x00, 0x10, 0x17, 0x69,
+    0x6e, 0x74, 0x65, 0x72, 0x70, 0x5f, 0x63, 0x61, 0x6c, 0x6c, 0x73, 0x5f,
+    0x6e, 0x61, 0x74, 0x69, 0x76, 0x65, 0x5f, 0x64, 0x69, 0x76, 0x00, 0x12,
+    0x0a, 0xf1, 0x01, 0x13, 0x15, 0x00, 0x20, 0x00, 0x45, 0x04, 0x7f, 0x41,
+    0x00, 0x05, 0x41, 0x01, 0x20, 0x00, 0x41, 0x01, 0x6b, 0x10, 0x00, 0x6a,
+    0x0b, 0x0b, 0x07, 0x00, 0x03, 0x40, 0x0c, 0x00, 0x0b, 0x0b, 0x07, 0x00,
+    0x20, 0x00, 0x2d, 0x00, 0x00, 0x0b, 0x07, 0x00, 0x20, 0x00, 0x28, 0x02,
+    0x00, 0x0b, 0x07, 0x00, 0x20, 0x00, 0x29, 0x03, 0x00, 0x0b, 0x09, 0x00,
+    0x20, 0x00, 0x20, 0x01, 0x36, 0x02, 0x00, 0x0b, 0x09, 0x00, 0x20, 0x00,
+    0x20, 0x01, 0x3a, 0x00, 0x00, 0x0b, 0x09, 0x00, 0x20, 0x00, 0x28, 0x02,
+    0xfc, 0xff, 0x03, 0x0b, 0x0b, 0x00, 0x20, 0x00, 0x2d, 0x00, 0xff, 0xff,
+    0xff, 0xff, 0x0f, 0x0b, 0x0d, 0x00, 0x20, 0x00, 0x42, 0x7f, 0x37, 0x03,
+    0xfa, 0xff, 0xff, 0xff, 0x0f, 0x0b, 0x06, 0x00, 0x20, 0x00, 0x40, 0x00,
+    0x0b, 0x12, 0x00, 0x20, 0x00, 0xfd, 0x11, 0x20, 0x01, 0x10, 0x0c, 0xfd,
+    0x11, 0xfd, 0xae, 0x01, 0xfd, 0x1b, 0x00, 0x0b, 0x07, 0x00, 0x20, 0x00,
+    0x41, 0x02, 0x6c, 0x0b, 0x15, 0x00, 0x20, 0x00, 0x45, 0x04, 0x7f, 0x41,
+    0x00, 0x05, 0x41, 0x01, 0x20, 0x00, 0x41, 0x01, 0x6b, 0x10, 0x0e, 0x6a,
+    0x0b, 0x0b, 0x1a, 0x00, 0x20, 0x00, 0x45, 0x04, 0x7f, 0x41, 0x00, 0x05,
+    0x41, 0x01, 0x20, 0x00, 0x41, 0x01, 0x6b, 0x10, 0x0d, 0x6a, 0xfd, 0x11,
+    0xfd, 0x1b, 0x00, 0x0b, 0x0b, 0x0c, 0x00, 0x20, 0x00, 0x20, 0x01, 0x6e,
+    0xfd, 0x11, 0xfd, 0x1b, 0x00, 0x0b, 0x0b, 0x00, 0x41, 0x01, 0x20, 0x00,
+    0x20, 0x01, 0x10, 0x0f, 0x6a, 0x0b, 0x07, 0x00, 0x20, 0x00, 0x20, 0x01,
+    0x6d, 0x0b, 0x0d, 0x00, 0x20, 0x00, 0x20, 0x01, 0x10, 0x11, 0xfd, 0x11,
+    0xfd, 0x1b, 0x00, 0x0b, 0x00, 0x81, 0x01, 0x04, 0x6e, 0x61, 0x6d, 0x65,
+    0x01, 0x51, 0x07, 0x00, 0x07, 0x72, 0x65, 0x63, 0x75, 0x72, 0x73, 0x65,
+    0x0b, 0x0a, 0x69, 0x6e, 0x74, 0x65, 0x72, 0x70, 0x5f, 0x61, 0x64, 0x64,
+    0x0c, 0x0c, 0x6e, 0x61, 0x74, 0x69, 0x76, 0x65, 0x5f, 0x74, 0x77, 0x69,
+    0x63, 0x65, 0x0d, 0x05, 0x6d, 0x69, 0x78, 0x65, 0x64, 0x0e, 0x0c, 0x6d,
+    0x69, 0x78, 0x65, 0x64, 0x5f, 0x69, 0x6e, 0x74, 0x65, 0x72, 0x70, 0x0f,
+    0x0a, 0x69, 0x6e, 0x74, 0x65, 0x72, 0x70, 0x5f, 0x64, 0x69, 0x76, 0x11,
+    0x0a, 0x6e, 0x61, 0x74, 0x69, 0x76, 0x65, 0x5f, 0x64, 0x69, 0x76, 0x02,
+    0x27, 0x13, 0x00, 0x00, 0x01, 0x00, 0x02, 0x00, 0x03, 0x00, 0x04, 0x00,
+    0x05, 0x00, 0x06, 0x00, 0x07, 0x00, 0x08, 0x00, 0x09, 0x00, 0x0a, 0x00,
+    0x0b, 0x00, 0x0c, 0x00, 0x0d, 0x00, 0x0e, 0x00, 0x0f, 0x00, 0x10, 0x00,
+    0x11, 0x00, 0x12, 0x00,
+};
+
+static struct wasm_module *
+load(uint32_t tier, uint32_t max_call_depth)
+{
+    struct wasm_limits limits = { 0 };
+    limits.tier = tier;
+    limits.max_call_depth = max_call_depth;
+    struct err err = { 0 };
+    struct wasm_module *mod = wasm_module_load(jit_wasm, sizeof(jit_wasm), &limits, &err);
+    if (!mod)
+        fail_msg("load: %s", err.msg);
+    return mod;
+}
+
+static struct wasm_instance *
+instantiate(const struct wasm_module *mod)
+{
+    struct err err = { 0 };
+    struct wasm_instance *inst = wasm_instance_new(mod, NULL, NULL, &err);
+    if (!inst)
+        fail_msg("instantiate: %s", err.msg);
+    return inst;
+}
+
+/* Call an export with up to two i32 arguments; returns whether it succeeded. */
+static bool
+call2(struct wasm_instance *inst, const char *name, size_t argc, uint32_t a, uint32_t b,
+      union wasm_val *result, struct err *err)
+{
+    union wasm_val args[2], res[1];
+    memset(args, 0, sizeof(args));
+    memset(res, 0, sizeof(res));
+    args[0].i32 = a;
+    args[1].i32 = b;
+    memset(err, 0, sizeof(*err));
+    bool ok = wasm_instance_call(inst, name, args, argc, res, 1, err);
+    if (result)
+        *result = res[0];
+    return ok;
+}
+
+static uint32_t
+call_ok(struct wasm_instance *inst, const char *name, size_t argc, uint32_t a, uint32_t b)
+{
+    union wasm_val r;
+    struct err err;
+    if (!call2(inst, name, argc, a, b, &r, &err))
+        fail_msg("%s(%u, %u): %s", name, a, b, err.msg);
+    return r.i32;
+}
+
+static void
+expect_trap(struct wasm_instance *inst, const char *name, size_t argc, uint32_t a, uint32_t b,
+            int trap, const char *msg)
+{
+    struct err err;
+    bool ok = call2(inst, name, argc, a, b, NULL, &err);
+    if (ok)
+        fail_msg("%s(%u, %u) returned; expected a trap '%s'", name, a, b, msg);
+    assert_int_equal(err.code, trap);
+    if (!strstr(err.msg, msg))
+        fail_msg("%s(%u, %u): '%s' lacks '%s'", name, a, b, err.msg, msg);
+}
+
+static const uint32_t tiers[] = { WASM_TIER_AUTO, WASM_TIER_INTERP };
+
+/* ---- call depth and the C stack ---------------------------------------------- */
+
+static void
+test_call_depth_counted_as_interpreter(void **state)
+{
+    (void)state;
+    for (size_t t = 0; t < 2; t++) {
+        struct wasm_module *mod = load(tiers[t], 0);
+        struct wasm_instance *inst = instantiate(mod);
+        /* recurse(n) is n + 1 nested frames; the default limit allows 10,000 calls */
+        assert_int_equal(call_ok(inst, "recurse", 1, 10000, 0), 10000);
+        expect_trap(inst, "recurse", 1, 10001, 0, WASM_TRAP_STACK_EXHAUSTED,
+                    "call stack exhausted");
+        /* alternating tiers count the same way */
+        assert_int_equal(call_ok(inst, "mixed", 1, 10000, 0), 10000);
+        expect_trap(inst, "mixed", 1, 10001, 0, WASM_TRAP_STACK_EXHAUSTED,
+                    "call stack exhausted");
+        assert_int_equal(call_ok(inst, "recurse", 1, 5, 0), 5);
+        wasm_instance_free(inst);
+        wasm_module_free(mod);
+    }
+}
+
+struct deep_job {
+    uint32_t tier;
+    const char *fn;
+    uint32_t n;
+    bool ok;
+    int code;
+    int err_kind;
+    uint32_t after; /* recurse(100) after the trap */
+};
+
+static void *
+deep_thread(void *arg)
+{
+    struct deep_job *job = arg;
+    /* a limit the small stack cannot reach in native frames */
+    struct wasm_module *mod = load(job->tier, 300000);
+    struct wasm_instance *inst = instantiate(mod);
+    struct err err;
+    job->ok = call2(inst, job->fn, 1, job->n, 0, NULL, &err);
+    job->code = err.code;
+    job->err_kind = (int)err.kind;
+    struct err err2;
+    union wasm_val r;
+    job->after = call2(inst, "recurse", 1, 100, 0, &r, &err2) ? r.i32 : 0;
+    wasm_instance_free(inst);
+    wasm_module_free(mod);
+    return NULL;
+}
+
+static void
+run_on_small_stack(struct deep_job *job)
+{
+    pthread_attr_t attr;
+    pthread_t th;
+    assert_int_equal(pthread_attr_init(&attr), 0);
+    assert_int_equal(pthread_attr_setstacksize(&attr, 256 * 1024), 0);
+    assert_int_equal(pthread_create(&th, &attr, deep_thread, job), 0);
+    assert_int_equal(pthread_join(th, NULL), 0);
+    pthread_attr_destroy(&attr);
+}
+
+static void
+test_deep_recursion_small_thread_stack(void **state)
+{
+    (void)state;
+    /* Native frames live on the 256 KiB C stack: the guard traps long before
+     * the call depth limit, and the thread survives to call again. */
+    const char *fns[] = { "recurse", "mixed" };
+    for (size_t f = 0; f < 2; f++) {
+        struct deep_job job = { WASM_TIER_AUTO, fns[f], 200000, true, 0, 0, 0 };
+        run_on_small_stack(&job);
+        assert_false(job.ok);
+        assert_int_equal(job.code, WASM_TRAP_STACK_EXHAUSTED);
+        assert_int_equal(job.err_kind, ERR_WASM_EXHAUSTION);
+        assert_int_equal(job.after, 100);
+    }
+    /* The interpreter keeps its frames off the C stack: the same depth succeeds. */
+    struct deep_job job = { WASM_TIER_INTERP, "recurse", 200000, false, 0, 0, 0 };
+    run_on_small_stack(&job);
+    assert_true(job.ok);
+    assert_int_equal(job.after, 100);
+}
+
+/* ---- interrupt ---------------------------------------------------------------- */
+
+struct spin_job {
+    struct wasm_instance *inst;
+    bool ok;
+    int code;
+    struct timespec done;
+};
+
+static void *
+spin_thread(void *arg)
+{
+    struct spin_job *job = arg;
+    struct err err;
+    job->ok = call2(job->inst, "spin", 0, 0, 0, NULL, &err);
+    job->code = err.code;
+    clock_gettime(CLOCK_MONOTONIC, &job->done);
+    return NULL;
+}
+
+static double
+ms_between(const struct timespec *a, const struct timespec *b)
+{
+    return (double)(b->tv_sec - a->tv_sec) * 1e3 + (double)(b->tv_nsec - a->tv_nsec) / 1e6;
+}
+
+static void
+test_interrupt_stops_native_loop(void **state)
+{
+    (void)state;
+    for (size_t t = 0; t < 2; t++) {
+        struct wasm_module *mod = load(tiers[t], 0);
+        struct wasm_instance *inst = instantiate(mod);
+        struct spin_job job = { inst, true, 0, { 0, 0 } };
+        pthread_t th;
+        assert_int_equal(pthread_create(&th, NULL, spin_thread, &job), 0);
+        struct timespec pause = { 0, 50 * 1000 * 1000 }, asked;
+        nanosleep(&pause, NULL);
+        clock_gettime(CLOCK_MONOTONIC, &asked);
+        wasm_instance_interrupt(inst);
+        assert_int_equal(pthread_join(th, NULL), 0);
+        assert_false(job.ok);
+        assert_int_equal(job.code, WASM_TRAP_INTERRUPTED);
+        double ms = ms_between(&asked, &job.done);
+        if (ms > 100)
+            fail_msg("stopped %.1f ms after the interrupt (tier %u)", ms, tiers[t]);
+        /* the instance's own flag is cleared: it runs again */
+        assert_int_equal(call_ok(inst, "recurse", 1, 3, 0), 3);
+        wasm_instance_free(inst);
+        wasm_module_free(mod);
+    }
+}
+
+/* ---- threads compiling the same functions --------------------------------------- */
+
+struct race_job {
+    struct wasm_module *mod;
+    pthread_barrier_t *start;
+    uint32_t results[4];
+};
+
+static void *
+race_thread(void *arg)
+{
+    struct race_job *job = arg;
+    struct wasm_instance *inst = instantiate(job->mod);
+    pthread_barrier_wait(job->start);
+    job->results[0] = call_ok(inst, "recurse", 1, 50, 0);
+    job->results[1] = call_ok(inst, "mixed", 1, 40, 0);
+    job->results[2] = call_ok(inst, "interp_add", 2, 5, 6);
+    job->results[3] = call_ok(inst, "load32", 1, 0, 0);
+    wasm_instance_free(inst);
+    return NULL;
+}
+
+static void
+test_concurrent_first_calls(void **state)
+{
+    (void)state;
+    for (int round = 0; round < 40; round++) {
+        struct wasm_module *mod = load(WASM_TIER_AUTO, 0);
+        pthread_barrier_t start;
+        pthread_barrier_init(&start, NULL, 2);
+        struct race_job jobs[2] = { { mod, &start, { 0 } }, { mod, &start, { 0 } } };
+        pthread_t th[2];
+        for (int i = 0; i < 2; i++)
+            assert_int_equal(pthread_create(&th[i], NULL, race_thread, &jobs[i]), 0);
+        for (int i = 0; i < 2; i++) {
+            assert_int_equal(pthread_join(th[i], NULL), 0);
+            assert_int_equal(jobs[i].results[0], 50);
+            assert_int_equal(jobs[i].results[1], 40);
+            assert_int_equal(jobs[i].results[2], 17);
+            assert_int_equal(jobs[i].results[3], 0);
+        }
+        pthread_barrier_destroy(&start);
+        wasm_module_free(mod);
+    }
+}
+
+/* ---- calls across the tiers --------------------------------------------------- */
+
+static void
+test_mixed_call_chains(void **state)
+{
+    (void)state;
+    for (size_t t = 0; t < 2; t++) {
+        struct wasm_module *mod = load(tiers[t], 0);
+        struct wasm_instance *inst = instantiate(mod);
+        /* interpreted (SIMD) caller, native callee */
+        assert_int_equal(call_ok(inst, "interp_add", 2, 3, 4), 11);
+        /* native and interpreted functions calling each other 1,000 deep */
+        assert_int_equal(call_ok(inst, "mixed", 1, 1000, 0), 1000);
+        assert_int_equal(call_ok(inst, "native_calls_interp_div", 2, 20, 4), 6);
+        assert_int_equal(call_ok(inst, "interp_calls_native_div", 2, (uint32_t)-20, 4),
+                         (uint32_t)-5);
+        /* a trap names the function it happened in, whichever tier runs which */
+        expect_trap(inst, "native_calls_interp_div", 2, 1, 0, WASM_TRAP_DIV_ZERO,
+                    "integer divide by zero (in function 15 'interp_div')");
+        expect_trap(inst, "interp_calls_native_div", 2, 1, 0, WASM_TRAP_DIV_ZERO,
+                    "integer divide by zero (in function 17 'native_div')");
+        expect_trap(inst, "interp_calls_native_div", 2, 0x80000000u, (uint32_t)-1,
+                    WASM_TRAP_INT_OVERFLOW, "integer overflow (in function 17 'native_div')");
+        /* and the instance goes on working */
+        assert_int_equal(call_ok(inst, "mixed", 1, 7, 0), 7);
+        wasm_instance_free(inst);
+        wasm_module_free(mod);
+    }
+}
+
+/* ---- memory bounds ------------------------------------------------------------ */
+
+static void
+test_memory_edges(void **state)
+{
+    (void)state;
+    const char *oob = "out of bounds memory access";
+    for (size_t t = 0; t < 2; t++) {
+        struct wasm_module *mod = load(tiers[t], 0);
+        struct wasm_instance *inst = instantiate(mod);
+        call_ok(inst, "store8", 2, 65535, 0xab);
+        assert_int_equal(call_ok(inst, "load8", 1, 65535, 0), 0xab);
+        expect_trap(inst, "load8", 1, 65536, 0, WASM_TRAP_MEMORY_OOB, oob);
+        expect_trap(inst, "store8", 2, 65536, 1, WASM_TRAP_MEMORY_OOB, oob);
+        call_ok(inst, "store32", 2, 65532, 0x11223344);
+        assert_int_equal(call_ok(inst, "load32", 1, 65532, 0), 0x11223344);
+        /* a 4-byte access one byte over the end traps and writes nothing */
+        expect_trap(inst, "store32", 2, 65533, 0x55667788, WASM_TRAP_MEMORY_OOB, oob);
+        assert_int_equal(call_ok(inst, "load32", 1, 65532, 0), 0x11223344);
+        expect_trap(inst, "load32", 1, 65533, 0, WASM_TRAP_MEMORY_OOB, oob);
+        expect_trap(inst, "load64", 1, 65529, 0, WASM_TRAP_MEMORY_OOB, oob);
+        expect_trap(inst, "load32", 1, 0xffffffffu, 0, WASM_TRAP_MEMORY_OOB, oob);
+        /* offsets: index + offset is computed in 64 bits, never wrapping */
+        assert_int_equal(call_ok(inst, "load_off", 1, 0, 0), 0x11223344);
+        expect_trap(inst, "load_off", 1, 1, 0, WASM_TRAP_MEMORY_OOB, oob);
+        expect_trap(inst, "load_off", 1, 0xfffffffcu, 0, WASM_TRAP_MEMORY_OOB, oob);
+        expect_trap(inst, "load_max_off", 1, 0, 0, WASM_TRAP_MEMORY_OOB, oob);
+        expect_trap(inst, "load_max_off", 1, 1, 0, WASM_TRAP_MEMORY_OOB, oob);
+        expect_trap(inst, "load_max_off", 1, 0xffffffffu, 0, WASM_TRAP_MEMORY_OOB, oob);
+        expect_trap(inst, "store_big_off", 1, 0, 0, WASM_TRAP_MEMORY_OOB, oob);
+        expect_trap(inst, "store_big_off", 1, 6, 0, WASM_TRAP_MEMORY_OOB, oob);
+        /* after memory.grow the new last byte is reachable and the old end is not an end */
+        assert_int_equal(call_ok(inst, "grow", 1, 1, 0), 1);
+        assert_int_equal(call_ok(inst, "load32", 1, 65533, 0), 0x112233);
+        call_ok(inst, "store8", 2, 131071, 7);
+        assert_int_equal(call_ok(inst, "load8", 1, 131071, 0), 7);
+        expect_trap(inst, "load8", 1, 131072, 0, WASM_TRAP_MEMORY_OOB, oob);
+        expect_trap(inst, "load_off", 1, 65537, 0, WASM_TRAP_MEMORY_OOB, oob);
+        assert_int_equal(call_ok(inst, "load_off", 1, 65536, 0), 0x07000000);
+        /* beyond the declared maximum (3 pages) grow fails without moving the end */
+        assert_int_equal(call_ok(inst, "grow", 1, 2, 0), (uint32_t)-1);
+        expect_trap(inst, "load8", 1, 131072, 0, WASM_TRAP_MEMORY_OOB, oob);
+        wasm_instance_free(inst);
+        wasm_module_free(mod);
+    }
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_call_depth_counted_as_interpreter),
+        cmocka_unit_test(test_deep_recursion_small_thread_stack),
+        cmocka_unit_test(test_interrupt_stops_native_loop),
+        cmocka_unit_test(test_concurrent_first_calls),
+        cmocka_unit_test(test_mixed_call_chains),
+        cmocka_unit_test(test_memory_edges),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
