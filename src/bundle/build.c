@@ -41,6 +41,8 @@ struct collector {
     dev_t out_dev;        /* the output file, never embedded */
     ino_t out_ino;
     bool has_out;
+    bool out_is_bundle;   /* it is an earlier build: skipped where a walk meets it */
+    const char *out;      /* as given, for messages */
     uint64_t total;
 };
 
@@ -124,6 +126,24 @@ is_build_dir(const char *dir, const char *name)
     return cmake;
 }
 
+/* Does 'path' end with a bundle footer (an earlier perch --build output)? */
+static bool
+is_bundle_file(const char *path)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+    if (fd < 0)
+        return false;
+    bool yes = false;
+    struct stat st;
+    uint8_t foot[BUNDLE_FOOTER_SIZE];
+    struct bundle_footer f;
+    if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size >= (off_t)sizeof(foot)
+        && pread(fd, foot, sizeof(foot), st.st_size - (off_t)sizeof(foot)) == (ssize_t)sizeof(foot))
+        yes = bundle_footer_decode(foot, &f);
+    close(fd);
+    return yes;
+}
+
 static bool add_path(struct collector *c, const char *abs, bool top, const char *shown,
                      struct err *err);
 
@@ -155,8 +175,16 @@ add_path(struct collector *c, const char *abs, bool top, const char *shown, stru
                            shown);
         return true; /* a dangling symlink inside a tree */
     }
-    if (c->has_out && st.st_dev == c->out_dev && st.st_ino == c->out_ino)
-        return true;
+    if (c->has_out && st.st_dev == c->out_dev && st.st_ino == c->out_ino) {
+        /* An earlier build lying in an included directory is left out; any
+         * other file would be embedded and then overwritten by the output. */
+        if (!top && c->out_is_bundle)
+            return true;
+        return err_set(err, ERR_USAGE,
+                       "--build: the output '%s' is one of the files to embed ('%s', from "
+                       "include '%s'); writing it would destroy that file: choose another -o",
+                       c->out, abs, shown);
+    }
     if (S_ISDIR(st.st_mode)) {
         char *base = os_path_base(abs);
         bool skip = !top && is_build_dir(abs, base);
@@ -280,6 +308,16 @@ collect_program(struct collector *c, const struct lang_program *prog, struct err
             free(abs);
             abs = xstrdup(real);
         }
+        struct stat sst;
+        if (c->has_out && stat(abs, &sst) == 0 && sst.st_dev == c->out_dev
+            && sst.st_ino == c->out_ino) {
+            err_set(err, ERR_USAGE,
+                    "--build: the output '%s' is the program's source '%s'; writing it would "
+                    "destroy that file: choose another -o",
+                    c->out, s->path);
+            free(abs);
+            return false;
+        }
         char *rel = rel_to_root(c, abs);
         if (!rel) {
             err_set(err, ERR_BUNDLE,
@@ -360,7 +398,9 @@ bundle_build(const struct bundle_build_opts *o, struct err *err)
         c.has_out = true;
         c.out_dev = ost.st_dev;
         c.out_ino = ost.st_ino;
+        c.out_is_bundle = is_bundle_file(out);
     }
+    c.out = out;
 
     size_t main_index = 0;
     if (!collect_program(&c, prog, err))

@@ -92,4 +92,40 @@ expect_status 0 "--include from another directory"
 expect_err "  assets/a.txt" "--include keeps the path relative to the .perch file"
 expect_no_err "proj/assets" "--include keeps the path relative to the .perch file"
 
+# -o naming one of the files to embed: refused, the file left as it was. The
+# program's own source, an imported file, a bundle include, a file met while
+# walking an included directory.
+mkdir -p "$src/data" "$src/wasm"
+printf 'command helper\n    do\n        print "h"\n    end\nend\n' >"$src/lib/helpers.perch"
+printf 'keep me\n' >"$src/data/notes.txt"
+printf 'module bytes\n' >"$src/wasm/m.wasm"
+cat >"$src/self.perch" <<'PERCH'
+name "self"
+import "lib/helpers.perch"
+bundle
+    include "wasm/m.wasm" as m
+end
+command hi
+    do
+        print "hi"
+    end
+end
+PERCH
+cp "$src/self.perch" "$T/self.perch.orig"
+for o in self.perch lib/helpers.perch wasm/m.wasm data/notes.txt; do
+    cp "$src/$o" "$T/before"
+    run_in_src --build -f self.perch --include data -o "$o"
+    expect_status 2 "-o $o (an input)"
+    expect_err "writing it would destroy that file" "-o $o (an input)"
+    check 'cmp -s "$T/before" "$src/$o"' "-o $o: the file is unchanged"
+done
+check '[ -z "$(find "$src" -name "*.build.*")" ]' "-o an input: no temporary left"
+# An earlier build inside an included directory is not an input: rebuilding
+# over it works, and it is not embedded.
+run_in_src --build -f self.perch --include data -o data/self-tool
+expect_status 0 "first build into an included directory"
+run_in_src --build -f self.perch --include data -o data/self-tool
+expect_status 0 "rebuild over an earlier build in an included directory"
+expect_no_err "  data/self-tool" "the earlier build is not embedded"
+
 finish
