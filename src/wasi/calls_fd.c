@@ -142,6 +142,25 @@ transfer(int host_fd, const struct iovs *iov, bool is_write, bool has_offset, ui
     return WASI_ESUCCESS;
 }
 
+/*
+ * The rest of the arguments of fd_read, fd_pread, fd_write and fd_pwrite
+ * (fd, iovs, iovs_len[, offset], result pointer), once the fd is checked:
+ * the result pointer (EFAULT), then the guest's buffers into the context's
+ * scratch list (EINVAL for too many, EFAULT).
+ */
+static uint16_t
+io_buffers(struct wasm_call *call, struct wasi_ctx *ctx, const union wasm_val *args,
+           bool has_offset, uint32_t *out_result_ptr, struct iovs **out_iov)
+{
+    *out_result_ptr = has_offset ? args[4].i32 : args[3].i32;
+    if (!wasm_call_mem_check(call, *out_result_ptr, 4))
+        return WASI_EFAULT;
+    *out_iov = iov_scratch(ctx);
+    if (!*out_iov)
+        return WASI_ENOMEM;
+    return load_iovs(call, args[1].i32, args[2].i32, *out_iov);
+}
+
 static bool
 do_read(struct wasm_call *call, const union wasm_val *args, union wasm_val *results, void *user,
         bool has_offset)
@@ -160,13 +179,9 @@ do_read(struct wasm_call *call, const union wasm_val *args, union wasm_val *resu
         return wasi_ret(results, WASI_ESPIPE);
     if ((e->rights_base & rights) != rights)
         return wasi_ret(results, WASI_ENOTCAPABLE);
-    uint32_t nread_ptr = has_offset ? args[4].i32 : args[3].i32;
-    if (!wasm_call_mem_check(call, nread_ptr, 4))
-        return wasi_ret(results, WASI_EFAULT);
-    struct iovs *iov = iov_scratch(ctx);
-    if (!iov)
-        return wasi_ret(results, WASI_ENOMEM);
-    rc = load_iovs(call, args[1].i32, args[2].i32, iov);
+    uint32_t nread_ptr;
+    struct iovs *iov;
+    rc = io_buffers(call, ctx, args, has_offset, &nread_ptr, &iov);
     uint64_t n = 0;
     if (!rc) {
         if (e->kind == WASI_FD_STDIN)
@@ -201,13 +216,9 @@ do_write(struct wasm_call *call, const union wasm_val *args, union wasm_val *res
     uint64_t rights = WASI_RIGHT_FD_WRITE | (has_offset ? WASI_RIGHT_FD_SEEK : 0);
     if ((e->rights_base & rights) != rights)
         return wasi_ret(results, WASI_ENOTCAPABLE);
-    uint32_t nw_ptr = has_offset ? args[4].i32 : args[3].i32;
-    if (!wasm_call_mem_check(call, nw_ptr, 4))
-        return wasi_ret(results, WASI_EFAULT);
-    struct iovs *iov = iov_scratch(ctx);
-    if (!iov)
-        return wasi_ret(results, WASI_ENOMEM);
-    rc = load_iovs(call, args[1].i32, args[2].i32, iov);
+    uint32_t nw_ptr;
+    struct iovs *iov;
+    rc = io_buffers(call, ctx, args, has_offset, &nw_ptr, &iov);
     uint64_t n = 0;
     if (!rc) {
         if (is_stream) {
@@ -748,20 +759,19 @@ h_fd_renumber(struct wasm_call *call, const union wasm_val *args, union wasm_val
     return wasi_ret(results, WASI_ESUCCESS);
 }
 
-/* fd_seek(fd, offset, whence) -> (errno, filesize) */
+/* fd_seek and fd_tell: move (or read) the offset of 'fd', the new offset
+ * stored at 'out_ptr'. */
 static bool
-h_fd_seek(struct wasm_call *call, const union wasm_val *args, union wasm_val *results, void *user,
-          struct err *err)
+do_seek(struct wasm_call *call, union wasm_val *results, void *user, uint32_t fd, int64_t offset,
+        uint32_t whence, uint32_t out_ptr)
 {
-    (void)err;
     struct wasi_fd *e;
-    uint16_t rc = get_fd(user, args[0].i32, 0, &e);
+    uint16_t rc = get_fd(user, fd, 0, &e);
     if (rc)
         return wasi_ret(results, rc);
-    int64_t offset = (int64_t)args[1].i64;
-    uint32_t whence = args[2].i32;
     if (e->kind != WASI_FD_FILE)
         return wasi_ret(results, e->kind == WASI_FD_DIR ? WASI_EBADF : WASI_ESPIPE);
+    /* Asking where we are needs fd_tell or fd_seek; moving needs fd_seek. */
     uint64_t need =
         (whence == WASI_WHENCE_CUR && offset == 0) ? WASI_RIGHT_FD_TELL : WASI_RIGHT_FD_SEEK;
     if (!(e->rights_base & (need | WASI_RIGHT_FD_SEEK)))
@@ -780,13 +790,23 @@ h_fd_seek(struct wasm_call *call, const union wasm_val *args, union wasm_val *re
     default:
         return wasi_ret(results, WASI_EINVAL);
     }
-    if (!wasm_call_mem_check(call, args[3].i32, 8))
+    if (!wasm_call_mem_check(call, out_ptr, 8))
         return wasi_ret(results, WASI_EFAULT);
     off_t r = lseek(e->host_fd, (off_t)offset, host_whence);
     if (r < 0)
         return wasi_ret(results, wasi_errno_from_host(errno));
-    wasi_store_u64(call, args[3].i32, (uint64_t)r);
+    wasi_store_u64(call, out_ptr, (uint64_t)r);
     return wasi_ret(results, WASI_ESUCCESS);
+}
+
+/* fd_seek(fd, offset, whence) -> (errno, filesize) */
+static bool
+h_fd_seek(struct wasm_call *call, const union wasm_val *args, union wasm_val *results, void *user,
+          struct err *err)
+{
+    (void)err;
+    return do_seek(call, results, user, args[0].i32, (int64_t)args[1].i64, args[2].i32,
+                   args[3].i32);
 }
 
 /* fd_tell(fd) -> (errno, filesize) */
@@ -795,21 +815,7 @@ h_fd_tell(struct wasm_call *call, const union wasm_val *args, union wasm_val *re
           struct err *err)
 {
     (void)err;
-    struct wasi_fd *e;
-    uint16_t rc = get_fd(user, args[0].i32, 0, &e);
-    if (rc)
-        return wasi_ret(results, rc);
-    if (e->kind != WASI_FD_FILE)
-        return wasi_ret(results, e->kind == WASI_FD_DIR ? WASI_EBADF : WASI_ESPIPE);
-    if (!(e->rights_base & (WASI_RIGHT_FD_TELL | WASI_RIGHT_FD_SEEK)))
-        return wasi_ret(results, WASI_ENOTCAPABLE);
-    if (!wasm_call_mem_check(call, args[1].i32, 8))
-        return wasi_ret(results, WASI_EFAULT);
-    off_t r = lseek(e->host_fd, 0, SEEK_CUR);
-    if (r < 0)
-        return wasi_ret(results, wasi_errno_from_host(errno));
-    wasi_store_u64(call, args[1].i32, (uint64_t)r);
-    return wasi_ret(results, WASI_ESUCCESS);
+    return do_seek(call, results, user, args[0].i32, 0, WASI_WHENCE_CUR, args[1].i32);
 }
 
 const struct wasi_func wasi_funcs_fd[] = {

@@ -50,6 +50,36 @@ get_dir_path(struct wasm_call *call, void *user, uint32_t fd, uint64_t rights, u
 }
 
 /*
+ * May a call use a path under 'dir'? EROFS for a change ('for_change')
+ * under a read-only mount, then ENOTDIR under a single-file mount (it has
+ * no paths under it), else 0.
+ */
+static uint16_t
+dir_allows(const struct wasi_fd *dir, bool for_change)
+{
+    if (for_change && !dir->is_writable)
+        return WASI_EROFS;
+    if (dir->file_mount_path)
+        return WASI_ENOTDIR;
+    return WASI_ESUCCESS;
+}
+
+/*
+ * The parent directory and last name of 'path' under 'dir', once dir_allows
+ * it. Frees 'path' either way; on success release 'p' with
+ * wasi_parent_release.
+ */
+static uint16_t
+resolve_parent(const struct wasi_fd *dir, char *path, bool for_change, struct wasi_parent *p)
+{
+    uint16_t rc = dir_allows(dir, for_change);
+    if (!rc)
+        rc = wasi_path_parent(dir->host_fd, path, WASI_RESOLVE_AUTO, p);
+    free(path);
+    return rc;
+}
+
+/*
  * The two writable directories and guest paths of path_link and
  * path_rename, resolved to their parents. On success and on failure, 'op'
  * and 'np' are safe to pass to wasi_parent_release.
@@ -220,17 +250,8 @@ h_path_create_directory(struct wasm_call *call, const union wasm_val *args, unio
                                args[1].i32, args[2].i32, &dir, &path);
     if (rc)
         return wasi_ret(results, rc);
-    if (!dir->is_writable) {
-        free(path);
-        return wasi_ret(results, WASI_EROFS);
-    }
-    if (dir->file_mount_path) {
-        free(path);
-        return wasi_ret(results, WASI_ENOTDIR);
-    }
     struct wasi_parent p;
-    rc = wasi_path_parent(dir->host_fd, path, WASI_RESOLVE_AUTO, &p);
-    free(path);
+    rc = resolve_parent(dir, path, true, &p);
     if (rc)
         return wasi_ret(results, rc);
     if (mkdirat(p.dir_fd, p.name, 0777) != 0)
@@ -389,13 +410,8 @@ h_path_readlink(struct wasm_call *call, const union wasm_val *args, union wasm_v
         free(path);
         return wasi_ret(results, WASI_EFAULT);
     }
-    if (dir->file_mount_path) {
-        free(path);
-        return wasi_ret(results, WASI_ENOTDIR);
-    }
     struct wasi_parent p;
-    rc = wasi_path_parent(dir->host_fd, path, WASI_RESOLVE_AUTO, &p);
-    free(path);
+    rc = resolve_parent(dir, path, false, &p);
     if (rc)
         return wasi_ret(results, rc);
     char *tmp = try_malloc(WASI_MAX_PATH + 1);
@@ -428,17 +444,8 @@ do_remove(struct wasm_call *call, const union wasm_val *args, union wasm_val *re
         get_dir_path(call, user, args[0].i32, right, args[1].i32, args[2].i32, &dir, &path);
     if (rc)
         return wasi_ret(results, rc);
-    if (!dir->is_writable) {
-        free(path);
-        return wasi_ret(results, WASI_EROFS);
-    }
-    if (dir->file_mount_path) {
-        free(path);
-        return wasi_ret(results, WASI_ENOTDIR);
-    }
     struct wasi_parent p;
-    rc = wasi_path_parent(dir->host_fd, path, WASI_RESOLVE_AUTO, &p);
-    free(path);
+    rc = resolve_parent(dir, path, true, &p);
     if (rc)
         return wasi_ret(results, rc);
     if (strcmp(p.name, ".") == 0) {
@@ -511,33 +518,19 @@ h_path_symlink(struct wasm_call *call, const union wasm_val *args, union wasm_va
         return wasi_ret(results, rc);
     uint32_t tlen = args[1].i32;
     const uint8_t *tbytes = wasi_mem(call, args[0].i32, tlen);
-    if (!tbytes && tlen) {
-        free(path);
-        return wasi_ret(results, WASI_EFAULT);
-    }
-    if (!dir->is_writable) {
-        free(path);
-        return wasi_ret(results, WASI_EROFS);
-    }
-    if (dir->file_mount_path) {
-        free(path);
-        return wasi_ret(results, WASI_ENOTDIR);
-    }
-    if (tlen == 0 || tlen > WASI_MAX_PATH || memchr(tbytes, '\0', tlen)) {
-        free(path);
-        return wasi_ret(results, tlen == 0 ? WASI_ENOENT : WASI_EINVAL);
-    }
-    char *target = xstrndup((const char *)tbytes, tlen);
+    rc = (!tbytes && tlen) ? WASI_EFAULT : dir_allows(dir, true);
+    if (!rc && (tlen == 0 || tlen > WASI_MAX_PATH || memchr(tbytes, '\0', tlen)))
+        rc = tlen == 0 ? WASI_ENOENT : WASI_EINVAL;
+    char *target = rc ? NULL : xstrndup((const char *)tbytes, tlen);
     /* Only links that stay inside the mount by their own text: a host
      * program reading the mount later must not be led outside either. */
-    if (!wasi_symlink_target_ok(path, target)) {
-        free(target);
-        free(path);
-        return wasi_ret(results, WASI_ENOTCAPABLE);
-    }
+    if (!rc && !wasi_symlink_target_ok(path, target))
+        rc = WASI_ENOTCAPABLE;
     struct wasi_parent p;
-    rc = wasi_path_parent(dir->host_fd, path, WASI_RESOLVE_AUTO, &p);
-    free(path);
+    if (rc)
+        free(path);
+    else
+        rc = resolve_parent(dir, path, true, &p);
     if (!rc) {
         if (symlinkat(target, p.dir_fd, p.name) != 0)
             rc = wasi_errno_from_host(errno);
