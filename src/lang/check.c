@@ -4,11 +4,15 @@
  * against the host: names that the host environment may still provide give
  * warnings, not errors.
  */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "base/xalloc.h"
 #include "lang/lang_int.h"
+
+/* Calls of commands with more positional args than this are not judged. */
+#define LANG_MAX_CHECKED_ARGS 64
 
 static const char *const auto_vars[] = {
     "script_dir", "script_path", "cwd",  "os",       "arch",     "home",    "temp_dir", "cache_dir",
@@ -283,28 +287,88 @@ check_platform_names(struct checker *ck, bool is_os, const char *text, const str
  * has one, every non-rest arg) and stays out of the way of anything it
  * cannot judge: flags, `--`, rest arguments, proxy_args.
  */
+/* Is literal 'text' a value of 'type'? (Only int and float are judged
+ * here; the run checks everything again.) */
+static bool
+literal_fits(enum lang_type type, const char *text)
+{
+    char *end = NULL;
+    errno = 0;
+    if (type == LANG_TYPE_INT)
+        (void)strtoll(text, &end, 10);
+    else if (type == LANG_TYPE_FLOAT)
+        (void)strtod(text, &end);
+    else
+        return true;
+    while (end && (*end == ' ' || *end == '\t'))
+        end++;
+    return end && end != text && !*end && errno == 0;
+}
+
+static bool
+arg_required(const struct lang_arg *a)
+{
+    return !a->default_value && !a->is_optional && !a->is_rest && a->type != LANG_TYPE_BOOL;
+}
+
+/* A call of a command with positional words only (calls with flags are
+ * judged when they run): too many words, a missing required argument, a
+ * literal that is not a number where the argument is an int or a float. */
 static void
 check_command_call(struct checker *ck, const struct lang_stmt *st, const struct lang_command *cmd)
 {
-    if (cmd->proxy_args)
-        return;
-    bool any_index = false;
-    for (size_t i = 0; i < cmd->arg_count; i++) {
-        if (cmd->args[i].is_rest)
-            return;
-        any_index = any_index || cmd->args[i].index >= 0;
-    }
-    size_t slots = 0;
-    for (size_t i = 0; i < cmd->arg_count; i++)
-        if (!any_index || cmd->args[i].index >= 0)
-            slots++;
     for (size_t i = 0; i < st->arg_count; i++)
         if (st->args[i].text[0] == '-')
             return;
-    if (st->arg_count > slots)
+    bool any_index = false, has_rest = false;
+    for (size_t i = 0; i < cmd->arg_count; i++) {
+        has_rest = has_rest || cmd->args[i].is_rest;
+        any_index = any_index || cmd->args[i].index >= 0;
+    }
+    if (cmd->arg_count > LANG_MAX_CHECKED_ARGS)
+        return;
+    /* The positional slots, in order (as exec/args.c fills them). */
+    const struct lang_arg *slot[LANG_MAX_CHECKED_ARGS];
+    size_t slots = 0;
+    for (size_t i = 0; i < cmd->arg_count && slots < LANG_MAX_CHECKED_ARGS; i++) {
+        const struct lang_arg *a = &cmd->args[i];
+        if (a->is_rest || (any_index && a->index < 0))
+            continue;
+        size_t j = slots++;
+        while (any_index && j > 0 && slot[j - 1]->index > a->index) {
+            slot[j] = slot[j - 1];
+            j--;
+        }
+        slot[j] = a;
+    }
+    if (!cmd->proxy_args && !has_rest && st->arg_count > slots) {
         report(ck, LANG_SEV_ERROR, &st->args[slots].loc, (uint32_t)st->args[slots].len,
                "too many arguments for command '%s' (it takes %zu positional argument%s)",
                cmd->name, slots, slots == 1 ? "" : "s");
+        return;
+    }
+    for (size_t i = 0; i < slots && i < st->arg_count; i++) {
+        const struct lang_word *w = &st->args[i];
+        if (!w->has_interp && !literal_fits(slot[i]->type, w->text))
+            report(ck, LANG_SEV_ERROR, &w->loc, (uint32_t)w->len,
+                   "argument '%s' of command '%s' is %s %s, not '%s'", slot[i]->name, cmd->name,
+                   slot[i]->type == LANG_TYPE_INT ? "an" : "a", lang_type_name(slot[i]->type),
+                   w->text);
+    }
+    for (size_t i = 0; i < cmd->arg_count; i++) {
+        const struct lang_arg *a = &cmd->args[i];
+        if (!arg_required(a))
+            continue;
+        bool given = false;
+        for (size_t k = 0; k < slots && k < st->arg_count; k++)
+            given = given || slot[k] == a;
+        if (!given) {
+            report(ck, LANG_SEV_ERROR, &st->loc, (uint32_t)strlen(st->name),
+                   "command '%s' needs its argument '%s' (%s)", cmd->name, a->name,
+                   lang_type_name(a->type));
+            return;
+        }
+    }
 }
 
 /* Literal opener arguments that can be judged before running: durations,

@@ -974,6 +974,56 @@ test_lang_parse_check_warns_bare_variable_as_loop_list(void **state)
     lang_diags_release(&d);
 }
 
+/* A call of a command with positional words: a missing required argument
+ * and a literal that is not a number for an int or float are caught. */
+static void
+test_lang_parse_check_judges_command_call_arguments(void **state)
+{
+    (void)state;
+    const char *text = "command callee\n"
+                       "    arg n\n"
+                       "        type int\n"
+                       "        index 0\n"
+                       "    end\n"
+                       "    arg f\n"
+                       "        type float\n"
+                       "        index 1\n"
+                       "        default 1.5\n"
+                       "    end\n"
+                       "    do\n"
+                       "        print \"${n}\"\n"
+                       "    end\n"
+                       "end\n"
+                       "command c\n"
+                       "    do\n"
+                       "        callee\n"             /* 17: n missing */
+                       "        callee \"one\"\n"     /* 18: not an int */
+                       "        callee 2 abc\n"       /* 19: not a float */
+                       "        callee 2 3 4\n"       /* 20: too many */
+                       "        callee 2 \" 2.5 \"\n" /* fine */
+                       "        callee \"${x}\"\n"    /* judged when it runs */
+                       "        callee -n=x\n"        /* flags: judged when it runs */
+                       "    end\n"
+                       "end\n";
+    struct lang_diags d;
+    struct lang_program *p = load(text, &d);
+    assert_non_null(p);
+    assert_false(lang_check(p, known_op, NULL, &d));
+    char *out = printed(&d);
+    assert_non_null(strstr(out, "t.perch:17:9: error: command 'callee' needs its argument 'n' "
+                                "(int)"));
+    assert_non_null(strstr(out, "t.perch:18:16: error: argument 'n' of command 'callee' is an "
+                                "int, not 'one'"));
+    assert_non_null(strstr(out, "t.perch:19:18: error: argument 'f' of command 'callee' is a "
+                                "float, not 'abc'"));
+    assert_non_null(strstr(out, "t.perch:20:20: error: too many arguments for command 'callee' "
+                                "(it takes 2 positional arguments)"));
+    assert_int_equal(d.error_count, 4);
+    free(out);
+    lang_program_free(p);
+    lang_diags_release(&d);
+}
+
 static void
 test_lang_parse_check_reports_unknown_names(void **state)
 {
@@ -1282,6 +1332,7 @@ main(void)
         cmocka_unit_test(test_lang_parse_config_values_are_validated),
         cmocka_unit_test(test_lang_parse_typos_get_suggestions_and_recover),
         cmocka_unit_test(test_lang_parse_check_reports_unknown_names),
+        cmocka_unit_test(test_lang_parse_check_judges_command_call_arguments),
         cmocka_unit_test(test_lang_parse_check_warns_bare_variable_as_loop_list),
         cmocka_unit_test(test_lang_parse_check_judges_literal_block_arguments),
         cmocka_unit_test(test_lang_parse_check_command_call_arity),
