@@ -108,6 +108,42 @@ path_within(const char *path, const char *dir)
 }
 
 /*
+ * 'path' (absolute, or relative to 'base') made absolute with every symlink
+ * in the part of it that exists resolved, so a declared directory cannot be
+ * left through a link inside it. The part that does not exist yet (a file
+ * about to be written) is joined on lexically. Returns a new string.
+ */
+static char *
+resolve_path(const char *base, const char *path)
+{
+    char *raw = path[0] == '/' ? xstrdup(path) : xasprintf("%s/%s", base, path);
+    char real[PATH_MAX];
+    char *out = NULL;
+    if (realpath(raw, real)) {
+        out = xstrdup(real);
+    } else {
+        /* Walk back one component at a time to the longest existing prefix. */
+        size_t cut = strlen(raw);
+        while (!out && cut > 0) {
+            size_t slash = cut - 1;
+            while (slash > 0 && raw[slash] != '/')
+                slash--;
+            char save = raw[slash];
+            raw[slash] = '\0';
+            bool ok = realpath(slash ? raw : "/", real) != NULL;
+            raw[slash] = save;
+            if (ok)
+                out = os_path_abs(real, raw + slash + 1);
+            cut = slash;
+        }
+        if (!out)
+            out = os_path_abs(base, path);
+    }
+    free(raw);
+    return out;
+}
+
+/*
  * The absolute directory of 'file' (a path as the loader opened it, so
  * relative to the process's cwd), for paths that are relative to the file
  * that declares them in an imported file. Falls back to script_dir.
@@ -198,6 +234,7 @@ exec_check_required(struct exec_state *st, enum op_check what, const char *subje
         want = LANG_REQ_WRITE, kind = ERR_WRITE_NOT_DECLARED, noun = "write";
         break;
     }
+    char *via_link = NULL; /* the path a symlink leads to, when it differs */
     for (size_t i = 0; i < prog->require_count; i++) {
         const struct lang_require *r = &prog->requires[i];
         /* A declared write location may also be read. */
@@ -210,9 +247,15 @@ exec_check_required(struct exec_state *st, enum op_check what, const char *subje
         bool ok = false;
         if (want == LANG_REQ_READ || want == LANG_REQ_WRITE) {
             char *base = exec_declaring_dir(st, r->loc.file);
-            char *abs = os_path_abs(base, decl);
+            char *abs = resolve_path(base, decl);
             free(base);
-            char *subj = os_path_abs(st->cwd, subject);
+            char *subj = resolve_path(st->cwd, subject);
+            if (!via_link) {
+                char *lexical = os_path_abs(st->cwd, subject);
+                if (strcmp(lexical, subj) != 0)
+                    via_link = xstrdup(subj);
+                free(lexical);
+            }
             ok = path_within(subj, abs);
             free(abs);
             free(subj);
@@ -229,8 +272,16 @@ exec_check_required(struct exec_state *st, enum op_check what, const char *subje
             ok = !fnmatch(decl, subject, 0);
         }
         free(decl);
-        if (ok)
+        if (ok) {
+            free(via_link);
             return true;
+        }
+    }
+    if (via_link) {
+        err_set(err, kind, "%s '%s' leads through a symlink to '%s', which is not declared in "
+                "requires", noun, subject, via_link);
+        free(via_link);
+        return false;
     }
     return err_set(err, kind, "%s '%s' is not declared in requires (add: %s \"%s\")", noun,
                    subject, noun, subject);

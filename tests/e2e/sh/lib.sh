@@ -9,6 +9,7 @@
 set -u
 : "${PERCH:?set PERCH to the perch binary}"
 T=$(mktemp -d "${TMPDIR:-/tmp}/perch-e2e-XXXXXX")
+T=$(cd "$T" && pwd -P) # messages name resolved paths
 trap 'rm -rf "$T"' EXIT
 failures=0
 checks=0
