@@ -482,6 +482,28 @@ suggest_name(struct checker *ck, const char *name)
     return guess;
 }
 
+/* `process "$(basename ${f} .xml)"`: perch leaves `$(...)` alone, so an
+ * argument of a command call or a `wasm_arg` gets it as literal text, which
+ * is rarely what was meant (ops that take free text, such as print or
+ * write_file, may well mean it). A warning, once per statement. */
+static void
+check_command_substitution(struct checker *ck, const struct lang_stmt *st)
+{
+    if (strcmp(st->name, "wasm_arg") != 0 && !lang_find_command(ck->prog, st->name))
+        return;
+    for (size_t i = 0; i < st->arg_count; i++) {
+        const struct lang_word *w = &st->args[i];
+        const char *at = w->text ? strstr(w->text, "$(") : NULL;
+        if (!at)
+            continue;
+        report(ck, LANG_SEV_WARNING, &w->loc, (uint32_t)w->len,
+               "'$(...)' is only run by a shell (shell, shell_output, try_shell): '%s' gets it "
+               "as literal text",
+               st->name);
+        return;
+    }
+}
+
 static void
 check_call(struct checker *ck, const struct lang_stmt *st, bool in_wasm)
 {
@@ -509,6 +531,7 @@ check_call(struct checker *ck, const struct lang_stmt *st, bool in_wasm)
             report(ck, LANG_SEV_ERROR, &st->loc, span, "unknown op or command '%s'", st->name);
     }
     check_words(ck, st->args, st->arg_count);
+    check_command_substitution(ck, st);
 }
 
 static void

@@ -412,7 +412,9 @@ test_lang_parse_tree_fields(void **state)
     lang_diags_release(&d);
 }
 
-/* The .perch files of the user guide (kept as fuzz seeds) all load. */
+/* The .perch files of the user guide (kept as fuzz seeds) all load and
+ * check; the pipeline's `process ... "$(basename ${f} .xml)"` passes
+ * `$(...)` to a command as literal text, which --check warns about. */
 static void
 test_lang_parse_user_guide_files(void **state)
 {
@@ -421,6 +423,7 @@ test_lang_parse_user_guide_files(void **state)
         "guide_docs_ci.perch",  "guide_schema_ci.perch", "guide_agent_ops.perch",
         "guide_pipeline.perch", "guide_lint.perch",
     };
+    static const size_t warnings[] = { 0, 0, 0, 1, 0 };
     char dir[1024];
     snprintf(dir, sizeof(dir), "%s", __FILE__);
     char *slash = strrchr(dir, '/');
@@ -437,7 +440,7 @@ test_lang_parse_user_guide_files(void **state)
         assert_non_null(p);
         assert_true(p->command_count >= 1);
         assert_true(lang_check(p, NULL, NULL, &d));
-        assert_int_equal(d.warning_count, 0);
+        assert_int_equal(d.warning_count, warnings[i]);
         lang_program_free(p);
         lang_diags_release(&d);
     }
@@ -1024,6 +1027,43 @@ test_lang_parse_check_judges_command_call_arguments(void **state)
     lang_diags_release(&d);
 }
 
+/* `$(...)` in a command call's argument or a wasm_arg is literal text:
+ * --check warns; in a shell op, print or write_file it is left alone. */
+static void
+test_lang_parse_check_warns_command_substitution_outside_a_shell(void **state)
+{
+    (void)state;
+    const char *text = "command process\n"
+                       "    arg out\n"
+                       "        index 0\n"
+                       "    end\n"
+                       "    do\n"
+                       "        shell \"echo $(date)\"\n"
+                       "        print \"try $(date)\"\n"
+                       "    end\n"
+                       "end\n"
+                       "command c\n"
+                       "    do\n"
+                       "        process \"out/$(basename x .xml).json\"\n" /* 12 */
+                       "        wasm_run \"m.wasm\"\n"
+                       "            wasm_arg \"$(pwd)\"\n" /* 14 */
+                       "        end\n"
+                       "    end\n"
+                       "end\n";
+    struct lang_diags d;
+    struct lang_program *p = load(text, &d);
+    assert_non_null(p);
+    assert_true(lang_check(p, NULL, NULL, &d));
+    char *out = printed(&d);
+    assert_non_null(strstr(out, "t.perch:12:17: warning: '$(...)' is only run by a shell (shell, "
+                                "shell_output, try_shell): 'process' gets it as literal text"));
+    assert_non_null(strstr(out, "t.perch:14:22: warning: '$(...)' is only run by a shell"));
+    assert_int_equal(d.warning_count, 2);
+    free(out);
+    lang_program_free(p);
+    lang_diags_release(&d);
+}
+
 static void
 test_lang_parse_check_reports_unknown_names(void **state)
 {
@@ -1332,6 +1372,7 @@ main(void)
         cmocka_unit_test(test_lang_parse_config_values_are_validated),
         cmocka_unit_test(test_lang_parse_typos_get_suggestions_and_recover),
         cmocka_unit_test(test_lang_parse_check_reports_unknown_names),
+        cmocka_unit_test(test_lang_parse_check_warns_command_substitution_outside_a_shell),
         cmocka_unit_test(test_lang_parse_check_judges_command_call_arguments),
         cmocka_unit_test(test_lang_parse_check_warns_bare_variable_as_loop_list),
         cmocka_unit_test(test_lang_parse_check_judges_literal_block_arguments),
