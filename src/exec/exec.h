@@ -131,6 +131,10 @@ struct exec_run_opts {
     int64_t timeout_ns;     /* 0 = none (app->max_runtime_ns still applies) */
     struct exec_sink *sink; /* NULL = app->sink */
     atomic_int *interrupt;  /* NULL = app->interrupt */
+    /* CLOCK_MONOTONIC start of what app->max_runtime_ns bounds, when that
+     * is more than this one run (`perch test` runs every test under one
+     * budget); 0 = this run's start. */
+    int64_t max_runtime_since_ns;
 };
 
 /*
