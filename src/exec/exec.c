@@ -865,9 +865,10 @@ exec_state_new(const struct exec_app *app, const struct exec_run_opts *opts, str
     int64_t now = os_clock_mono_ns();
     char dur[DURATION_FORMAT_MAX], label[sizeof(st->deadline_label)];
     if (app->max_runtime_ns) {
+        int64_t since = opts && opts->max_runtime_since_ns ? opts->max_runtime_since_ns : now;
         duration_format(app->max_runtime_ns, dur, sizeof(dur));
         snprintf(label, sizeof(label), "--max-runtime %s", dur);
-        exec_deadline_narrow(st, now + app->max_runtime_ns, label);
+        exec_deadline_narrow(st, since + app->max_runtime_ns, label);
     }
     if (opts && opts->timeout_ns) {
         duration_format(opts->timeout_ns, dur, sizeof(dur));

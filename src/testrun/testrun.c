@@ -58,7 +58,7 @@ test_denied_caps(const struct lang_command *t)
 
 static bool
 run_one(const struct exec_app *app, const struct lang_command *t, const char *tmp_root,
-        const struct testrun_opts *opts, FILE *out)
+        const struct testrun_opts *opts, int64_t session_start, FILE *out)
 {
     struct err err = { 0 };
     int64_t timeout = TESTRUN_DEFAULT_TIMEOUT_NS;
@@ -80,6 +80,7 @@ run_one(const struct exec_app *app, const struct lang_command *t, const char *tm
         ro.deny_caps = test_denied_caps(t);
         ro.timeout_ns = timeout;
         ro.sink = &cap.base;
+        ro.max_runtime_since_ns = session_start; /* one --max-runtime for all tests */
         struct exec_args args = { 0 };
         ok = exec_run(app, t, &args, &ro, &err);
     }
@@ -147,15 +148,26 @@ testrun_main(const struct exec_app *shared, const struct testrun_opts *opts, FIL
         tmp_root = os_temp_dir(NULL);
 
     int64_t start = os_clock_mono_ns();
-    size_t passed = 0, failed = 0;
+    size_t passed = 0, failed = 0, not_run = 0;
+    bool out_of_time = false;
     for (size_t i = 0; i < count; i++) {
         if (app->interrupt && atomic_load(app->interrupt))
             break;
-        if (run_one(app, tests[i], tmp_root, opts, out))
+        /* --max-runtime bounds the whole session: once it has passed, the
+         * remaining tests are not started. */
+        if (app->max_runtime_ns && os_clock_mono_ns() - start >= app->max_runtime_ns) {
+            out_of_time = true;
+            not_run = count - i;
+            break;
+        }
+        if (run_one(app, tests[i], tmp_root, opts, start, out))
             passed++;
         else
             failed++;
     }
+    /* The last test ran into the budget. */
+    if (failed && app->max_runtime_ns && os_clock_mono_ns() - start >= app->max_runtime_ns)
+        out_of_time = true;
     char dur[DURATION_FORMAT_MAX];
     duration_format(os_clock_mono_ns() - start, dur, sizeof(dur));
     int status = failed ? 1 : 0;
@@ -167,6 +179,16 @@ testrun_main(const struct exec_app *shared, const struct testrun_opts *opts, FIL
         fprintf(stderr, "perch test: no commands marked `test` in %s\n", prog->path);
     }
     fprintf(out, "%zu passed, %zu failed in %s.\n", passed, failed, dur);
+    if (out_of_time) {
+        char limit[DURATION_FORMAT_MAX];
+        duration_format(app->max_runtime_ns, limit, sizeof(limit));
+        if (not_run)
+            fprintf(stderr, "perch test: --max-runtime %s passed; %zu test%s not run\n", limit,
+                    not_run, not_run == 1 ? "" : "s");
+        else
+            fprintf(stderr, "perch test: --max-runtime %s passed\n", limit);
+        status = 124;
+    }
     if (app->interrupt && atomic_load(app->interrupt)) {
         fprintf(stderr, "perch test: interrupted\n");
         status = 130;
