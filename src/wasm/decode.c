@@ -1,7 +1,8 @@
 /* decode.c: the binary format's sections into a struct wasm_module, with the
  * module-level validation rules (indices, limits, constant expressions,
  * exports, start). Function bodies are handed to lower.c as the code section
- * is read. */
+ * is read, or, for a large section, all at once to be lowered on several
+ * threads. */
 #include <stdlib.h>
 #include <string.h>
 

@@ -2,7 +2,9 @@
  * of validate.c) and emits internal code for interp.c: operations with
  * pre-decoded immediates, branch targets resolved to cell addresses, and
  * branch stack moves ("keep n slots, drop m") computed from the statically
- * known stack heights. */
+ * known stack heights. Cells go straight into the module's code blocks.
+ * Large code sections are lowered on several threads (wasm_lower_parallel,
+ * at the end), each with its own scratch and blocks. */
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
