@@ -24,6 +24,11 @@
  * table does not describe 'op' (an operation added without updating it).
  */
 int wasm_serialize_imm_count(unsigned op);
+/* Bytes immediate 'k' of operation 'op' takes in a blob (4 or 8; for
+ * br_table, k past the count alternates target and keep/drop), or -1. */
+int wasm_serialize_imm_width(unsigned op, unsigned k);
+/* Size of a function record's header in a blob's payload. */
+#define WASM_BLOB_FUNC_HEADER_SIZE 24u
 
 /* The checksum that ends a blob: over every byte before it. */
 uint64_t wasm_blob_checksum(const uint8_t *bytes, size_t len);

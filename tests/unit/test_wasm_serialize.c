@@ -327,63 +327,101 @@ test_another_modules_blob_is_refused(void **state)
     free(blob);
 }
 
-/* The function records of a blob: where each one's cells start, and how many. */
+/* A function record of a blob, and where each of its cells is stored
+ * (operations take 2 bytes, immediates 4 or 8). */
+#define MAX_CELLS 1024
 struct rec {
-    size_t header; /* offset of its 16-byte header */
-    size_t cells;  /* offset of its first cell */
+    size_t header; /* offset of its header */
     uint32_t count;
+    size_t off[MAX_CELLS];
+    uint8_t width[MAX_CELLS];
 };
+
+static uint64_t
+get_n(const uint8_t *p, unsigned width)
+{
+    uint16_t v16;
+    uint32_t v32;
+    uint64_t v64;
+    switch (width) {
+    case 2: memcpy(&v16, p, 2); return v16;
+    case 4: memcpy(&v32, p, 4); return v32;
+    default: memcpy(&v64, p, 8); return v64;
+    }
+}
 
 static size_t
 records(const uint8_t *blob, size_t len, struct rec *out, size_t cap)
 {
     size_t at = WASM_BLOB_HEADER_SIZE, n = 0;
-    while (at + 16 <= len - 8 && n < cap) {
-        uint32_t count;
-        memcpy(&count, blob + at + 12, 4);
-        out[n++] = (struct rec){ at, at + 16, count };
-        at += 16 + 8 * (size_t)count;
+    while (at + WASM_BLOB_FUNC_HEADER_SIZE <= len - 8 && n < cap) {
+        struct rec *r = &out[n++];
+        uint32_t ops, imm_bytes;
+        memcpy(&r->count, blob + at + 12, 4);
+        memcpy(&ops, blob + at + 16, 4);
+        memcpy(&imm_bytes, blob + at + 20, 4);
+        assert_true(r->count <= MAX_CELLS);
+        r->header = at;
+        size_t op_at = at + WASM_BLOB_FUNC_HEADER_SIZE, ip = op_at + 2 * (size_t)ops;
+        size_t i = 0;
+        for (uint32_t j = 0; j < ops; j++) {
+            unsigned op = (unsigned)get_n(blob + op_at + 2 * j, 2);
+            r->off[i] = op_at + 2 * j;
+            r->width[i] = 2;
+            int count = wasm_serialize_imm_count(op);
+            assert_true(count >= 0);
+            size_t total = (size_t)count;
+            if (op == WASM_OP_BR_TABLE)
+                total += 2 * (get_n(blob + ip, 4) + 1);
+            for (size_t k = 0; k < total; k++) {
+                int w = wasm_serialize_imm_width(op, (unsigned)k);
+                assert_true(w == 4 || w == 8);
+                r->off[i + 1 + k] = ip;
+                r->width[i + 1 + k] = (uint8_t)w;
+                ip += (size_t)w;
+            }
+            i += 1 + total;
+        }
+        assert_int_equal(i, r->count);
+        assert_int_equal(ip, op_at + 2 * (size_t)ops + imm_bytes);
+        at = ip;
     }
     assert_int_equal(at, len - 8);
     return n;
 }
 
 static uint64_t
-cell(const uint8_t *blob, size_t off, size_t i)
+cell(const uint8_t *blob, const struct rec *r, size_t i)
 {
-    uint64_t v;
-    memcpy(&v, blob + off + 8 * i, 8);
-    return v;
+    assert_true(i < r->count);
+    return get_n(blob + r->off[i], r->width[i]);
 }
 
 static void
-set_cell(uint8_t *blob, size_t off, size_t i, uint64_t v)
+set_cell(uint8_t *blob, const struct rec *r, size_t i, uint64_t v)
 {
-    memcpy(blob + off + 8 * i, &v, 8);
+    assert_true(i < r->count);
+    uint16_t v16 = (uint16_t)v;
+    uint32_t v32 = (uint32_t)v;
+    switch (r->width[i]) {
+    case 2: memcpy(blob + r->off[i], &v16, 2); break;
+    case 4: memcpy(blob + r->off[i], &v32, 4); break;
+    default: memcpy(blob + r->off[i], &v, 8); break;
+    }
 }
 
-/* The cell index of the first operation 'op' in any function (records 'r'),
- * walking operations by their immediate counts. */
+/* The first operation 'op' in any function: its record and cell index. */
 static bool
 find_op(const uint8_t *blob, const struct rec *r, size_t nrec, unsigned op, size_t *out_rec,
         size_t *out_cell)
 {
-    for (size_t f = 0; f < nrec; f++) {
-        for (size_t i = 0; i < r[f].count;) {
-            uint64_t o = cell(blob, r[f].cells, i);
-            if (o == op) {
+    for (size_t f = 0; f < nrec; f++)
+        for (size_t i = 0; i < r[f].count; i++)
+            if (r[f].width[i] == 2 && cell(blob, &r[f], i) == op) {
                 *out_rec = f;
                 *out_cell = i;
                 return true;
             }
-            int n = wasm_serialize_imm_count((unsigned)o);
-            assert_true(n >= 0);
-            size_t skip = (size_t)n;
-            if (o == WASM_OP_BR_TABLE)
-                skip += 2 * (cell(blob, r[f].cells, i + 1) + 1);
-            i += 1 + skip;
-        }
-    }
     return false;
 }
 
@@ -394,8 +432,8 @@ expect_refused(void (*damage)(uint8_t *, const struct rec *, size_t), const char
     uint8_t *blob;
     size_t len;
     serialize(ser_wasm, sizeof(ser_wasm), &blob, &len);
-    struct rec r[32];
-    size_t n = records(blob, len, r, 32);
+    static struct rec r[16];
+    size_t n = records(blob, len, r, 16);
     damage(blob, r, n);
     reseal(blob, len);
     char msg[512] = "";
@@ -410,81 +448,80 @@ static void
 dmg_unknown_op(uint8_t *b, const struct rec *r, size_t n)
 {
     (void)n;
-    set_cell(b, r[0].cells, 0, WASM_OP_COUNT + 3);
+    set_cell(b, &r[0], 0, WASM_OP_COUNT + 3);
 }
 
 static void
 dmg_target_outside(uint8_t *b, const struct rec *r, size_t n)
 {
-    size_t f, i;
+    size_t f = 0, i = 0;
     assert_true(find_op(b, r, n, WASM_OP_BR_TABLE, &f, &i));
-    set_cell(b, r[f].cells, i + 2, r[f].count); /* its first target */
+    set_cell(b, &r[f], i + 2, r[f].count); /* its first target */
 }
 
 static void
 dmg_target_inside(uint8_t *b, const struct rec *r, size_t n)
 {
-    size_t f, i;
+    size_t f = 0, i = 0;
     assert_true(find_op(b, r, n, WASM_OP_BR_TABLE, &f, &i));
-    set_cell(b, r[f].cells, i + 2, i + 1); /* its own count cell */
+    set_cell(b, &r[f], i + 2, i + 1); /* its own count cell */
 }
 
 static void
 dmg_br_table_count(uint8_t *b, const struct rec *r, size_t n)
 {
-    size_t f, i;
+    size_t f = 0, i = 0;
     assert_true(find_op(b, r, n, WASM_OP_BR_TABLE, &f, &i));
-    set_cell(b, r[f].cells, i + 1, 0xffffffffu);
+    set_cell(b, &r[f], i + 1, 0xffffffffu);
 }
 
 static void
 dmg_call_index(uint8_t *b, const struct rec *r, size_t n)
 {
-    size_t f, i;
+    size_t f = 0, i = 0;
     assert_true(find_op(b, r, n, WASM_OP_CALL, &f, &i));
-    set_cell(b, r[f].cells, i + 1, 999);
+    set_cell(b, &r[f], i + 1, 999);
 }
 
 static void
 dmg_call_indirect_table(uint8_t *b, const struct rec *r, size_t n)
 {
-    size_t f, i;
+    size_t f = 0, i = 0;
     assert_true(find_op(b, r, n, WASM_OP_CALL_INDIRECT, &f, &i));
-    set_cell(b, r[f].cells, i + 2, 1);
+    set_cell(b, &r[f], i + 2, 1);
 }
 
 static void
 dmg_global_index(uint8_t *b, const struct rec *r, size_t n)
 {
-    size_t f, i;
+    size_t f = 0, i = 0;
     assert_true(find_op(b, r, n, WASM_OP_GLOBAL_GET, &f, &i));
-    set_cell(b, r[f].cells, i + 1, 1);
+    set_cell(b, &r[f], i + 1, 1);
 }
 
 static void
 dmg_v128_local(uint8_t *b, const struct rec *r, size_t n)
 {
-    size_t f, i;
+    size_t f = 0, i = 0;
     assert_true(find_op(b, r, n, WASM_OP_LOCAL_GET2, &f, &i));
     uint32_t frame;
     memcpy(&frame, b + r[f].header + 4, 4);
-    set_cell(b, r[f].cells, i + 1, frame - 1); /* its second slot would be outside */
+    set_cell(b, &r[f], i + 1, frame - 1); /* its second slot would be outside */
 }
 
 static void
 dmg_return_slots(uint8_t *b, const struct rec *r, size_t n)
 {
     (void)n;
-    set_cell(b, r[0].cells, r[0].count - 1, 7); /* fib's final return: 1 result slot */
+    set_cell(b, &r[0], r[0].count - 1, 7); /* fib's final return: 1 result slot */
 }
 
 static void
 dmg_runs_off_end(uint8_t *b, const struct rec *r, size_t n)
 {
     (void)n;
-    /* fib's final "return 1" becomes "drop; i32.eq": no return at the end. */
-    set_cell(b, r[0].cells, r[0].count - 2, WASM_OP_DROP);
-    set_cell(b, r[0].cells, r[0].count - 1, WASM_OP_I32_EQ);
+    /* fib's final "return 1" becomes "call 1": valid, but no return at the end. */
+    set_cell(b, &r[0], r[0].count - 2, WASM_OP_CALL);
 }
 
 static void
@@ -493,9 +530,9 @@ dmg_simd_lane(uint8_t *b, const struct rec *r, size_t n)
     /* The i32x4.replace_lane (sub-opcode 28): lane 2 becomes 200. */
     for (size_t f = 0; f < n; f++)
         for (size_t i = 0; i + 3 < r[f].count; i++)
-            if (cell(b, r[f].cells, i) == WASM_OP_SIMD && cell(b, r[f].cells, i + 1) == 28 &&
-                cell(b, r[f].cells, i + 3) == 2) {
-                set_cell(b, r[f].cells, i + 3, 200);
+            if (r[f].width[i] == 2 && cell(b, &r[f], i) == WASM_OP_SIMD &&
+                cell(b, &r[f], i + 1) == 28 && cell(b, &r[f], i + 3) == 2) {
+                set_cell(b, &r[f], i + 3, 200);
                 return;
             }
     fail_msg("no i32x4.replace_lane in the compiled code");
@@ -526,6 +563,26 @@ dmg_cell_count(uint8_t *b, const struct rec *r, size_t n)
 }
 
 static void
+dmg_op_count(uint8_t *b, const struct rec *r, size_t n)
+{
+    (void)n;
+    uint32_t v;
+    memcpy(&v, b + r[0].header + 16, 4);
+    v -= 1;
+    memcpy(b + r[0].header + 16, &v, 4);
+}
+
+static void
+dmg_imm_bytes(uint8_t *b, const struct rec *r, size_t n)
+{
+    (void)n;
+    uint32_t v;
+    memcpy(&v, b + r[0].header + 20, 4);
+    v -= 4;
+    memcpy(b + r[0].header + 20, &v, 4);
+}
+
+static void
 test_forged_code_is_refused(void **state)
 {
     (void)state;
@@ -543,6 +600,8 @@ test_forged_code_is_refused(void **state)
     expect_refused(dmg_local_slots, "local slots differ");
     expect_refused(dmg_stack_size, "bad stack size");
     expect_refused(dmg_cell_count, "bad cell count");
+    expect_refused(dmg_op_count, "cached code: function 0: ");
+    expect_refused(dmg_imm_bytes, "cached code: function 0: ");
 }
 
 static void
