@@ -279,6 +279,11 @@ run_op(struct exec_state *st, const struct lang_stmt *stmt, const struct op_def 
                 argc == 1 ? "" : "s");
         goto done;
     }
+    if (stmt->target && def->ret == OP_RET_NONE) {
+        err_set(err, ERR_USAGE, "'%s' has no value to capture in '%s' (it returns nothing)",
+                def->name, stmt->target);
+        goto done;
+    }
     if (!exec_caps_check(st, def->caps, def->name, err))
         goto done;
     if (!exec_check_stop(st, err))

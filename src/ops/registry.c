@@ -105,8 +105,9 @@ static const struct op_def op_table[] = {
        "set NAME for the rest of this scope and its subprocesses"),
     OP(sha256, "TEXT", STRING, 0, 1, 1, true, "hex SHA-256 digest of TEXT"),
     OP(sha256_file, "PATH", STRING, 0, 1, 1, true, "hex SHA-256 digest of the file at PATH"),
-    OP(shell, "COMMAND", NONE, SH, 1, 1, false,
-       "run COMMAND with /bin/sh -c, streaming its output; fails on a non-zero exit"),
+    OP(shell, "COMMAND", STRING, SH, 1, 1, false,
+       "run COMMAND with /bin/sh -c, streaming its output (captured: its stdout); fails on a "
+       "non-zero exit"),
     OP(shell_output, "COMMAND", STRING, SH, 1, 1, false,
        "run COMMAND with /bin/sh -c and return its stdout, trailing newlines trimmed"),
     OP(sleep, "DURATION", NONE, 0, 1, 1, false, "wait for DURATION (500ms, 2s, 1m ...)"),

@@ -82,6 +82,12 @@ expect_out_timed "✗ test_fails (DUR)
       before
 0 passed, 1 failed in DUR."
 
+printf 'command c\n    do\n        x = print "hi"\n    end\nend\n' >"$T/cap.perch"
+run -w "capturing an op that returns nothing" -f cap.perch c
+expect_status 1
+expect_out ""
+expect_err "cap.perch:3:13: error: 'print' has no value to capture in 'x' (it returns nothing) (usage)"
+
 run -w "missing -f file: exit 2" -f missing.perch boom
 expect_status 2
 expect_out ""
