@@ -1530,6 +1530,11 @@ emit_load(struct jit *j, uint8_t op, uint32_t offset)
     }
     op_m(j, 0, true, 0x3b, RCX, R15, -1, 0, (int32_t)offsetof(struct wasm_memory, size));
     jcc_trap(j, CC_A, WASM_TRAP_MEMORY_OOB);
+    if (op == 0x2a || op == 0x2b) { /* floats straight into xmm0: movss / movsd */
+        op_m(j, op == 0x2a ? 0xf3 : 0xf2, false, 0x0f10, 0, R13, RAX, 1, disp);
+        vpush(j, L[i].rtype, K_XMM0);
+        return;
+    }
     op_m(j, 0, L[i].w, L[i].opc, RAX, R13, RAX, 1, disp);
     vpush(j, L[i].rtype, K_RAX);
 }
@@ -1542,7 +1547,10 @@ emit_store(struct jit *j, uint8_t op, uint32_t offset)
     prep(j, 2);
     uint32_t kv = j->vh - 1, ka = j->vh - 2;
     struct jval v = vpop(j), a = vpop(j);
-    load_gp(j, RDX, &v, kv, n == 8);
+    /* f32/f64 values in xmm0 are stored from there (movss / movsd) */
+    bool from_xmm = v.kind == K_XMM0 && (op == 0x38 || op == 0x39);
+    if (!from_xmm)
+        load_gp(j, RDX, &v, kv, n == 8);
     load_u32(j, RAX, &a, ka);
     uint64_t end = (uint64_t)offset + n;
     int32_t disp = 0;
@@ -1556,6 +1564,10 @@ emit_store(struct jit *j, uint8_t op, uint32_t offset)
     }
     op_m(j, 0, true, 0x3b, RCX, R15, -1, 0, (int32_t)offsetof(struct wasm_memory, size));
     jcc_trap(j, CC_A, WASM_TRAP_MEMORY_OOB);
+    if (from_xmm) {
+        op_m(j, op == 0x38 ? 0xf3 : 0xf2, false, 0x0f11, 0, R13, RAX, 1, disp);
+        return;
+    }
     switch (n) {
     case 1: op_m(j, 0, false, 0x88, RDX, R13, RAX, 1, disp); break;
     case 2: op_m(j, 0x66, false, 0x89, RDX, R13, RAX, 1, disp); break;
