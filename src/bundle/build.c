@@ -380,6 +380,10 @@ bundle_build(const struct bundle_build_opts *o, struct err *err)
     }
     c.root = root;
 
+    if (o->out_path && !*o->out_path) {
+        err_set(err, ERR_USAGE, "--build: -o needs a file name (it is empty)");
+        goto done;
+    }
     if (o->out_path) {
         out = xstrdup(o->out_path);
     } else if (prog->name && *prog->name && !strchr(prog->name, '/')) {
@@ -435,8 +439,10 @@ bundle_build(const struct bundle_build_opts *o, struct err *err)
     free(prefix);
     free(base);
     free(dir);
-    if (!tmp)
+    if (!tmp) {
+        err_prefix(err, "--build: cannot write the output '%s'", out);
         goto done;
+    }
     fd = open(tmp, O_WRONLY | O_TRUNC | O_CLOEXEC);
     if (fd < 0) {
         err_errno(err, errno, "--build: cannot open '%s'", tmp);

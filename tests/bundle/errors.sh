@@ -128,4 +128,13 @@ run_in_src --build -f self.perch --include data -o data/self-tool
 expect_status 0 "rebuild over an earlier build in an included directory"
 expect_no_err "  data/self-tool" "the earlier build is not embedded"
 
+# An empty -o, and an output in a directory that does not exist: clear
+# messages naming the output.
+run_in_src --build -f ok.perch -o ""
+expect_status 2 "empty -o"
+expect_err "-o needs a file name" "empty -o"
+run_in_src --build -f ok.perch -o "$T/nowhere/tool"
+expect_status 1 "output in a missing directory"
+expect_err "cannot write the output '$T/nowhere/tool'" "output in a missing directory"
+
 finish
