@@ -8,6 +8,8 @@
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -128,10 +130,27 @@ read_s64(struct wasm_reader *r, int64_t *out, struct err *err)
     return wasm_read_s64(r, out, err);
 }
 
-#define FAIL_INVALID(L, ...)                                                                       \
-    wasm_fail_at(&(L)->r, (L)->op_start, err, ERR_WASM_INVALID, __VA_ARGS__)
-#define FAIL_MALFORMED(L, ...)                                                                     \
-    wasm_fail_at(&(L)->r, (L)->op_start, err, ERR_WASM_MALFORMED, __VA_ARGS__)
+/* Failing at the current instruction: out of line and marked unlikely, so
+ * the checks stay cheap branches in the hot code. */
+#if defined(__GNUC__) || defined(__clang__)
+# define COLD __attribute__((cold, noinline))
+#else
+# define COLD
+#endif
+
+COLD PRINTF_LIKE(4, 5) static bool
+fail_here(const struct lower *L, struct err *err, enum err_kind kind, const char *fmt, ...)
+{
+    char msg[256];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    return wasm_fail_at(&L->r, L->op_start, err, kind, "%s", msg);
+}
+
+#define FAIL_INVALID(L, ...) fail_here((L), err, ERR_WASM_INVALID, __VA_ARGS__)
+#define FAIL_MALFORMED(L, ...) fail_here((L), err, ERR_WASM_MALFORMED, __VA_ARGS__)
 
 static bool
 dead(const struct lower *L)
@@ -575,7 +594,7 @@ stack_has(const struct wasm_validator *v, const enum wasm_valtype *types, uint32
     return true;
 }
 
-static bool
+COLD static bool
 type_mismatch(struct lower *L, struct err *err)
 {
     return FAIL_INVALID(L, "type mismatch");
