@@ -106,10 +106,16 @@ block_with_cwd(struct exec_state *st, const struct lang_stmt *stmt, struct sbuf 
     exec_set_cwd(st, dir);
     struct stat sb;
     bool ok;
-    if (stat(exec_cwd(st), &sb) != 0 || !S_ISDIR(sb.st_mode))
-        ok = err_set(err, ERR_NOT_FOUND, "with_cwd: '%s' is not a directory", dir);
-    else
+    if (stat(exec_cwd(st), &sb) != 0 || !S_ISDIR(sb.st_mode)) {
+        /* A relative dir is relative to the current cwd: say which. */
+        if (dir[0] == '/')
+            ok = err_set(err, ERR_NOT_FOUND, "with_cwd: '%s' is not a directory", dir);
+        else
+            ok = err_set(err, ERR_NOT_FOUND, "with_cwd: '%s' (%s) is not a directory", dir,
+                         exec_cwd(st));
+    } else {
         ok = exec_run_body(st, &stmt->body, err);
+    }
     exec_set_cwd(st, saved);
     free(saved);
     free(dir);

@@ -69,6 +69,7 @@ check ttl bogus "b.perch:27:17: error: cache: TTL: invalid duration 'bogus': exp
 check key "" "b.perch:31:17: error: cache: the key is empty (usage)"
 check with_env NOEQ "b.perch:35:17: error: with_env: expected K=v, got 'NOEQ' (usage)"
 check with_cwd /nonexistent-perch-e2e "b.perch:39:17: error: with_cwd: '/nonexistent-perch-e2e' is not a directory (not_found)"
+check with_cwd no-such-dir "b.perch:39:17: error: with_cwd: 'no-such-dir' (@T@/no-such-dir) is not a directory (not_found)"
 check sandbox no_fun "b.perch:43:17: error: sandbox: unknown flag 'no_fun' (known: no_shell, no_network, no_subprocess, no_write) (usage)"
 
 finish
