@@ -488,7 +488,7 @@ bool
 bundle_extract(struct bundle *b, const char *root, struct err *err)
 {
     char *dir = os_path_join(root, b->hash);
-    if (!os_fs_mkdir_p(root, 0755, err)) {
+    if (!os_fs_mkdir_p(root, 0700, err)) {
         err_prefix(err, "cannot extract the embedded files");
         free(dir);
         return false;

@@ -39,6 +39,8 @@ expect_out "word=genuine" "first run"
 bdir=$(sed -n 's/^dir=//p' "$T/out")
 hash=$(basename "$bdir")
 check '[ "$bdir" = "$priv_home/.cache/perch/bundles/$hash" ]' "extracted in the cache"
+check '[ "$(stat -c %a "$priv_home/.cache/perch/bundles")" = 700 ]' \
+    "a new cache root is private (0700)"
 
 # A cache root writable by others, holding a planted directory with the
 # right name and sizes: not used; the binary extracts into its private
