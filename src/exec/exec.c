@@ -421,7 +421,12 @@ run_call(struct exec_state *st, const struct lang_stmt *stmt, struct sbuf *value
                 sbuf_addc(&msg, ' ');
             sbuf_adds(&msg, argv[i]);
         }
+        /* A span, so --trace and --audit show where the run was failed. */
+        struct exec_span span;
+        int64_t t0;
+        exec_span_begin(st, &span, "fail", NULL, (size_t)argc, argv, &stmt->loc, &t0);
         err_set(err, ERR_FAIL, "%s", msg.len ? msg.buf : "failed");
+        exec_span_end(st, &span, t0, false, err);
         set_fail_op(st, "fail");
         sbuf_release(&msg);
         free_argv(argv, argc);
