@@ -220,6 +220,8 @@ bool
 ops_do_exec(struct op_call *call, struct sbuf *out, struct err *err)
 {
     const char *program = call->argv[0];
+    if (!*program)
+        return err_set(err, ERR_USAGE, "exec: the program name is empty");
     if (!op_check(call->ctx, OP_CHECK_BIN, program, err))
         return false;
     const char **argv = xcalloc(call->argc + 1, sizeof(char *));

@@ -98,6 +98,11 @@ test_ops_proc_exec_runs_argv_without_a_shell(void **state)
     assert_false(fake_run(&f, &out, &err, "exec", "perch-no-such-tool", NULL));
     assert_int_equal(err.kind, ERR_NOT_FOUND);
     assert_non_null(strstr(err.msg, "perch-no-such-tool"));
+    /* An empty name (an unset variable, typically) is a usage error. */
+    err_clear(&err);
+    assert_false(fake_run(&f, &out, &err, "exec", "", NULL));
+    assert_int_equal(err.kind, ERR_USAGE);
+    assert_string_equal(err.msg, "exec: the program name is empty");
 }
 
 static void
