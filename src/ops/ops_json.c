@@ -38,6 +38,19 @@ add_json(struct op_call *call, struct sbuf *out, const json_t *v, struct err *er
     return true;
 }
 
+/* The value reached by the first 'len' bytes of 'path', for messages:
+ * "the document" for none, else "'a.b[0]'" (without a trailing dot). */
+static const char *
+path_so_far(const char *path, size_t len, char *buf, size_t size)
+{
+    if (len && path[len - 1] == '.')
+        len--;
+    if (!len)
+        return "the document";
+    snprintf(buf, size, "'%.*s'", (int)len, path);
+    return buf;
+}
+
 /* Step into 'cur' by one path element; on failure names the path so far. */
 static json_t *
 step(json_t *cur, const char *path, const char **pp, struct err *err)
@@ -70,8 +83,9 @@ step(json_t *cur, const char *path, const char **pp, struct err *err)
         }
         *pp = end + 1;
         if (!json_is_array(cur)) {
-            err_set(err, ERR_NOT_FOUND, "json_get: '%.*s' is not an array in path '%s'",
-                    (int)(p - 1 - path), path, path);
+            char buf[256];
+            err_set(err, ERR_NOT_FOUND, "json_get: %s is not an array (path '%s')",
+                    path_so_far(path, (size_t)(p - 1 - path), buf, sizeof(buf)), path);
             return NULL;
         }
         long long size = (long long)json_array_size(cur);
@@ -93,9 +107,10 @@ step(json_t *cur, const char *path, const char **pp, struct err *err)
     }
     char *key = xstrndup(p, n);
     json_t *next = NULL;
+    char buf[256];
     if (!json_is_object(cur))
-        err_set(err, ERR_NOT_FOUND, "json_get: '%.*s' is not an object in path '%s'",
-                (int)(p - path), path, path);
+        err_set(err, ERR_NOT_FOUND, "json_get: %s is not an object (path '%s')",
+                path_so_far(path, (size_t)(p - path), buf, sizeof(buf)), path);
     else if (!(next = json_object_get(cur, key)))
         err_set(err, ERR_NOT_FOUND, "json_get: no key \"%s\" in path '%s'", key, path);
     free(key);

@@ -55,8 +55,15 @@ test_ops_json_get_errors_name_the_path(void **state)
     EXPECT_FAIL(ERR_NOT_FOUND, "no key \"missing\" in path 'a.missing'", "json_get", doc,
                 "a.missing");
     EXPECT_FAIL(ERR_NOT_FOUND, "out of range (array has 3)", "json_get", doc, "tags[7]");
-    EXPECT_FAIL(ERR_NOT_FOUND, "is not an array", "json_get", doc, "name[0]");
-    EXPECT_FAIL(ERR_NOT_FOUND, "is not an object", "json_get", doc, "tags.x");
+    EXPECT_FAIL(ERR_NOT_FOUND, "json_get: 'name' is not an array (path 'name[0]')", "json_get",
+                doc, "name[0]");
+    EXPECT_FAIL(ERR_NOT_FOUND, "json_get: 'tags' is not an object (path 'tags.x')", "json_get",
+                doc, "tags.x");
+    /* At the top: the document itself is named, not an empty path. */
+    EXPECT_FAIL(ERR_NOT_FOUND, "json_get: the document is not an object (path 'a')", "json_get",
+                "[1]", "a");
+    EXPECT_FAIL(ERR_NOT_FOUND, "json_get: the document is not an array (path '[0]')",
+                "json_get", "{}", "[0]");
     EXPECT_FAIL(ERR_USAGE, "bad index", "json_get", doc, "tags[x]");
     EXPECT_FAIL(ERR_USAGE, "empty key", "json_get", doc, "a..b");
     EXPECT_FAIL(ERR_JSON, "invalid JSON at line 1", "json_get", "{not json", "a");
