@@ -54,6 +54,22 @@ void wasm_jit_module_free(struct wasm_module *mod);
 /* Lowest C stack address of this thread that wasm code may use (0: unknown). */
 uintptr_t wasm_jit_native_limit(void);
 
+/* jit_helpers.c, called from native code: operands from sp[0] on, the result
+ * (if any) at sp[0]; imm carries the instruction's indices (first | second << 32)
+ * or, for wasm_jit_numeric, the opcode (0x100 + n for 0xfc n). 0 or a trap number. */
+typedef int wasm_jit_helper(struct wasm_exec *ex, uint64_t *sp, struct wasm_func_inst *self,
+                            uint64_t imm);
+wasm_jit_helper wasm_jit_numeric, wasm_jit_memory_grow, wasm_jit_memory_fill,
+    wasm_jit_memory_copy, wasm_jit_memory_init, wasm_jit_data_drop, wasm_jit_elem_drop,
+    wasm_jit_table_get, wasm_jit_table_set, wasm_jit_table_size, wasm_jit_table_grow,
+    wasm_jit_table_fill, wasm_jit_table_copy, wasm_jit_table_init;
+/* call_indirect's callee (a struct wasm_func_inst *), or a trap number below 4096. */
+uintptr_t wasm_jit_indirect(struct wasm_exec *ex, uint64_t *sp, struct wasm_func_inst *self,
+                            uint64_t imm);
+/* A call that leaves native code (host, interpreted, not yet compiled). */
+int wasm_jit_call(struct wasm_exec *ex, uint64_t *args, struct wasm_func_inst *callee,
+                  struct wasm_instance *caller);
+
 /* interp.c: call 'f' (host, native or interpreted) from an instance of
  * 'caller' with its arguments at 'args'; the caller has counted the call in
  * ex->depth. Returns a status. */
