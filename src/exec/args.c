@@ -251,8 +251,11 @@ exec_args_bind(struct exec_state *st, const struct lang_command *cmd,
             }
         } else {
             char what[160];
-            snprintf(what, sizeof(what), "argument '%s' of command '%s'", a->name, cmd->name);
+            snprintf(what, sizeof(what), "%sargument '%s' of command '%s'",
+                     owned ? "the default of " : "", a->name, cmd->name);
             bool ok = exec_value_parse(&v, vtype_of(a->type), given, what, err);
+            if (!ok && err && owned && !err->loc.line)
+                err->loc = a->default_value->loc; /* the file is wrong, not the caller */
             free(owned);
             if (!ok) {
                 if (err)

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "base/xalloc.h"
 #include "lang/lang_int.h"
@@ -287,8 +288,8 @@ check_platform_names(struct checker *ck, bool is_os, const char *text, const str
  * has one, every non-rest arg) and stays out of the way of anything it
  * cannot judge: flags, `--`, rest arguments, proxy_args.
  */
-/* Is literal 'text' a value of 'type'? (Only int and float are judged
- * here; the run checks everything again.) */
+/* Is literal 'text' a value of 'type'? (The run checks everything again;
+ * this mirrors exec_value_parse closely enough to catch plain mistakes.) */
 static bool
 literal_fits(enum lang_type type, const char *text)
 {
@@ -298,7 +299,13 @@ literal_fits(enum lang_type type, const char *text)
         (void)strtoll(text, &end, 10);
     else if (type == LANG_TYPE_FLOAT)
         (void)strtod(text, &end);
-    else
+    else if (type == LANG_TYPE_BOOL) {
+        static const char *const words[] = { "true", "1", "yes", "on", "false", "0", "no", "off" };
+        for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
+            if (!strcasecmp(text, words[i]))
+                return true;
+        return false;
+    } else
         return true;
     while (end && (*end == ' ' || *end == '\t'))
         end++;
@@ -613,8 +620,15 @@ lang_check_opts(const struct lang_program *prog, const struct lang_check_opts *o
         const struct lang_command *cmd = &prog->commands[i];
         ck.known.count = 0;
         ck.warned.count = 0;
-        for (size_t j = 0; j < cmd->arg_count; j++)
-            vec_push(&ck.known, cmd->args[j].name);
+        for (size_t j = 0; j < cmd->arg_count; j++) {
+            const struct lang_arg *a = &cmd->args[j];
+            vec_push(&ck.known, a->name);
+            const struct lang_word *dv = a->default_value;
+            if (dv && !dv->has_interp && !literal_fits(a->type, dv->text))
+                report(&ck, LANG_SEV_ERROR, &dv->loc, (uint32_t)dv->len,
+                       "the default of argument '%s' is not %s %s: '%s'", a->name,
+                       a->type == LANG_TYPE_INT ? "an" : "a", lang_type_name(a->type), dv->text);
+        }
         for (size_t j = 0; j < cmd->env_count; j++)
             vec_push(&ck.known, cmd->env[j].key);
         collect_known(&ck, &cmd->body);

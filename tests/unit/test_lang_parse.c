@@ -1025,6 +1025,37 @@ test_lang_parse_check_judges_command_call_arguments(void **state)
     free(out);
     lang_program_free(p);
     lang_diags_release(&d);
+
+    /* A literal default that does not fit its arg's type. */
+    const char *defaults = "command d\n"
+                           "    arg n\n"
+                           "        type int\n"
+                           "        default \"abc\"\n" /* 4 */
+                           "    end\n"
+                           "    arg b\n"
+                           "        type bool\n"
+                           "        default maybe\n" /* 8 */
+                           "    end\n"
+                           "    arg ok\n"
+                           "        type float\n"
+                           "        default 0.5\n"
+                           "    end\n"
+                           "    do\n"
+                           "        print \"${n}\"\n"
+                           "    end\n"
+                           "end\n";
+    p = load(defaults, &d);
+    assert_non_null(p);
+    assert_false(lang_check(p, known_op, NULL, &d));
+    out = printed(&d);
+    assert_non_null(strstr(out, "t.perch:4:17: error: the default of argument 'n' is not an "
+                                "int: 'abc'"));
+    assert_non_null(strstr(out, "t.perch:8:17: error: the default of argument 'b' is not a "
+                                "bool: 'maybe'"));
+    assert_int_equal(d.error_count, 2);
+    free(out);
+    lang_program_free(p);
+    lang_diags_release(&d);
 }
 
 /* `$(...)` in a command call's argument or a wasm_arg is literal text:

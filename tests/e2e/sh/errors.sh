@@ -88,6 +88,12 @@ expect_status 1
 expect_out ""
 expect_err "cap.perch:3:13: error: 'print' has no value to capture in 'x' (it returns nothing) (usage)"
 
+printf 'command d\n    arg n\n        type int\n        default "abc"\n    end\n    do\n        print "${n}"\n    end\nend\n' >"$T/def.perch"
+run -w "a default that does not fit its type points at the default" -f def.perch d
+expect_status 1
+expect_out ""
+expect_err "def.perch:4:17: error: the default of argument 'n' of command 'd': expected an int, got 'abc' (usage)"
+
 run -w "missing -f file: exit 2" -f missing.perch boom
 expect_status 2
 expect_out ""
