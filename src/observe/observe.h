@@ -81,8 +81,9 @@ void observe_preview(struct sbuf *sb, const struct exec_span *span);
 /*
  * Replace the file at 'path' with 'len' bytes of 'data' atomically: the
  * bytes go to a new file next to it (same directory, mode 0644 less the
- * umask), which is renamed over 'path' only once written whole. On any
- * failure the new file is removed, 'path' is as before, and 'err' says why.
+ * umask), which is renamed over 'path' only once written whole. A symlink
+ * at 'path' stays: its target is replaced. On any failure the new file is
+ * removed, 'path' is as before, and 'err' says why.
  */
 bool observe_write_file_atomic(const char *path, const char *data, size_t len, struct err *err);
 

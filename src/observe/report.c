@@ -147,6 +147,23 @@ observe_report_release(struct observe *o)
 
 /* ---- the report file ------------------------------------------------------ */
 
+/* Where the bytes for 'path' go: through a symlink to its target (the link
+ * stays a link), else 'path' itself. Free the result. */
+static char *
+write_target(const char *path)
+{
+    struct stat st;
+    if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode)) {
+        char *real = realpath(path, NULL);
+        if (real) {
+            char *copy = xstrdup(real);
+            free(real);
+            return copy;
+        }
+    }
+    return xstrdup(path);
+}
+
 /* A new file named PATH.tmp-PID-N, created exclusively; -1 with errno. */
 static int
 create_temp(const char *path, char **out_name)
@@ -182,10 +199,13 @@ observe_report_check_path(const char *path, struct err *err)
         if (access(path, W_OK) != 0)
             return err_errno(err, errno, "--report: cannot write '%s'", path);
     }
+    char *target = write_target(path);
     char *name = NULL;
-    int fd = create_temp(path, &name);
+    int fd = create_temp(target, &name);
+    int e = errno;
+    free(target);
     if (fd < 0)
-        return err_errno(err, errno, "--report: cannot write '%s'", path);
+        return err_errno(err, e, "--report: cannot write '%s'", path);
     close(fd);
     unlink(name);
     free(name);
@@ -195,10 +215,14 @@ observe_report_check_path(const char *path, struct err *err)
 bool
 observe_write_file_atomic(const char *path, const char *data, size_t len, struct err *err)
 {
+    char *target = write_target(path);
     char *name = NULL;
-    int fd = create_temp(path, &name);
-    if (fd < 0)
-        return err_errno(err, errno, "cannot write '%s'", path);
+    int fd = create_temp(target, &name);
+    if (fd < 0) {
+        int e = errno;
+        free(target);
+        return err_errno(err, e, "cannot write '%s'", path);
+    }
     int e = 0;
     for (size_t done = 0; done < len && !e;) {
         ssize_t n = write(fd, data + done, len - done);
@@ -213,11 +237,12 @@ observe_write_file_atomic(const char *path, const char *data, size_t len, struct
         e = errno;
     if (close(fd) != 0 && !e)
         e = errno;
-    if (!e && rename(name, path) != 0)
+    if (!e && rename(name, target) != 0)
         e = errno;
     if (e)
         unlink(name);
     free(name);
+    free(target);
     if (e)
         return err_errno(err, e, "cannot write '%s'", path);
     return true;

@@ -300,6 +300,29 @@ test_write_file_atomic_creates_and_replaces(void **state)
     rm_dir(dir);
 }
 
+static void
+test_report_through_a_symlink_replaces_its_target(void **state)
+{
+    (void)state;
+    char *dir = make_dir();
+    char *target = xasprintf("%s/real-report.txt", dir);
+    char *link = xasprintf("%s/report.txt", dir);
+    spit(target, "old\n");
+    assert_int_equal(symlink("real-report.txt", link), 0);
+    struct err err = { 0 };
+    assert_true(observe_write_file_atomic(link, "new\n", 4, &err));
+    struct stat st;
+    assert_int_equal(lstat(link, &st), 0);
+    assert_true(S_ISLNK(st.st_mode)); /* still a link */
+    char *got = slurp(target);
+    assert_string_equal(got, "new\n");
+    free(got);
+    assert_int_equal(count_entries(dir), 2);
+    free(target);
+    free(link);
+    rm_dir(dir);
+}
+
 int
 main(void)
 {
@@ -309,6 +332,7 @@ main(void)
         cmocka_unit_test(test_unwritable_report_path_is_refused_before_the_run),
         cmocka_unit_test(test_failed_write_leaves_the_old_report_and_no_partial_file),
         cmocka_unit_test(test_write_file_atomic_creates_and_replaces),
+        cmocka_unit_test(test_report_through_a_symlink_replaces_its_target),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
