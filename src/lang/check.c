@@ -620,6 +620,11 @@ lang_check_opts(const struct lang_program *prog, const struct lang_check_opts *o
         const struct lang_command *cmd = &prog->commands[i];
         ck.known.count = 0;
         ck.warned.count = 0;
+        if (ck.is_op && ck.is_op(ck.user, cmd->name))
+            report(&ck, LANG_SEV_WARNING, &cmd->loc, 7,
+                   "command '%s' has the name of a built-in op: every call of '%s' in this "
+                   "program runs the command, not the op",
+                   cmd->name, cmd->name);
         for (size_t j = 0; j < cmd->arg_count; j++) {
             const struct lang_arg *a = &cmd->args[j];
             vec_push(&ck.known, a->name);

@@ -1095,6 +1095,30 @@ test_lang_parse_check_warns_command_substitution_outside_a_shell(void **state)
     lang_diags_release(&d);
 }
 
+/* A command named like a built-in op shadows it everywhere: a warning. */
+static void
+test_lang_parse_check_warns_command_shadowing_an_op(void **state)
+{
+    (void)state;
+    const char *text = "command glob\n"
+                       "    do\n"
+                       "        print \"mine\"\n"
+                       "    end\n"
+                       "end\n";
+    struct lang_diags d;
+    struct lang_program *p = load(text, &d);
+    assert_non_null(p);
+    assert_true(lang_check(p, known_op, NULL, &d));
+    char *out = printed(&d);
+    assert_non_null(strstr(out, "t.perch:1:1: warning: command 'glob' has the name of a built-in "
+                                "op: every call of 'glob' in this program runs the command, not "
+                                "the op"));
+    assert_int_equal(d.warning_count, 1);
+    free(out);
+    lang_program_free(p);
+    lang_diags_release(&d);
+}
+
 static void
 test_lang_parse_check_reports_unknown_names(void **state)
 {
@@ -1403,6 +1427,7 @@ main(void)
         cmocka_unit_test(test_lang_parse_config_values_are_validated),
         cmocka_unit_test(test_lang_parse_typos_get_suggestions_and_recover),
         cmocka_unit_test(test_lang_parse_check_reports_unknown_names),
+        cmocka_unit_test(test_lang_parse_check_warns_command_shadowing_an_op),
         cmocka_unit_test(test_lang_parse_check_warns_command_substitution_outside_a_shell),
         cmocka_unit_test(test_lang_parse_check_judges_command_call_arguments),
         cmocka_unit_test(test_lang_parse_check_warns_bare_variable_as_loop_list),
