@@ -636,6 +636,8 @@ lang_check_opts(const struct lang_program *prog, const struct lang_check_opts *o
         }
         for (size_t j = 0; j < cmd->env_count; j++)
             vec_push(&ck.known, cmd->env[j].key);
+        if (cmd->proxy_args)
+            vec_push(&ck.known, "args"); /* the passed-through words */
         collect_known(&ck, &cmd->body);
         for (size_t j = 0; j < cmd->require_os_count; j++)
             check_platform_names(&ck, true, cmd->require_os[j], &cmd->loc, 7);
@@ -647,6 +649,12 @@ lang_check_opts(const struct lang_program *prog, const struct lang_check_opts *o
             check_word(&ck, &cmd->env[j].value);
         check_body(&ck, &cmd->body, false);
     }
+    /* Top-level bindings see only the auto variables, other bindings and
+     * the environment. */
+    ck.known.count = 0;
+    ck.warned.count = 0;
+    for (size_t i = 0; i < prog->binding_count; i++)
+        check_word(&ck, &prog->bindings[i].value);
     for (size_t i = 0; i < prog->require_count; i++) {
         const struct lang_require *r = &prog->requires[i];
         if ((r->kind == LANG_REQ_OS || r->kind == LANG_REQ_ARCH) && !r->value.has_interp)

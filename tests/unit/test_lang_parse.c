@@ -1119,6 +1119,32 @@ test_lang_parse_check_warns_command_shadowing_an_op(void **state)
     lang_diags_release(&d);
 }
 
+/* Unknown-variable warnings cover top-level bindings, and know that a
+ * proxy_args command has ${args}. */
+static void
+test_lang_parse_check_unknown_variables_in_bindings_and_proxy_args(void **state)
+{
+    (void)state;
+    const char *text = "OUT = \"${nope}/x\"\n"
+                       "DIR = \"${script_dir}/${OUT}\"\n"
+                       "command p\n"
+                       "    proxy_args\n"
+                       "    do\n"
+                       "        print \"${args} ${DIR}\"\n"
+                       "    end\n"
+                       "end\n";
+    struct lang_diags d;
+    struct lang_program *p = load(text, &d);
+    assert_non_null(p);
+    assert_true(lang_check(p, known_op, NULL, &d));
+    char *out = printed(&d);
+    assert_non_null(strstr(out, "t.perch:1:8: warning: unknown variable 'nope'"));
+    assert_int_equal(d.warning_count, 1);
+    free(out);
+    lang_program_free(p);
+    lang_diags_release(&d);
+}
+
 static void
 test_lang_parse_check_reports_unknown_names(void **state)
 {
@@ -1427,6 +1453,7 @@ main(void)
         cmocka_unit_test(test_lang_parse_config_values_are_validated),
         cmocka_unit_test(test_lang_parse_typos_get_suggestions_and_recover),
         cmocka_unit_test(test_lang_parse_check_reports_unknown_names),
+        cmocka_unit_test(test_lang_parse_check_unknown_variables_in_bindings_and_proxy_args),
         cmocka_unit_test(test_lang_parse_check_warns_command_shadowing_an_op),
         cmocka_unit_test(test_lang_parse_check_warns_command_substitution_outside_a_shell),
         cmocka_unit_test(test_lang_parse_check_judges_command_call_arguments),
