@@ -13,7 +13,9 @@
  * wasm_func_inst, r14 its instance, r13 memory 0's base, r15 memory 0's
  * struct wasm_memory (its size is read at each access: grow changes it, the
  * base never moves). rax, rcx, rdx, r11, xmm0 and xmm1 are scratch; the
- * pending result lives in rax or xmm0.
+ * pending result lives in rax or xmm0. The most used locals (weighted by
+ * loop depth) live in rsi, rdi, r8-r10 and xmm2-xmm9, written to their slots
+ * around calls.
  *
  * Safety: each memory access compares index + offset + size (64-bit) with
  * the current memory size before it happens; tables and indirect calls are
@@ -129,6 +131,9 @@ struct jit {
     uint32_t fs; /* frame slots: params + locals */
     uint8_t *ltypes;
     uint32_t nlocals;
+    int8_t *lreg; /* per local: its register (general 0..15, xmm 16 + n) or -1: memory */
+    uint32_t nreg;
+    uint32_t *reg_locals; /* the locals held in registers */
     struct jval *vs;
     uint32_t vh, vcap;
     int32_t reg_idx; /* the entry held in rax, xmm0 or the flags, or -1 */
@@ -391,6 +396,45 @@ local_disp(uint32_t l)
     return (int32_t)(8 * (uint64_t)l);
 }
 
+/* Locals most used (weighted by loop depth) live in caller-saved registers:
+ * general ones in rsi, rdi, r8, r9, r10, floats in xmm2..xmm9. Their slots are
+ * written before any call or helper and read back after it. */
+# define XREG 16
+static const int gp_pool[] = { RSI, RDI, R8, R9, R10 };
+static const int xmm_pool[] = { 2, 3, 4, 5, 6, 7, 8, 9 };
+
+static int
+lreg_of(const struct jit *j, uint32_t l)
+{
+    return j->lreg ? j->lreg[l] : -1;
+}
+
+static void
+save_reg_locals(struct jit *j)
+{
+    for (uint32_t i = 0; i < j->nreg; i++) {
+        uint32_t l = j->reg_locals[i];
+        int r = j->lreg[l];
+        if (r >= XREG)
+            op_m(j, 0x66, false, 0x0fd6, r - XREG, RBX, -1, 0, local_disp(l)); /* movq [m], x */
+        else
+            st(j, true, RBX, local_disp(l), r);
+    }
+}
+
+static void
+load_reg_locals(struct jit *j)
+{
+    for (uint32_t i = 0; i < j->nreg; i++) {
+        uint32_t l = j->reg_locals[i];
+        int r = j->lreg[l];
+        if (r >= XREG)
+            op_m(j, 0xf3, false, 0x0f7e, r - XREG, RBX, -1, 0, local_disp(l)); /* movq x, [m] */
+        else
+            ld(j, true, r, RBX, local_disp(l));
+    }
+}
+
 /* ---- the operand stack model ------------------------------------------------- */
 
 static struct jval *
@@ -455,12 +499,18 @@ store_val(struct jit *j, int32_t disp, const struct jval *v, uint32_t k)
         }
         break;
     }
-    case K_LOCAL:
-        if (local_disp(v->local) != disp) {
+    case K_LOCAL: {
+        int r = lreg_of(j, v->local);
+        if (r >= XREG) {
+            op_m(j, 0x66, false, 0x0fd6, r - XREG, RBX, -1, 0, disp);
+        } else if (r >= 0) {
+            st(j, true, RBX, disp, r);
+        } else if (local_disp(v->local) != disp) {
             ld(j, true, R11, RBX, local_disp(v->local));
             st(j, true, RBX, disp, R11);
         }
         break;
+    }
     case K_RAX:
         st(j, true, RBX, disp, RAX);
         break;
@@ -519,7 +569,7 @@ val_mem(const struct jit *j, const struct jval *v, uint32_t k, int32_t *disp)
         *disp = slot_disp(j, k);
         return true;
     }
-    if (v->kind == K_LOCAL) {
+    if (v->kind == K_LOCAL && lreg_of(j, v->local) < 0) {
         *disp = local_disp(v->local);
         return true;
     }
@@ -546,8 +596,15 @@ load_gp(struct jit *j, int r, const struct jval *v, uint32_t k, bool w)
         op_r(j, 0, false, 0x0fb6, r, r);
         break;
     default:
-        if (val_mem(j, v, k, &d))
+        if (val_mem(j, v, k, &d)) {
             ld(j, w, r, RBX, d);
+        } else if (v->kind == K_LOCAL) {
+            int lr = lreg_of(j, v->local);
+            if (lr >= XREG)
+                op_r(j, 0x66, w, 0x0f7e, lr - XREG, r); /* movq r, x */
+            else if (lr != r || !w)
+                op_r(j, 0, w, 0x8b, r, lr);
+        }
         break;
     }
 }
@@ -581,8 +638,17 @@ load_xmm(struct jit *j, int x, const struct jval *v, uint32_t k, bool dbl)
         j->fail = true;
         break;
     default:
-        if (val_mem(j, v, k, &d))
+        if (val_mem(j, v, k, &d)) {
             op_m(j, dbl ? 0xf2 : 0xf3, false, 0x0f10, x, RBX, -1, 0, d);
+        } else if (v->kind == K_LOCAL) {
+            int lr = lreg_of(j, v->local);
+            if (lr >= XREG) {
+                if (lr - XREG != x)
+                    op_r(j, 0, false, 0x0f28, x, lr - XREG); /* movaps */
+            } else {
+                op_r(j, 0x66, true, 0x0f6e, x, lr); /* movq x, r */
+            }
+        }
         break;
     }
 }
@@ -780,11 +846,13 @@ emit_helper(struct jit *j, wasm_jit_helper *fn, uint32_t nargs, uint64_t imm, ui
 {
     flush_all(j);
     uint32_t base = j->vh - nargs;
+    save_reg_locals(j);
     mov_rr(j, true, RDI, R12);
     op_m(j, 0, true, 0x8d, RSI, RBX, -1, 0, slot_disp(j, base)); /* lea rsi */
     mov_rr(j, true, RDX, RBP);
     mov_ri(j, RCX, imm);
     call_abs(j, (const void *)fn);
+    load_reg_locals(j);
     op_r(j, 0, false, 0x85, RAX, RAX);
     jcc_fwd(j, CC_NE, &j->common_patches);
     for (uint32_t i = 0; i < nargs; i++)
@@ -804,6 +872,7 @@ emit_call(struct jit *j, const struct wasm_type *t)
     jcc_trap(j, CC_AE, WASM_TRAP_STACK_EXHAUSTED);
     alu_ri(j, false, ALU_ADD, RAX, 1);
     st(j, false, R12, EX(depth), RAX);
+    save_reg_locals(j);
     int32_t slow = -1, done = -1;
     ld(j, true, RAX, RDX, (int32_t)offsetof(struct wasm_func_inst, code));
     op_r(j, 0, true, 0x85, RAX, RAX);
@@ -823,6 +892,7 @@ emit_call(struct jit *j, const struct wasm_type *t)
     mov_rr(j, true, RCX, R14);
     call_abs(j, (const void *)wasm_jit_call);
     bind(j, done, j->len);
+    load_reg_locals(j);
     alu_mi(j, false, ALU_SUB, R12, EX(depth), 1);
     op_r(j, 0, false, 0x85, RAX, RAX);
     jcc_fwd(j, CC_NE, &j->common_patches);
@@ -861,6 +931,8 @@ int_binop(struct jit *j, bool w, int alu, uint8_t rtype)
     load_gp(j, RAX, &a, ka, w);
     if (b_in_rcx) {
         op_r(j, 0, w, (uint32_t)(alu << 3 | 3), RAX, RCX);
+    } else if (b.kind == K_LOCAL && lreg_of(j, b.local) >= 0 && lreg_of(j, b.local) < XREG) {
+        op_r(j, 0, w, (uint32_t)(alu << 3 | 3), RAX, lreg_of(j, b.local));
     } else if (b.kind == K_CONST && (w ? fits32((int64_t)b.imm) : true)) {
         alu_ri(j, w, alu, RAX, (int32_t)(uint32_t)b.imm);
     } else if (val_mem(j, &b, kb, &d)) {
@@ -1032,14 +1104,16 @@ float_binop(struct jit *j, bool dbl, uint8_t opc)
     struct jval b = vpop(j), a = vpop(j);
     int32_t d;
     uint8_t pfx = dbl ? 0xf2 : 0xf3;
-    if (b.kind == K_XMM0 || b.kind == K_RAX || b.kind == K_CONST) {
+    if (val_mem(j, &b, kb, &d)) {
+        load_xmm(j, 0, &a, ka, dbl);
+        op_m(j, pfx, false, 0x0f00u | opc, 0, RBX, -1, 0, d);
+    } else if (b.kind == K_LOCAL && lreg_of(j, b.local) >= XREG) {
+        load_xmm(j, 0, &a, ka, dbl);
+        op_r(j, pfx, false, 0x0f00u | opc, 0, lreg_of(j, b.local) - XREG);
+    } else {
         load_xmm(j, 1, &b, kb, dbl);
         load_xmm(j, 0, &a, ka, dbl);
         op_r(j, pfx, false, 0x0f00u | opc, 0, 1);
-    } else {
-        load_xmm(j, 0, &a, ka, dbl);
-        if (val_mem(j, &b, kb, &d))
-            op_m(j, pfx, false, 0x0f00u | opc, 0, RBX, -1, 0, d);
     }
     vpush(j, dbl ? WASM_F64 : WASM_F32, K_XMM0);
 }
@@ -1438,6 +1512,74 @@ skip_imm(struct jit *j, uint8_t op)
     }
 }
 
+/* Weigh each local's uses (x8 per enclosing loop) and give the heaviest registers. */
+static void
+choose_reg_locals(struct jit *j)
+{
+    const uint8_t *save = j->p;
+    size_t len = (size_t)(j->end - j->p);
+    uint64_t *weight = calloc(j->nlocals ? j->nlocals : 1, sizeof(uint64_t));
+    uint8_t *is_loop = malloc(len + 1);
+    j->lreg = malloc(j->nlocals ? j->nlocals : 1);
+    j->reg_locals = malloc(sizeof(uint32_t) * (sizeof(gp_pool) / sizeof(gp_pool[0]) +
+                                               sizeof(xmm_pool) / sizeof(xmm_pool[0])));
+    if (!weight || !is_loop || !j->lreg || !j->reg_locals) {
+        free(j->lreg);
+        j->lreg = NULL;
+        goto out;
+    }
+    memset(j->lreg, -1, j->nlocals ? j->nlocals : 1);
+    uint32_t nest = 0, loops = 0;
+    bool ok = true;
+    while (ok && j->p < j->end && !j->fail) {
+        uint8_t op = rd_u8(j);
+        if (op == 0x02 || op == 0x03 || op == 0x04) {
+            is_loop[nest++] = op == 0x03;
+            loops += op == 0x03;
+            ok = skip_imm(j, op);
+        } else if (op == 0x0b) {
+            if (nest == 0)
+                break;
+            loops -= is_loop[--nest];
+        } else if (op >= 0x20 && op <= 0x22) {
+            uint64_t l = rd_uleb(j);
+            if (l < j->nlocals)
+                weight[l] += (uint64_t)1 << (loops < 10 ? 3 * loops : 30);
+        } else {
+            ok = skip_imm(j, op);
+        }
+    }
+    if (!ok || j->fail) {
+        j->fail = false;
+        goto out;
+    }
+    /* pick the heaviest of each class, at least 4 (a few uses or any in a loop) */
+    for (int cls = 0; cls < 2; cls++) {
+        size_t cap = cls ? sizeof(xmm_pool) / sizeof(xmm_pool[0])
+                         : sizeof(gp_pool) / sizeof(gp_pool[0]);
+        for (size_t n = 0; n < cap; n++) {
+            uint64_t best_w = 3;
+            int64_t best = -1;
+            for (uint32_t l = 0; l < j->nlocals; l++) {
+                uint8_t t = j->ltypes[l];
+                bool mine = cls ? (t == WASM_F32 || t == WASM_F64) : (t == WASM_I32 || t == WASM_I64);
+                if (mine && j->lreg[l] < 0 && weight[l] > best_w) {
+                    best_w = weight[l];
+                    best = l;
+                }
+            }
+            if (best < 0)
+                break;
+            j->lreg[best] = (int8_t)(cls ? XREG + xmm_pool[n] : gp_pool[n]);
+            j->reg_locals[j->nreg++] = (uint32_t)best;
+        }
+    }
+out:
+    free(weight);
+    free(is_loop);
+    j->p = save;
+}
+
 static void
 start_block(struct jit *j, uint8_t op)
 {
@@ -1671,11 +1813,13 @@ compile_body(struct jit *j)
             }
             flush_all(j);
             uint32_t ki = j->vh - 1;
+            save_reg_locals(j);
             mov_rr(j, true, RDI, R12);
             op_m(j, 0, true, 0x8d, RSI, RBX, -1, 0, slot_disp(j, ki));
             mov_rr(j, true, RDX, RBP);
             mov_ri(j, RCX, (uint64_t)ti | (uint64_t)tab << 32);
             call_abs(j, (const void *)wasm_jit_indirect);
+            load_reg_locals(j);
             alu_ri(j, true, ALU_CMP, RAX, 4096);
             jcc_fwd(j, CC_B, &j->common_patches);
             mov_rr(j, true, RDX, RAX);
@@ -1742,7 +1886,13 @@ compile_body(struct jit *j)
             struct jval *v = &j->vs[k];
             if (v->kind == K_FLAGS)
                 spill(j, k);
-            store_val(j, local_disp(l), v, k);
+            int r = lreg_of(j, l);
+            if (r >= XREG)
+                load_xmm(j, r - XREG, v, k, j->ltypes[l] == WASM_F64);
+            else if (r >= 0)
+                load_gp(j, r, v, k, true);
+            else
+                store_val(j, local_disp(l), v, k);
             if (op == 0x21)
                 vpop(j);
             break;
@@ -1965,6 +2115,7 @@ prologue(struct jit *j, const struct wasm_code *code)
         eb(j, 0x48);
         eb(j, 0xab); /* rep stosq */
     }
+    load_reg_locals(j);
     if (j->mod->mem_count) {
         ld(j, true, RAX, R14, (int32_t)offsetof(struct wasm_instance, mems));
         ld(j, true, R15, RAX, 0);
@@ -2027,6 +2178,7 @@ compile(struct wasm_module *mod, const struct wasm_code *code, size_t *out_size)
     if (type_has_v128(j.ftype) || !read_locals(&j) || j.nlocals != code->frame_slots)
         goto out;
     j.fs = code->frame_slots;
+    choose_reg_locals(&j);
     struct jctl *c = push_ctl(&j, 0);
     if (!c)
         goto out;
@@ -2055,6 +2207,8 @@ compile(struct wasm_module *mod, const struct wasm_code *code, size_t *out_size)
 out:
     free(j.buf);
     free(j.ltypes);
+    free(j.lreg);
+    free(j.reg_locals);
     free(j.vs);
     free(j.ctl);
     free(j.patch);
