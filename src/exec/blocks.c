@@ -9,6 +9,7 @@
  */
 #include "exec/blocks.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -81,8 +82,25 @@ block_with_env(struct exec_state *st, const struct lang_stmt *stmt, struct sbuf 
                 ok = err_set(err, ERR_USAGE, "with_env: expected K=v, got '%s'", kv);
                 break;
             }
-            *eq = '\0';
-            exec_env_push(st, kv, eq + 1);
+            /* Spaces around the key and the value are layout: "A=1, B = 2". */
+            char *key_end = eq;
+            while (key_end > kv && key_end[-1] == ' ')
+                key_end--;
+            *key_end = '\0';
+            char *value = eq + 1;
+            while (*value == ' ')
+                value++;
+            size_t vlen = strlen(value);
+            while (vlen && value[vlen - 1] == ' ')
+                value[--vlen] = '\0';
+            bool name_ok = *kv && !isdigit((unsigned char)*kv);
+            for (const char *c = kv; *c && name_ok; c++)
+                name_ok = isalnum((unsigned char)*c) || *c == '_';
+            if (!name_ok) {
+                ok = err_set(err, ERR_USAGE, "with_env: invalid variable name '%s'", kv);
+                break;
+            }
+            exec_env_push(st, kv, value);
         }
         free(spec);
     }

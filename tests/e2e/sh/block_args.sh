@@ -68,8 +68,23 @@ check timeout 5parsecs "b.perch:23:17: error: timeout: invalid duration '5parsec
 check ttl bogus "b.perch:27:17: error: cache: TTL: invalid duration 'bogus': expected a number before 'bogus' (usage)"
 check key "" "b.perch:31:17: error: cache: the key is empty (usage)"
 check with_env NOEQ "b.perch:35:17: error: with_env: expected K=v, got 'NOEQ' (usage)"
+check with_env "A B=1" "b.perch:35:17: error: with_env: invalid variable name 'A B' (usage)"
 check with_cwd /nonexistent-perch-e2e "b.perch:39:17: error: with_cwd: '/nonexistent-perch-e2e' is not a directory (not_found)"
 check with_cwd no-such-dir "b.perch:39:17: error: with_cwd: 'no-such-dir' (@T@/no-such-dir) is not a directory (not_found)"
 check sandbox no_fun "b.perch:43:17: error: sandbox: unknown flag 'no_fun' (known: no_shell, no_network, no_subprocess, no_write) (usage)"
+
+cat >"$T/w.perch" <<'P'
+command spaced
+    do
+        with_env "A=b=c, B = two words ,C="
+            print "[${A}] [${B}] [${C}]"
+        end
+    end
+end
+P
+run -w "with_env: spaces around keys and values are layout" -f w.perch spaced
+expect_status 0
+expect_out "[b=c] [two words] []"
+expect_err ""
 
 finish
