@@ -230,6 +230,94 @@ read_module(const char *shown, const char *abs, bool from_command_line, uint8_t 
     return true;
 }
 
+/* ---- invalid modules -------------------------------------------------------- */
+
+static const char *const section_names[] = {
+    "custom", "type",   "import", "function", "table", "memory",    "global",
+    "export", "start",  "element", "code",    "data",  "datacount",
+};
+
+/* An unsigned LEB128 u32 at bytes[*pos]; false if it runs off the end or is too long. */
+static bool
+leb_u32(const uint8_t *bytes, size_t len, size_t *pos, uint32_t *out)
+{
+    uint64_t v = 0;
+    for (unsigned shift = 0; shift < 35; shift += 7) {
+        if (*pos >= len)
+            return false;
+        uint8_t b = bytes[(*pos)++];
+        v |= (uint64_t)(b & 0x7f) << shift;
+        if (!(b & 0x80)) {
+            *out = (uint32_t)v;
+            return v <= UINT32_MAX;
+        }
+    }
+    return false;
+}
+
+/*
+ * Which part of the module byte 'off' belongs to, by walking the section
+ * headers: "module header" (the magic and version), "section NAME" or
+ * "section header" (an unreadable or unknown section id). The engine names
+ * the section it was reading, but not while it reads a section's own header
+ * (id and size), so a truncated section is found here.
+ */
+static const char *
+module_part(const uint8_t *bytes, size_t len, size_t off, char *buf, size_t cap)
+{
+    if (off < 8)
+        return "module header";
+    size_t pos = 8;
+    while (pos < len) {
+        uint8_t id = bytes[pos];
+        size_t p = pos + 1;
+        uint32_t size = 0;
+        bool size_ok = leb_u32(bytes, len, &p, &size);
+        if (id >= sizeof(section_names) / sizeof(section_names[0]))
+            return off >= pos ? "section header" : NULL;
+        snprintf(buf, cap, "section %s", section_names[id]);
+        if (!size_ok || off < p || size > len - p || off < p + size)
+            return buf;
+        pos = p + size;
+    }
+    return off >= len && len > 8 ? "end of the module" : NULL;
+}
+
+/*
+ * A module that does not load: kind wasm_invalid whether the engine found
+ * it malformed (binary format) or invalid (validation), and the message
+ * names the section and the byte offset (the engine's "(at offset 0x..)"
+ * gets the section when it left it out).
+ */
+static void
+report_invalid(const char *shown, const uint8_t *bytes, size_t len, const struct err *load_err,
+               struct err *err)
+{
+    const char *msg = load_err->msg;
+    if (load_err->kind != ERR_WASM_MALFORMED && load_err->kind != ERR_WASM_INVALID) {
+        err_set_code(err, load_err->kind, load_err->code, "wasm_run \"%s\": invalid module: %s",
+                     shown, msg);
+        return;
+    }
+    static const char at_marker[] = "(at offset 0x";
+    const char *at = strstr(msg, at_marker);
+    char where[64];
+    const char *part = NULL;
+    if (at) {
+        char *end = NULL;
+        unsigned long long off = strtoull(at + sizeof(at_marker) - 1, &end, 16);
+        if (end && *end == ')')
+            part = module_part(bytes, len, (size_t)off, where, sizeof(where));
+    }
+    if (part)
+        err_set_code(err, ERR_WASM_INVALID, load_err->code,
+                     "wasm_run \"%s\": invalid module: %.*s(%s, %s", shown, (int)(at - msg), msg,
+                     part, at + 1);
+    else
+        err_set_code(err, ERR_WASM_INVALID, load_err->code, "wasm_run \"%s\": invalid module: %s",
+                     shown, msg);
+}
+
 /* Reword an engine or WASI failure for the user. */
 static void
 report_run_error(const char *shown, const struct err *run_err, enum stop_reason reason,
@@ -302,8 +390,7 @@ ops_wasm_run(struct op_ctx *ctx, const struct ops_wasm_request *req, struct sbuf
     struct err load_err = { 0 };
     mod = ops_wasm_cache_get(bytes, len, &load_err);
     if (!mod) {
-        err_set_code(err, load_err.kind, load_err.code, "wasm_run \"%s\": invalid module: %s",
-                     shown, load_err.msg);
+        report_invalid(shown, bytes, len, &load_err, err);
         goto done;
     }
     struct err link_err = { 0 };

@@ -53,7 +53,8 @@ struct ops_wasm_request {
  * Returns true for exit code 0. Otherwise false with 'err', every message
  * starting with `wasm_run "PATH": `:
  *   ERR_NOT_FOUND (module or mount path missing, with a ${script_dir} hint),
- *   ERR_WASM_MALFORMED / ERR_WASM_INVALID (engine message: section, offset),
+ *   ERR_WASM_INVALID (malformed or invalid bytes; the message names the
+ *   section, or the module header, and the byte offset),
  *   ERR_WASM_UNLINKABLE (import name; Preview 2 hint),
  *   ERR_WASM_TRAP / ERR_WASM_EXHAUSTION (trap and function),
  *   ERR_WASM_EXIT (err->code = N, "module exited with code N"),

@@ -54,6 +54,15 @@ expect parallel 0 'argv\[2\]=d' '' -- "$perch" -f "$f" par
 expect scope_env 0 'env secret_value=from scope' '' -- "$perch" -f "$f" scope_env
 expect sandbox_no_write 1 '' 'sandbox_denied' -- "$perch" -f "$f" nowrite
 expect trap 1 'before trap' 'wasm trap: unreachable' -- "$perch" -f "$f" trap
+# Malformed and invalid modules are both wasm_invalid, naming section and offset.
+printf '\000asm\001\000\000\000\001\005\001\140\000' > "$tmp/trunc.wasm"
+printf 'not wasm' > "$tmp/notwasm.wasm"
+printf '\000asm\001\000\000\000\001\004\001\140\000\000\003\002\001\000\012\006\001\004\000\101\000\013' > "$tmp/mismatch.wasm"
+expect truncated_module 0 '^kind=wasm_invalid msg=.*length out of bounds (section type, at offset 0xa)$' '' -- "$perch" -f "$f" bad_module trunc.wasm
+expect not_a_module 0 '^kind=wasm_invalid msg=.*magic header not detected (module header, at offset 0x0)$' '' -- "$perch" -f "$f" bad_module notwasm.wasm
+expect invalid_module 0 '^kind=wasm_invalid msg=.*type mismatch (section code, function 0, at offset 0x19)$' '' -- "$perch" -f "$f" bad_module mismatch.wasm
+expect cli_truncated 1 '' 'length out of bounds (section type, at offset 0xa) (wasm_invalid)$' -- "$perch" wasm run "$tmp/trunc.wasm"
+
 total=$((total + 1))
 out=$(printf 'piped in\n' | (cd "$tmp/elsewhere" && "$perch" -f "$f" stdin 2>/dev/null))
 if [ "$out" = "piped in" ]; then echo "ok stdin"; else echo "FAIL stdin: '$out'"; failures=$((failures + 1)); fi
