@@ -453,14 +453,15 @@ op_of(const union wasm_cell *c, const struct label_map *map)
 
 /* Append function 'code' to 'out' in blob form; returns the bytes written, 0 on failure. */
 static size_t
-write_func(const struct wasm_code *code, const struct label_map *map, uint8_t *out, uint32_t func,
-           struct err *err)
+write_func(const struct wasm_code *code, const struct label_map *map, uint16_t *op_ids,
+           uint8_t *out, uint32_t func, struct err *err)
 {
     const union wasm_cell *in = code->cells;
     size_t n = code->cell_count, op_count = 0;
-    /* Count the operations first: the immediates go after them. */
+    /* Find the operations first ('op_ids' has room for n): the immediates go after them. */
     for (size_t i = 0; i < n; op_count++) {
         long op = op_of(&in[i], map);
+        op_ids[op_count] = (uint16_t)op;
         if (op < 0 || !(layouts[op].flags & LAYOUT_KNOWN))
             return err_set(err, ERR_WASM_INVALID,
                            "cannot serialize function %u: unknown operation at cell %zu", func, i),
@@ -476,10 +477,9 @@ write_func(const struct wasm_code *code, const struct label_map *map, uint8_t *o
     }
     uint8_t *ops = out + FUNC_HEADER_SIZE, *imms = ops + 2 * op_count, *ip = imms;
     size_t j = 0;
+    memcpy(ops, op_ids, 2 * op_count);
     for (size_t i = 0; i < n; j++) {
-        long op = op_of(&in[i], map);
-        uint16_t op16 = (uint16_t)op;
-        memcpy(ops + 2 * j, &op16, 2);
+        uint16_t op = op_ids[j];
         const struct op_layout *l = &layouts[op];
         size_t count = l->count, first = i + 1;
         if (l->flags & LAYOUT_BR_TABLE)
@@ -539,12 +539,15 @@ wasm_module_serialize_sha(const struct wasm_module *mod, const uint8_t sha256[32
     *out_len = 0;
     uint32_t defined = mod->func_count - mod->import_func_count;
     uint64_t total_cells = 0, payload = 0;
+    size_t max_cells = 1;
     for (uint32_t i = 0; i < defined; i++) {
         const struct wasm_code *c = &mod->codes[i];
         if (!c->cells || c->cell_count > UINT32_MAX)
             return err_set(err, ERR_WASM_INVALID, "cannot serialize function %u",
                            mod->import_func_count + i);
         total_cells += c->cell_count;
+        if (c->cell_count > max_cells)
+            max_cells = c->cell_count;
         payload += FUNC_HEADER_SIZE + 8 * (uint64_t)c->cell_count; /* at most */
     }
     uint64_t size64 = WASM_BLOB_HEADER_SIZE + payload + WASM_BLOB_TRAILER_SIZE;
@@ -552,8 +555,12 @@ wasm_module_serialize_sha(const struct wasm_module *mod, const uint8_t sha256[32
         return err_set(err, ERR_LIMIT, "compiled code too large to serialize");
     size_t size = (size_t)size64;
     uint8_t *buf = try_calloc(1, size);
-    if (!buf)
+    uint16_t *op_ids = try_calloc(max_cells, sizeof(*op_ids));
+    if (!buf || !op_ids) {
+        free(buf);
+        free(op_ids);
         return err_set(err, ERR_OOM, "out of memory serializing compiled code (%zu bytes)", size);
+    }
 
     struct label_map *map = NULL;
     const void *const *ops = wasm_interp_ops();
@@ -562,6 +569,7 @@ wasm_module_serialize_sha(const struct wasm_module *mod, const uint8_t sha256[32
         if (!label_map_fill(map, ops)) {
             free(map);
             free(buf);
+            free(op_ids);
             return err_set(err, ERR_WASM_INVALID, "cannot serialize: two operations share code");
         }
     }
@@ -579,15 +587,18 @@ wasm_module_serialize_sha(const struct wasm_module *mod, const uint8_t sha256[32
     put64(buf + 112, total_cells);
     uint8_t *p = buf + WASM_BLOB_HEADER_SIZE;
     for (uint32_t i = 0; i < defined; i++) {
-        size_t wrote = write_func(&mod->codes[i], map, p, mod->import_func_count + i, err);
+        size_t wrote =
+            write_func(&mod->codes[i], map, op_ids, p, mod->import_func_count + i, err);
         if (!wrote) {
             free(map);
             free(buf);
+            free(op_ids);
             return false;
         }
         p += wrote;
     }
     free(map);
+    free(op_ids);
     put64(buf + 120, (uint64_t)(p - buf - WASM_BLOB_HEADER_SIZE));
     size = (size_t)(p - buf) + WASM_BLOB_TRAILER_SIZE;
     uint8_t *shrunk = realloc(buf, size);
