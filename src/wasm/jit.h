@@ -63,9 +63,6 @@ wasm_jit_helper wasm_jit_numeric, wasm_jit_memory_grow, wasm_jit_memory_fill,
     wasm_jit_memory_copy, wasm_jit_memory_init, wasm_jit_data_drop, wasm_jit_elem_drop,
     wasm_jit_table_get, wasm_jit_table_set, wasm_jit_table_size, wasm_jit_table_grow,
     wasm_jit_table_fill, wasm_jit_table_copy, wasm_jit_table_init;
-/* call_indirect's callee (a struct wasm_func_inst *), or a trap number below 4096. */
-uintptr_t wasm_jit_indirect(struct wasm_exec *ex, uint64_t *sp, struct wasm_func_inst *self,
-                            uint64_t imm);
 /* A call that leaves native code (host, interpreted, not yet compiled). */
 int wasm_jit_call(struct wasm_exec *ex, uint64_t *args, struct wasm_func_inst *callee,
                   struct wasm_instance *caller);

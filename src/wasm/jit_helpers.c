@@ -2,8 +2,7 @@
  * jit_helpers.c: what native code (jit_x64.c) calls instead of inlining:
  * numeric operations that are rare or long (popcnt, rounding, min/max,
  * trapping and saturating truncation, unsigned 64-bit conversions), bulk
- * memory, tables, memory.grow, the checks of call_indirect, and calls that
- * leave native code. Each takes the call context, the first operand slot,
+ * memory, tables, memory.grow, and calls that leave native code. Each takes the call context, the first operand slot,
  * the calling function and an immediate, works on the slots as the
  * interpreter does, and returns 0 or a trap number.
  */
@@ -395,25 +394,6 @@ wasm_jit_table_init(struct wasm_exec *ex, uint64_t *sp, struct wasm_func_inst *s
     for (uint32_t k = 0; k < n; k++)
         tab->elems[d + k] = elem_value(inst, &e->items[s + k]);
     return 0;
-}
-
-/* The callee of call_indirect (or a trap number below 4096). */
-uintptr_t
-wasm_jit_indirect(struct wasm_exec *ex, uint64_t *sp, struct wasm_func_inst *self, uint64_t imm)
-{
-    (void)ex;
-    struct wasm_instance *inst = self->inst;
-    const struct wasm_type *want = &inst->mod->types[(uint32_t)imm];
-    struct wasm_table *tab = inst->tables[(uint32_t)(imm >> 32)];
-    uint32_t i = (uint32_t)sp[0];
-    if (i >= tab->size)
-        return WASM_TRAP_UNDEFINED_ELEMENT;
-    struct wasm_func_inst *callee = (struct wasm_func_inst *)tab->elems[i];
-    if (!callee)
-        return WASM_TRAP_UNINITIALIZED_ELEM;
-    if (callee->type != want && !wasm_type_equal(callee->type, want))
-        return WASM_TRAP_INDIRECT_MISMATCH;
-    return (uintptr_t)callee;
 }
 
 /* A call the inline fast path does not take: host, interpreted or not yet compiled. */

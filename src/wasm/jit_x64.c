@@ -863,7 +863,7 @@ emit_helper(struct jit *j, wasm_jit_helper *fn, uint32_t nargs, uint64_t imm, ui
 
 /* Call the function in rdx with its arguments at the top 'nparams' entries (flushed). */
 static void
-emit_call(struct jit *j, const struct wasm_type *t)
+emit_call(struct jit *j, const struct wasm_type *t, bool saved)
 {
     uint32_t base = j->vh - t->param_count;
     /* depth check, counted as in the interpreter */
@@ -872,7 +872,8 @@ emit_call(struct jit *j, const struct wasm_type *t)
     jcc_trap(j, CC_AE, WASM_TRAP_STACK_EXHAUSTED);
     alu_ri(j, false, ALU_ADD, RAX, 1);
     st(j, false, R12, EX(depth), RAX);
-    save_reg_locals(j);
+    if (!saved)
+        save_reg_locals(j);
     int32_t slow = -1, done = -1;
     ld(j, true, RAX, RDX, (int32_t)offsetof(struct wasm_func_inst, code));
     op_r(j, 0, true, 0x85, RAX, RAX);
@@ -1802,7 +1803,7 @@ compile_body(struct jit *j)
             flush_all(j);
             ld(j, true, RDX, R14, (int32_t)offsetof(struct wasm_instance, funcs));
             ld(j, true, RDX, RDX, (int32_t)(8 * f));
-            emit_call(j, t);
+            emit_call(j, t, false);
             break;
         }
         case 0x11: { /* call_indirect */
@@ -1813,18 +1814,31 @@ compile_body(struct jit *j)
             }
             flush_all(j);
             uint32_t ki = j->vh - 1;
+            /* the checks of the interpreter: bound, null element, type */
+            ld(j, false, RAX, RBX, slot_disp(j, ki));
+            ld(j, true, RCX, R14, (int32_t)offsetof(struct wasm_instance, tables));
+            ld(j, true, RCX, RCX, (int32_t)(8 * (uint64_t)tab));
+            op_m(j, 0, false, 0x3b, RAX, RCX, -1, 0, (int32_t)offsetof(struct wasm_table, size));
+            jcc_trap(j, CC_AE, WASM_TRAP_UNDEFINED_ELEMENT);
+            ld(j, true, RCX, RCX, (int32_t)offsetof(struct wasm_table, elems));
+            op_m(j, 0, true, 0x8b, RDX, RCX, RAX, 8, 0); /* mov rdx, [rcx + rax*8] */
+            op_r(j, 0, true, 0x85, RDX, RDX);
+            jcc_trap(j, CC_E, WASM_TRAP_UNINITIALIZED_ELEM);
             save_reg_locals(j);
-            mov_rr(j, true, RDI, R12);
-            op_m(j, 0, true, 0x8d, RSI, RBX, -1, 0, slot_disp(j, ki));
-            mov_rr(j, true, RDX, RBP);
-            mov_ri(j, RCX, (uint64_t)ti | (uint64_t)tab << 32);
-            call_abs(j, (const void *)wasm_jit_indirect);
-            load_reg_locals(j);
-            alu_ri(j, true, ALU_CMP, RAX, 4096);
-            jcc_fwd(j, CC_B, &j->common_patches);
-            mov_rr(j, true, RDX, RAX);
+            const struct wasm_type *want = &j->mod->types[ti];
+            mov_ri(j, RSI, (uint64_t)(uintptr_t)want);
+            ld(j, true, RDI, RDX, (int32_t)offsetof(struct wasm_func_inst, type));
+            op_r(j, 0, true, 0x3b, RDI, RSI); /* same type object: no call */
+            int32_t same = -1;
+            jcc_fwd(j, CC_E, &same);
+            st(j, true, RSP, 0, RDX);
+            call_abs(j, (const void *)wasm_type_equal);
+            ld(j, true, RDX, RSP, 0);
+            op_r(j, 0, false, 0x84, RAX, RAX); /* test al, al */
+            jcc_trap(j, CC_E, WASM_TRAP_INDIRECT_MISMATCH);
+            bind(j, same, j->len);
             vpop(j);
-            emit_call(j, &j->mod->types[ti]);
+            emit_call(j, want, true);
             break;
         }
         case 0x1a: /* drop */
