@@ -177,6 +177,25 @@ path_basename(const char *path, char *buf, size_t cap)
     return buf;
 }
 
+/* Two guest paths name the same place: compared with repeated and trailing
+ * slashes ignored ("/ro//data/" is "/ro/data"). */
+static bool
+guest_same(const char *a, const char *b)
+{
+    for (;;) {
+        while (a[0] == '/' && (a[1] == '/' || a[1] == '\0'))
+            a++;
+        while (b[0] == '/' && (b[1] == '/' || b[1] == '\0'))
+            b++;
+        if (*a != *b)
+            return false;
+        if (!*a)
+            return true;
+        a++;
+        b++;
+    }
+}
+
 /* Read the whole module file; false with ERR_NOT_FOUND / ERR_IO / ERR_LIMIT. */
 static bool
 read_module(const char *shown, const char *abs, bool from_command_line, uint8_t **out_bytes,
@@ -424,6 +443,20 @@ ops_wasm_run(struct op_ctx *ctx, const struct ops_wasm_request *req, struct sbuf
         }
         mount_strings[2 * i + 1] = guest;
         mounts[i] = (struct wasi_mount){ host, guest, m->is_writable };
+        for (size_t j = 0; j < i; j++) {
+            if (!guest_same(mounts[j].guest_path, guest))
+                continue;
+            /* One guest path, two host paths: refuse rather than let one
+             * silently hide the other. */
+            err_set(err, ERR_USAGE,
+                    "wasm_run \"%s\": two mounts at the guest path '%s': '%s' (%s) and '%s' "
+                    "(%s); give one of them its own guest path (%s)",
+                    shown, guest, req->mounts[j].host_path,
+                    mounts[j].is_writable ? "read-write" : "read-only", m->host_path,
+                    m->is_writable ? "read-write" : "read-only",
+                    req->from_command_line ? "--dir HOST::GUEST" : "at \"/guest/path\"");
+            goto done;
+        }
     }
 
     /* argv: the module's basename, then the declared args. */

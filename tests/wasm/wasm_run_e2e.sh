@@ -10,7 +10,7 @@ trap 'rm -rf "$tmp"' EXIT
 cp "$src" "$tmp/commands.perch"
 [ $# -ge 4 ] && cp "$4" "$tmp/req.perch"
 cp "$modules/tool.wasm" "$tmp/tool.wasm"
-mkdir -p "$tmp/posts" "$tmp/out" "$tmp/elsewhere"
+mkdir -p "$tmp/posts" "$tmp/out" "$tmp/elsewhere" "$tmp/other/posts" "$tmp/elsewhere/a" "$tmp/elsewhere/b"
 printf 'hello\n' > "$tmp/posts/a.md"
 failures=0
 total=0
@@ -62,6 +62,11 @@ expect truncated_module 0 '^kind=wasm_invalid msg=.*length out of bounds (sectio
 expect not_a_module 0 '^kind=wasm_invalid msg=.*magic header not detected (module header, at offset 0x0)$' '' -- "$perch" -f "$f" bad_module notwasm.wasm
 expect invalid_module 0 '^kind=wasm_invalid msg=.*type mismatch (section code, function 0, at offset 0x19)$' '' -- "$perch" -f "$f" bad_module mismatch.wasm
 expect cli_truncated 1 '' 'length out of bounds (section type, at offset 0xa) (wasm_invalid)$' -- "$perch" wasm run "$tmp/trunc.wasm"
+
+# Two mounts at one guest path are refused, naming both host paths.
+expect dup_mount 1 '' "two mounts at the guest path '/ro/posts': '$tmp/posts' (read-only) and '$tmp/other/posts' (read-only)" -- "$perch" -f "$f" dup_mount
+expect dup_mount_at 1 '' "two mounts at the guest path '/ro/posts': '$tmp/out' (read-write) and '$tmp/posts' (read-only)" -- "$perch" -f "$f" dup_mount_at
+expect cli_dup_mount 2 '' "two mounts at the guest path '/p/': 'a' (read-write) and 'b' (read-only); .*--dir HOST::GUEST" -- "$perch" wasm run --dir a::/p --ro-dir b::/p/ "$tmp/tool.wasm"
 
 total=$((total + 1))
 out=$(printf 'piped in\n' | (cd "$tmp/elsewhere" && "$perch" -f "$f" stdin 2>/dev/null))
