@@ -54,6 +54,13 @@ struct cli_opts {
  */
 int cli_parse_globals(int argc, char **argv, struct cli_opts *opts, int *out_next);
 void cli_opts_release(struct cli_opts *opts);
+/*
+ * Parse the one global flag at argv[*i] (and its value, advancing *i past
+ * it) into 'opts'. Returns 1 when it was one, 0 when argv[*i] is not a
+ * global flag (nothing printed), or CLI_EXIT_USAGE after printing what is
+ * wrong with its value.
+ */
+int cli_parse_global_flag(int argc, char **argv, int *i, struct cli_opts *opts);
 
 /* The nearest commands.perch in 'dir' or its parents; new string or NULL. */
 char *cli_find_commands_file(const char *dir);
@@ -81,10 +88,12 @@ int cli_completions(const char *shell);
 /*
  * `perch wasm ...`: run a WebAssembly module directly, like `wasmtime run`.
  * 'argv' starts at the word "wasm" (argv[0] == "wasm", argv[1] == "run", ...),
- * the same shape as main()'s argv minus the program name. Returns the exit
+ * the same shape as main()'s argv minus the program name. 'globals' are the
+ * global flags given before "wasm"; the same flags may also follow "run"
+ * (before MODULE). Those that cannot apply to a module are refused. Returns the exit
  * status perch should exit with (the module's exit code for `wasm run`).
  */
-int cli_wasm_main(int argc, char **argv);
+int cli_wasm_main(const struct cli_opts *globals, int argc, char **argv);
 
 /* `perch cache list` / `perch cache clear [PREFIX]` (cli_cache.c): the
  * entries of `cache` blocks. 'argv' starts at the word "cache". */

@@ -80,87 +80,102 @@ is_flag(const char *arg, const char *name)
 }
 
 int
+cli_parse_global_flag(int argc, char **argv, int *ip, struct cli_opts *o)
+{
+    int i = *ip;
+    const char *a = argv[i];
+    const char *v;
+    int handled = 1;
+    if (!strcmp(a, "--no-shell")) {
+        o->deny_caps |= OP_CAP_SHELL;
+    } else if (!strcmp(a, "--no-network")) {
+        o->deny_caps |= OP_CAP_NETWORK;
+    } else if (!strcmp(a, "--no-subprocess")) {
+        o->deny_caps |= OP_CAP_SUBPROCESS;
+    } else if (!strcmp(a, "--no-write")) {
+        o->deny_caps |= OP_CAP_WRITE;
+    } else if (!strcmp(a, "--trace")) {
+        o->trace = true;
+    } else if (is_flag(a, "--report")) {
+        o->report = true;
+        if (a[8] == '=')
+            o->report_path = a + 9;
+    } else if (!strcmp(a, "--check")) {
+        o->check = true;
+    } else if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+        o->help = true;
+    } else if (!strcmp(a, "--version") || !strcmp(a, "-V")) {
+        o->version = true;
+    } else if (!strcmp(a, "--build")) {
+        o->build = true;
+    } else if (!strcmp(a, "--list-commands")) {
+        o->list_commands = true;
+    } else if (is_flag(a, "-f") || is_flag(a, "--file")) {
+        if (!(v = flag_value(argc, argv, &i, a[1] == 'f' ? "-f" : "--file")))
+            return usage_error("%s needs a file", a);
+        o->file = v;
+    } else if (is_flag(a, "-o")) {
+        if (!(v = flag_value(argc, argv, &i, "-o")))
+            return usage_error("%s needs a path", a);
+        o->out_path = v;
+    } else if (is_flag(a, "--include")) {
+        if (!(v = flag_value(argc, argv, &i, "--include")))
+            return usage_error("%s needs a path", a);
+        o->includes = xrealloc(o->includes, (o->include_count + 1) * sizeof(char *));
+        o->includes[o->include_count++] = v;
+    } else if (is_flag(a, "--env")) {
+        if (!(v = flag_value(argc, argv, &i, "--env")))
+            return usage_error("%s needs a list of names (A,B; \"\" for none)", a);
+        parse_env_list(o, v);
+    } else if (is_flag(a, "--audit")) {
+        if (!(v = flag_value(argc, argv, &i, "--audit")))
+            return usage_error("%s needs a file", a);
+        o->audit_path = v;
+    } else if (is_flag(a, "--completions")) {
+        if (!(v = flag_value(argc, argv, &i, "--completions")))
+            return usage_error("%s needs a shell (bash, zsh or fish)", a);
+        o->completions = v;
+    } else if (is_flag(a, "--jobs") || is_flag(a, "-j")) {
+        if (!(v = flag_value(argc, argv, &i, a[1] == 'j' ? "-j" : "--jobs")))
+            return usage_error("%s needs a number", a);
+        int64_t n;
+        if (!exec_text_int(v, &n) || n < 1 || n > 4096)
+            return usage_error("--jobs: expected a number from 1 to 4096, got '%s'", v);
+        o->jobs = (int)n;
+    } else if (is_flag(a, "--max-runtime")) {
+        if (!(v = flag_value(argc, argv, &i, "--max-runtime")))
+            return usage_error("%s needs a number of seconds", a);
+        struct err err = { 0 };
+        int64_t ns;
+        if (!duration_parse(v, &ns, &err) || ns <= 0)
+            return usage_error("--max-runtime: expected seconds (or a duration like 90s), "
+                               "got '%s'",
+                               v);
+        o->max_runtime_ns = ns;
+    } else {
+        handled = 0;
+    }
+    *ip = i;
+    return handled;
+}
+
+int
 cli_parse_globals(int argc, char **argv, struct cli_opts *o, int *out_next)
 {
     int i = 1;
     for (; i < argc; i++) {
         const char *a = argv[i];
-        const char *v;
         if (a[0] != '-' || !strcmp(a, "-"))
             break;
         if (!strcmp(a, "--")) {
             i++;
             break;
         }
-        if (!strcmp(a, "--no-shell")) {
-            o->deny_caps |= OP_CAP_SHELL;
-        } else if (!strcmp(a, "--no-network")) {
-            o->deny_caps |= OP_CAP_NETWORK;
-        } else if (!strcmp(a, "--no-subprocess")) {
-            o->deny_caps |= OP_CAP_SUBPROCESS;
-        } else if (!strcmp(a, "--no-write")) {
-            o->deny_caps |= OP_CAP_WRITE;
-        } else if (!strcmp(a, "--trace")) {
-            o->trace = true;
-        } else if (is_flag(a, "--report")) {
-            o->report = true;
-            if (a[8] == '=')
-                o->report_path = a + 9;
-        } else if (!strcmp(a, "--check")) {
-            o->check = true;
-        } else if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-            o->help = true;
-        } else if (!strcmp(a, "--version") || !strcmp(a, "-V")) {
-            o->version = true;
-        } else if (!strcmp(a, "--build")) {
-            o->build = true;
-        } else if (!strcmp(a, "--list-commands")) {
-            o->list_commands = true;
-        } else if (is_flag(a, "-f") || is_flag(a, "--file")) {
-            if (!(v = flag_value(argc, argv, &i, a[1] == 'f' ? "-f" : "--file")))
-                return usage_error("%s needs a file", a);
-            o->file = v;
-        } else if (is_flag(a, "-o")) {
-            if (!(v = flag_value(argc, argv, &i, "-o")))
-                return usage_error("%s needs a path", a);
-            o->out_path = v;
-        } else if (is_flag(a, "--include")) {
-            if (!(v = flag_value(argc, argv, &i, "--include")))
-                return usage_error("%s needs a path", a);
-            o->includes = xrealloc(o->includes, (o->include_count + 1) * sizeof(char *));
-            o->includes[o->include_count++] = v;
-        } else if (is_flag(a, "--env")) {
-            if (!(v = flag_value(argc, argv, &i, "--env")))
-                return usage_error("%s needs a list of names (A,B; \"\" for none)", a);
-            parse_env_list(o, v);
-        } else if (is_flag(a, "--audit")) {
-            if (!(v = flag_value(argc, argv, &i, "--audit")))
-                return usage_error("%s needs a file", a);
-            o->audit_path = v;
-        } else if (is_flag(a, "--completions")) {
-            if (!(v = flag_value(argc, argv, &i, "--completions")))
-                return usage_error("%s needs a shell (bash, zsh or fish)", a);
-            o->completions = v;
-        } else if (is_flag(a, "--jobs") || is_flag(a, "-j")) {
-            if (!(v = flag_value(argc, argv, &i, a[1] == 'j' ? "-j" : "--jobs")))
-                return usage_error("%s needs a number", a);
-            int64_t n;
-            if (!exec_text_int(v, &n) || n < 1 || n > 4096)
-                return usage_error("--jobs: expected a number from 1 to 4096, got '%s'", v);
-            o->jobs = (int)n;
-        } else if (is_flag(a, "--max-runtime")) {
-            if (!(v = flag_value(argc, argv, &i, "--max-runtime")))
-                return usage_error("%s needs a number of seconds", a);
-            struct err err = { 0 };
-            int64_t ns;
-            if (!duration_parse(v, &ns, &err) || ns <= 0)
-                return usage_error("--max-runtime: expected seconds (or a duration like 90s), "
-                                   "got '%s'",
-                                   v);
-            o->max_runtime_ns = ns;
-        } else {
+        int r = cli_parse_global_flag(argc, argv, &i, o);
+        if (r == 0)
             return usage_error("unknown flag '%s'", a);
-        }
+        if (r != 1)
+            return r;
     }
     *out_next = i;
     return -1;

@@ -405,7 +405,7 @@ main(int argc, char **argv)
         goto out;
     }
     if (next < argc && !strcmp(argv[next], "wasm")) {
-        status = cli_wasm_main(argc - next, argv + next);
+        status = cli_wasm_main(&o, argc - next, argv + next);
         goto out;
     }
     if (next < argc && !strcmp(argv[next], "cache")) {
