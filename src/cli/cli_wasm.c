@@ -146,10 +146,17 @@ mono_now_ns(void)
     return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
+/* The exit status for a module's exit code: 1..255 as is; 0 never stands
+ * for a failure, and a code a process status cannot hold (above 255, or
+ * negative) is 1, with a message giving the real code. */
 static int
 module_exit_status(const struct err *err)
 {
-    return err->code;
+    if (err->code > 0 && err->code < 256)
+        return err->code;
+    fprintf(stderr, "perch: error: %s (%s); exit status 1 (only 1 to 255 pass through)\n",
+            err->msg, err_kind_name(err->kind));
+    return CLI_EXIT_FAIL;
 }
 
 /* Run the request with the merged flags, observed when --trace, --report
