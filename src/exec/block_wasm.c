@@ -252,7 +252,7 @@ span_details(struct exec_state *st, const struct ops_wasm_request *req, const ch
     free(path);
     sbuf_release(&bytes);
     json_t *argv = json_array();
-    char *base = os_path_base(module);
+    char *base = os_path_base(req->module_path ? req->module_path : module);
     json_array_append_new(argv, json_string(base));
     free(base);
     for (size_t i = 0; i < req->arg_count; i++)

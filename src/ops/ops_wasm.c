@@ -459,10 +459,11 @@ ops_wasm_run(struct op_ctx *ctx, const struct ops_wasm_request *req, struct sbuf
         }
     }
 
-    /* argv: the module's basename, then the declared args. */
+    /* argv: the module file's basename (for a bundle alias, the file it
+     * names, not the alias), then the declared args. */
     argv = xcalloc(req->arg_count + 1, sizeof(*argv));
     char base[256];
-    argv[0] = path_basename(shown, base, sizeof(base));
+    argv[0] = path_basename(req->module_path ? req->module_path : shown, base, sizeof(base));
     for (size_t i = 0; i < req->arg_count; i++)
         argv[i + 1] = req->args[i];
 

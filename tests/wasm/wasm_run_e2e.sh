@@ -68,6 +68,12 @@ expect dup_mount 1 '' "two mounts at the guest path '/ro/posts': '$tmp/posts' (r
 expect dup_mount_at 1 '' "two mounts at the guest path '/ro/posts': '$tmp/out' (read-write) and '$tmp/posts' (read-only)" -- "$perch" -f "$f" dup_mount_at
 expect cli_dup_mount 2 '' "two mounts at the guest path '/p/': 'a' (read-write) and 'b' (read-only); .*--dir HOST::GUEST" -- "$perch" wasm run --dir a::/p --ro-dir b::/p/ "$tmp/tool.wasm"
 
+# argv[0] is the module file's name, for a bundle alias too (in a built binary as well).
+expect argv0_path 0 '^argv\[0\]=tool.wasm$' '' -- "$perch" -f "$f" args
+expect argv0_alias 0 '^argv\[0\]=tool.wasm$' '' -- "$perch" -f "$f" alias_argv
+(cd "$tmp" && "$perch" --build -f commands.perch -o "$tmp/built" > /dev/null 2>&1)
+expect argv0_alias_built 0 '^argv\[0\]=tool.wasm$' '' -- env XDG_CACHE_HOME="$tmp/xdg" "$tmp/built" alias_argv
+
 total=$((total + 1))
 out=$(printf 'piped in\n' | (cd "$tmp/elsewhere" && "$perch" -f "$f" stdin 2>/dev/null))
 if [ "$out" = "piped in" ]; then echo "ok stdin"; else echo "FAIL stdin: '$out'"; failures=$((failures + 1)); fi
