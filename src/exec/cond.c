@@ -58,11 +58,14 @@ compare(const char *a, enum lang_cmp_op op, const char *b)
 }
 
 static bool
-predicate(struct exec_state *st, const struct lang_cond *cond, bool *out, struct err *err)
+predicate_run(struct exec_state *st, const struct lang_cond *cond, bool *out, struct err *err)
 {
     const struct op_def *def = ops_find(cond->name);
     if (!def)
         return err_set(err, ERR_UNKNOWN_COMMAND, "unknown predicate '%s' in condition",
+                       cond->name);
+    if (def->ret == OP_RET_NONE)
+        return err_set(err, ERR_USAGE, "'%s' returns nothing, so it cannot be a condition",
                        cond->name);
     size_t argc = cond->arg_count;
     if ((int)argc < def->min_args || (def->max_args >= 0 && (int)argc > def->max_args))
@@ -90,6 +93,16 @@ predicate(struct exec_state *st, const struct lang_cond *cond, bool *out, struct
     for (size_t i = 0; i < argc; i++)
         free(argv[i]);
     free(argv);
+    return ok;
+}
+
+/* A failing predicate is located at its name, not at the `if`. */
+static bool
+predicate(struct exec_state *st, const struct lang_cond *cond, bool *out, struct err *err)
+{
+    bool ok = predicate_run(st, cond, out, err);
+    if (!ok && err && !err->loc.line && cond->loc.line)
+        err->loc = cond->loc;
     return ok;
 }
 

@@ -94,6 +94,14 @@ expect_status 1
 expect_out ""
 expect_err "def.perch:4:17: error: the default of argument 'n' of command 'd': expected an int, got 'abc' (usage)"
 
+printf 'command c\n    do\n        if mkdir "x"\n            print "made"\n        end\n    end\nend\n' >"$T/cond.perch"
+run -w "an op that returns nothing as a condition" -f cond.perch c
+expect_status 1
+expect_out ""
+expect_err "cond.perch:3:12: error: 'mkdir' returns nothing, so it cannot be a condition (usage)"
+checks=$((checks + 1))
+[ ! -e "$T/x" ] || fail "the op ran although it cannot be a condition"
+
 run -w "missing -f file: exit 2" -f missing.perch boom
 expect_status 2
 expect_out ""
