@@ -14,7 +14,10 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include <pthread.h>
+
 #include "base/err.h"
+#include "exec/output.h"
 #include "lang/lang.h"
 
 #define CLI_EXIT_OK      0
@@ -106,6 +109,24 @@ int cli_cache_main(int argc, char **argv);
  * Returns the exit status.
  */
 int cli_mcp_main(int argc, char **argv);
+
+/*
+ * stdout that fails (cli_out.c). cli_fd_sink is the exec sink for perch's
+ * stdout and stderr (whole batches under one lock, like exec_fd_sink) that
+ * remembers a failed write to stdout; cli_write_all writes to a descriptor
+ * the same way. cli_finish_stdout flushes stdout at exit: when it or any
+ * earlier write to stdout failed, it prints "NAME: write error on stdout:
+ * REASON" and returns 1 for a 'status' of 0 (else 'status' unchanged).
+ */
+struct cli_fd_sink {
+    struct exec_sink base;
+    pthread_mutex_t lock;
+};
+void cli_fd_sink_init(struct cli_fd_sink *sink);
+void cli_fd_sink_release(struct cli_fd_sink *sink);
+void cli_write_all(int fd, const char *data, size_t len);
+void cli_stdout_failed(int err);
+int cli_finish_stdout(int status, const char *name);
 
 /* Parse an --env allowlist "A, B,C" (spaces trimmed, empty names skipped;
  * "" hides the whole host environment): sets *out_has and appends owned

@@ -63,24 +63,10 @@ usage(FILE *out)
 }
 
 static void
-write_all(int fd, const char *data, size_t len)
-{
-    while (len > 0) {
-        ssize_t n = write(fd, data, len);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            return;
-        data += n;
-        len -= (size_t)n;
-    }
-}
-
-static void
 cli_output(void *self, int stream, const char *data, size_t len)
 {
     (void)self;
-    write_all(stream == 2 ? 2 : 1, data, len);
+    cli_write_all(stream == 2 ? 2 : 1, data, len);
 }
 
 /* The value of --flag=VALUE or --flag VALUE; NULL when missing. */
@@ -165,8 +151,8 @@ static int
 run_module(const struct cli_opts *o, struct op_ctx *ctx, const struct ops_wasm_request *req,
            int argc, char **argv)
 {
-    struct exec_fd_sink sink;
-    exec_fd_sink_init(&sink, STDOUT_FILENO, STDERR_FILENO);
+    struct cli_fd_sink sink;
+    cli_fd_sink_init(&sink);
     struct err err = { 0 };
     struct observe_opts oo = { 0 };
     oo.trace_sink = o->trace ? &sink.base : NULL;
@@ -176,7 +162,7 @@ run_module(const struct cli_opts *o, struct op_ctx *ctx, const struct ops_wasm_r
     struct observe *obs = observe_new(&oo, &err);
     if (!obs) {
         fprintf(stderr, "perch: %s\n", err.msg);
-        exec_fd_sink_release(&sink);
+        cli_fd_sink_release(&sink);
         return CLI_EXIT_USAGE;
     }
     struct exec_observer *ob = observe_observer(obs);
@@ -234,7 +220,7 @@ run_module(const struct cli_opts *o, struct op_ctx *ctx, const struct ops_wasm_r
             status = CLI_EXIT_FAIL;
     }
     observe_free(obs);
-    exec_fd_sink_release(&sink);
+    cli_fd_sink_release(&sink);
     return status;
 }
 

@@ -250,8 +250,8 @@ run_program(struct cli_opts *o, const char *path, int argc, char **argv)
     }
 
     char *exe = os_self_exe_path(NULL);
-    struct exec_fd_sink sink;
-    exec_fd_sink_init(&sink, STDOUT_FILENO, STDERR_FILENO);
+    struct cli_fd_sink sink;
+    cli_fd_sink_init(&sink);
     struct exec_app app = { 0 };
     app.prog = prog;
     app.sink = &sink.base;
@@ -338,7 +338,7 @@ done_app:
         fprintf(stderr, "perch: %s\n", report_err.msg);
 done_obs:
     observe_free(obs);
-    exec_fd_sink_release(&sink);
+    cli_fd_sink_release(&sink);
     free(exe);
 done:
     lang_program_free(prog);
@@ -380,8 +380,10 @@ main(int argc, char **argv)
         own_bundle = NULL;
         cli_set_usage_name(NULL);
         bundle_release(&bnd);
+        cli_opts_release(&o);
+        status = cli_finish_stdout(status, shown);
         free(shown);
-        goto out;
+        return status;
     }
     if (has_bundle)
         bundle_release(&bnd); /* --build from a built binary: only its executable part counts */
@@ -449,6 +451,5 @@ main(int argc, char **argv)
     free(path);
 out:
     cli_opts_release(&o);
-    fflush(stdout);
-    return status;
+    return cli_finish_stdout(status, "perch");
 }
