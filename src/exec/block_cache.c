@@ -192,18 +192,18 @@ exec_cache_info_release(struct exec_cache_info *info)
 /* ---- writing ------------------------------------------------------------ */
 
 /* Write 'text' to 'path' through a temporary file beside it (a unique
- * name claimed with O_EXCL) and rename(). Failures are silent: the cache is
- * an optimisation. */
-static void
-entry_store(const char *dir, const char *path, const char *text)
+ * name claimed with O_EXCL) and rename(). A failure does not fail the run
+ * (the cache is an optimisation); it returns false with 'err' so the caller
+ * can say so. */
+static bool
+entry_store(const char *dir, const char *path, const char *text, struct err *err)
 {
-    struct err ignored = { 0 };
-    if (!os_fs_mkdir_p(dir, 0777, &ignored))
-        return;
+    if (!os_fs_mkdir_p(dir, 0777, err))
+        return false;
     char *tmp = NULL;
-    int fd = os_fs_open_temp_beside(path, &tmp, &ignored);
+    int fd = os_fs_open_temp_beside(path, &tmp, err);
     if (fd < 0)
-        return;
+        return false;
     size_t len = strlen(text), off = 0;
     bool ok = true;
     while (off < len) {
@@ -216,11 +216,16 @@ entry_store(const char *dir, const char *path, const char *text)
         }
         off += (size_t)n;
     }
-    if (close(fd) != 0)
-        ok = false;
-    if (!ok || rename(tmp, path) != 0)
+    if (!ok)
+        err_errno(err, errno ? errno : EIO, "cannot write '%s'", tmp);
+    if (close(fd) != 0 && ok)
+        ok = err_errno(err, errno, "cannot write '%s'", tmp);
+    if (ok && rename(tmp, path) != 0)
+        ok = err_errno(err, errno, "cannot rename '%s' to '%s'", tmp, path);
+    if (!ok)
         unlink(tmp);
     free(tmp);
+    return ok;
 }
 
 /* ---- the recording sink --------------------------------------------------- */
@@ -461,10 +466,17 @@ block_cache(struct exec_state *st, const struct lang_stmt *stmt, struct sbuf *ou
         json_object_set_new(root, "bindings", bindings);
         json_object_set(root, "output", rec.output);
         char *text = json_dumps(root, JSON_COMPACT);
-        if (text) {
-            entry_store(dir, path, text);
-            free(text);
+        struct err store_err = { 0 };
+        if (text && !entry_store(dir, path, text, &store_err)) {
+            /* Not fatal, but not silent either: the next run will miss. */
+            struct sbuf msg = SBUF_INIT;
+            sbuf_adds(&msg, "↪ cache: could not store ");
+            key_shown(key, &msg);
+            sbuf_addf(&msg, ": %s\n", store_err.msg);
+            exec_print(st, 2, msg.buf, msg.len);
+            sbuf_release(&msg);
         }
+        free(text);
         json_decref(root);
         exec_span_attr(st, "cache", "miss");
     } else {
