@@ -269,8 +269,10 @@ run_op(struct exec_state *st, const struct lang_stmt *stmt, const struct op_def 
 {
     char **argv;
     int argc = eval_args(st, stmt->args, stmt->arg_count, &argv, err);
-    if (argc < 0)
+    if (argc < 0) {
+        set_fail_op(st, def->name); /* err.op: the op whose arguments failed */
         return false;
+    }
     bool ok = false;
     struct sbuf out = SBUF_INIT;
     if (argc < def->min_args || (def->max_args >= 0 && argc > def->max_args)) {
