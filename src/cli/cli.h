@@ -83,6 +83,9 @@ void cli_print_program_help(FILE *out, const struct lang_program *prog);
 void cli_print_command_help(FILE *out, const struct lang_command *cmd);
 /* The program name cli_print_command_help shows (a built binary's); NULL: "perch". */
 void cli_set_usage_name(const char *name);
+/* The name perch's own messages start with: "perch", or a built binary's
+ * (as set by cli_set_usage_name). */
+const char *cli_name(void);
 /* `perch help [OP]`: argv starts at "help". */
 int cli_help_main(int argc, char **argv);
 /* `perch --completions bash|zsh|fish`. */

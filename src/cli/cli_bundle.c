@@ -13,6 +13,7 @@
 #include "base/err.h"
 #include "base/xalloc.h"
 #include "lang/lang.h"
+#include "os/path.h"
 #include "os/sysinfo.h"
 #include "perch_version.h"
 
@@ -54,20 +55,27 @@ cli_build(const struct cli_opts *o, const char *path, int extra_count, char **ex
 }
 
 int
-cli_bundle_open_self(struct bundle *b)
+cli_bundle_open_self(struct bundle *b, const char *argv0)
 {
+    /* Messages here are about a built binary: under its own name. */
+    char *shown = os_path_base(argv0 && *argv0 ? argv0 : "perch");
     struct err err = { 0 };
     char *exe = os_self_exe_path(&err);
-    if (!exe)
+    if (!exe) {
+        free(shown);
         return 0; /* cannot look: behave as plain perch */
+    }
     int rc = bundle_open(exe, b, &err);
     free(exe);
     if (rc < 0) {
-        fprintf(stderr, "perch: %s\n", err.msg);
+        fprintf(stderr, "%s: %s\n", shown, err.msg);
+        free(shown);
         return -1;
     }
-    if (rc == 0)
+    if (rc == 0) {
+        free(shown);
         return 0;
+    }
     char *root = bundle_cache_root(getenv("XDG_CACHE_HOME"), getenv("HOME"));
     bool ok = bundle_extract(b, root, &err);
     free(root);
@@ -85,10 +93,12 @@ cli_bundle_open_self(struct bundle *b)
         free(alt);
     }
     if (!ok) {
-        fprintf(stderr, "perch: %s\n", err.msg);
+        fprintf(stderr, "%s: %s\n", shown, err.msg);
         bundle_release(b);
+        free(shown);
         return -1;
     }
+    free(shown);
     return 1;
 }
 

@@ -20,9 +20,10 @@ int cli_build(const struct cli_opts *o, const char *path, int extra_count, char 
 /*
  * Does this executable carry a program? Returns 0 (no: plain perch), 1 (yes:
  * 'b' holds it, extracted, b->dir set) or -1 after printing why it is
- * refused (damaged payload, extraction failed).
+ * refused (damaged payload, extraction failed), under the basename of
+ * 'argv0' (the built binary's name).
  */
-int cli_bundle_open_self(struct bundle *b);
+int cli_bundle_open_self(struct bundle *b, const char *argv0);
 
 /* --help of a built binary: the program's commands under 'invoked' (the
  * name it was run as). */

@@ -114,6 +114,12 @@ cli_set_usage_name(const char *name)
     usage_name = name && *name ? name : "perch";
 }
 
+const char *
+cli_name(void)
+{
+    return usage_name;
+}
+
 void
 cli_print_command_help(FILE *out, const struct lang_command *cmd)
 {

@@ -25,9 +25,9 @@ usage_error(const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    fprintf(stderr, "perch: ");
+    fprintf(stderr, "%s: ", cli_name());
     vfprintf(stderr, fmt, ap);
-    fprintf(stderr, "\nrun 'perch --help' for usage\n");
+    fprintf(stderr, "\nrun '%s --help' for usage\n", cli_name());
     va_end(ap);
     return CLI_EXIT_USAGE;
 }
@@ -237,6 +237,6 @@ cli_print_run_error(const struct err *err)
     else if (err->loc.file && err->loc.line)
         fprintf(stderr, "%s:%u: ", err->loc.file, (unsigned)err->loc.line);
     else
-        fprintf(stderr, "perch: ");
+        fprintf(stderr, "%s: ", cli_name());
     fprintf(stderr, "error: %s (%s)\n", err->msg, err_kind_name(err->kind));
 }

@@ -114,7 +114,7 @@ unknown_command(const struct lang_program *prog, const char *name)
     size_t n;
     const char **names = command_names(prog, &n);
     const char *s = *name ? cli_suggest(name, names, n) : NULL;
-    fprintf(stderr, "perch: unknown command '%s'", name);
+    fprintf(stderr, "%s: unknown command '%s'", invoked_as, name);
     if (s)
         fprintf(stderr, "; did you mean '%s'?", s);
     if (own_bundle)
@@ -171,22 +171,23 @@ parse_test_flags(int argc, char **argv, struct testrun_opts *t)
             t->keep_tempdir = true;
         } else if (!strcmp(a, "--filter")) {
             if (i + 1 >= argc) {
-                fprintf(stderr, "perch test: --filter needs a value\n");
+                fprintf(stderr, "%s test: --filter needs a value\n", invoked_as);
                 return CLI_EXIT_USAGE;
             }
             t->filter = argv[++i];
         } else if (!strncmp(a, "--filter=", 9)) {
             t->filter = a + 9;
         } else if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-            printf("Usage: perch test [--filter S] [-v] [--keep-tempdir]\n"
+            printf("Usage: %s test [--filter S] [-v] [--keep-tempdir]\n"
                    "Runs the commands marked `test`, sorted by name, each in a fresh\n"
                    "temporary directory with shell, network and subprocess denied unless\n"
                    "the test allows them (test_allow_shell ...), within test_timeout\n"
-                   "(default 30s).\n");
+                   "(default 30s).\n",
+                   invoked_as);
             return CLI_EXIT_OK;
         } else {
-            fprintf(stderr, "perch test: unknown argument '%s' (--filter S, -v, --keep-tempdir)\n",
-                    a);
+            fprintf(stderr, "%s test: unknown argument '%s' (--filter S, -v, --keep-tempdir)\n",
+                    invoked_as, a);
             return CLI_EXIT_USAGE;
         }
     }
@@ -269,8 +270,8 @@ run_program(struct cli_opts *o, const char *path, int argc, char **argv)
             if (exec_text_int(env_jobs, &n) && n >= 1 && n <= 4096)
                 app.jobs = (int)n;
             else
-                fprintf(stderr, "perch: ignoring PERCH_JOBS='%s' (expected 1 to 4096)\n",
-                        env_jobs);
+                fprintf(stderr, "%s: ignoring PERCH_JOBS='%s' (expected 1 to 4096)\n",
+                        invoked_as, env_jobs);
         }
     }
     app.stdin_fd = STDIN_FILENO;
@@ -292,7 +293,7 @@ run_program(struct cli_opts *o, const char *path, int argc, char **argv)
     oo.audit_path = o->audit_path;
     struct observe *obs = observe_new(&oo, &err);
     if (!obs) {
-        fprintf(stderr, "perch: %s\n", err.msg);
+        fprintf(stderr, "%s: %s\n", invoked_as, err.msg);
         status = CLI_EXIT_USAGE;
         goto done_obs;
     }
@@ -321,7 +322,7 @@ run_program(struct cli_opts *o, const char *path, int argc, char **argv)
     struct exec_args args = { 0 };
     if (!exec_args_parse(cmd, argc - 1, (const char *const *)argv + 1, &args, &err) ||
         !exec_args_check(cmd, &args, &err)) {
-        fprintf(stderr, "perch: %s\nrun '%s %s --help' for its arguments\n", err.msg,
+        fprintf(stderr, "%s: %s\nrun '%s %s --help' for its arguments\n", invoked_as, err.msg,
                 invoked_as, cmd->name);
         status = CLI_EXIT_USAGE;
     } else if (!exec_run(&app, cmd, &args, NULL, &err)) {
@@ -335,7 +336,7 @@ done_app:
         status = 128 + atomic_load(&interrupted);
     struct err report_err = { 0 };
     if (!observe_session_end(obs, status, &err, &report_err))
-        fprintf(stderr, "perch: %s\n", report_err.msg);
+        fprintf(stderr, "%s: %s\n", invoked_as, report_err.msg);
 done_obs:
     observe_free(obs);
     cli_fd_sink_release(&sink);
@@ -350,26 +351,30 @@ main(int argc, char **argv)
 {
     struct cli_opts o = { 0 };
     int next = 1;
-    /* `perch --init [DIR]`: write a starter commands.perch (cli_init.c). */
-    if (argc > 1 && !strcmp(argv[1], "--init"))
-        return cli_init_main(argc - 1, argv + 1);
-    int status = cli_parse_globals(argc, argv, &o, &next);
-    if (status >= 0)
-        goto out;
-    status = CLI_EXIT_OK;
-    /* A built binary (perch --build) runs the program it carries. */
+    /* A built binary (perch --build) runs the program it carries, and
+     * speaks under its own name from the first message on. */
     struct bundle bnd;
-    int has_bundle = cli_bundle_open_self(&bnd);
-    if (has_bundle < 0) {
-        status = CLI_EXIT_FAIL;
-        goto out;
-    }
-    if (has_bundle && !o.build) {
-        own_bundle = &bnd;
-        invoked_as = argv[0] && *argv[0] ? argv[0] : "perch";
-        char *shown = os_path_base(invoked_as);
+    char *shown = NULL;
+    int has_bundle = cli_bundle_open_self(&bnd, argv[0]);
+    if (has_bundle < 0)
+        return CLI_EXIT_FAIL;
+    if (has_bundle) {
+        shown = os_path_base(argv[0] && *argv[0] ? argv[0] : "perch");
         invoked_as = shown;
         cli_set_usage_name(shown);
+    } else if (argc > 1 && !strcmp(argv[1], "--init")) {
+        /* `perch --init [DIR]`: write a starter commands.perch (cli_init.c). */
+        return cli_init_main(argc - 1, argv + 1);
+    }
+    int status = cli_parse_globals(argc, argv, &o, &next);
+    if (status >= 0) {
+        if (has_bundle)
+            bundle_release(&bnd);
+        goto out;
+    }
+    status = CLI_EXIT_OK;
+    if (has_bundle && !o.build) {
+        own_bundle = &bnd;
         if (o.file || o.check) {
             fprintf(stderr, "%s: %s is for perch itself; this program runs its own commands\n",
                     shown, o.file ? "-f" : "--check");
@@ -378,15 +383,14 @@ main(int argc, char **argv)
             status = run_program(&o, NULL, argc - next, argv + next);
         }
         own_bundle = NULL;
-        cli_set_usage_name(NULL);
         bundle_release(&bnd);
-        cli_opts_release(&o);
-        status = cli_finish_stdout(status, shown);
-        free(shown);
-        return status;
+        goto out;
     }
-    if (has_bundle)
+    if (has_bundle) {
         bundle_release(&bnd); /* --build from a built binary: only its executable part counts */
+        cli_set_usage_name(NULL);
+        invoked_as = "perch";
+    }
     if (next < argc && !strcmp(argv[next], "mcp")) {
         /* `perch [FLAGS] mcp [FLAGS]` is perch-mcp with all of those flags. */
         char **words = xcalloc((size_t)argc, sizeof(char *));
@@ -451,5 +455,9 @@ main(int argc, char **argv)
     free(path);
 out:
     cli_opts_release(&o);
-    return cli_finish_stdout(status, "perch");
+    status = cli_finish_stdout(status, cli_name());
+    cli_set_usage_name(NULL);
+    invoked_as = "perch";
+    free(shown);
+    return status;
 }
