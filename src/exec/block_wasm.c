@@ -15,6 +15,7 @@
  * src/ops/ops_wasm.c does the run. Deny by default: without declarations
  * the module sees no env, no files, and only its own name in argv.
  */
+#include <ctype.h>
 #include <jansson.h>
 #include <openssl/evp.h>
 #include <stdio.h>
@@ -36,6 +37,7 @@ struct decls {
     char **env; /* "K=V" */
     size_t env_count;
     struct ops_wasm_mount *mounts;
+    struct src_loc *mount_locs; /* one per mount: its declaration */
     char **mount_strings; /* host and guest strings the mounts point at */
     size_t mount_count, mount_string_count;
     bool real_clock, real_random;
@@ -53,6 +55,7 @@ decls_release(struct decls *d)
     free(d->args);
     free(d->env);
     free(d->mounts);
+    free(d->mount_locs);
     free(d->mount_strings);
 }
 
@@ -68,6 +71,19 @@ need_args(const struct lang_stmt *s, size_t min, size_t max, const char *usage, 
 {
     if (s->arg_count < min || s->arg_count > max)
         return err_set(err, ERR_USAGE, "%s: expected %s", s->name, usage);
+    return true;
+}
+
+/* A perch name or an environment variable name: letters, digits, '_' and
+ * '-' (perch names such as `dry-run`), starting with a letter or '_'. */
+static bool
+is_var_name(const char *s)
+{
+    if (!isalpha((unsigned char)*s) && *s != '_')
+        return false;
+    for (; *s; s++)
+        if (!isalnum((unsigned char)*s) && *s != '_' && *s != '-')
+            return false;
     return true;
 }
 
@@ -87,10 +103,10 @@ add_env(struct exec_state *st, struct decls *d, const char *names, struct err *e
             end--;
         if (end > p) {
             char *name = xstrndup(p, (size_t)(end - p));
-            if (strchr(name, '=')) {
+            if (!is_var_name(name)) {
                 err_set(err, ERR_USAGE,
-                        "wasm_env: '%s' is not a variable name (list names: "
-                        "wasm_env \"K1,K2\")",
+                        "wasm_env: '%s' is not a variable name (list the names to pass: "
+                        "wasm_env \"K1,K2\"; patterns and values are not accepted)",
                         name);
                 free(name);
                 return false;
@@ -139,58 +155,77 @@ add_mount(struct exec_state *st, struct decls *d, const struct lang_stmt *s, boo
         free(guest);
         return false;
     }
+    if (!host[0]) {
+        /* "" would resolve to the current directory: never what was meant. */
+        err_set(err, ERR_USAGE, "%s: the host path is empty", s->name);
+        free(host);
+        free(guest);
+        return false;
+    }
     push_str(&d->mount_strings, &d->mount_string_count, host);
     if (guest)
         push_str(&d->mount_strings, &d->mount_string_count, guest);
     d->mounts = xrealloc(d->mounts, (d->mount_count + 1) * sizeof(*d->mounts));
+    d->mount_locs = xrealloc(d->mount_locs, (d->mount_count + 1) * sizeof(*d->mount_locs));
+    d->mount_locs[d->mount_count] = s->loc;
     d->mounts[d->mount_count++] = (struct ops_wasm_mount){ host, guest, is_writable };
     return true;
 }
 
 static bool
+read_decl(struct exec_state *st, const struct lang_stmt *s, struct decls *d, struct err *err)
+{
+    const char *name = s->kind == LANG_STMT_CALL ? s->name : NULL;
+    if (name && strcmp(name, "wasm_arg") == 0) {
+        if (!need_args(s, 1, 1, "one value", err))
+            return false;
+        char *v = exec_word(st, &s->args[0], err);
+        if (!v)
+            return false;
+        push_str(&d->args, &d->arg_count, v);
+    } else if (name && strcmp(name, "wasm_env") == 0) {
+        if (!need_args(s, 1, 1, "a comma-separated list of names", err))
+            return false;
+        char *v = exec_word(st, &s->args[0], err);
+        if (!v)
+            return false;
+        bool ok = add_env(st, d, v, err);
+        free(v);
+        if (!ok)
+            return false;
+    } else if (name && strcmp(name, "wasm_mount_read") == 0) {
+        if (!add_mount(st, d, s, false, err))
+            return false;
+    } else if (name && strcmp(name, "wasm_mount_write") == 0) {
+        if (!add_mount(st, d, s, true, err))
+            return false;
+    } else if (name && strcmp(name, "wasm_clock") == 0) {
+        d->real_clock = true;
+    } else if (name && strcmp(name, "wasm_random") == 0) {
+        d->real_random = true;
+    } else if (name && strcmp(name, "wasm_allow_host") == 0) {
+        if (!exec_caps_check(st, OP_CAP_NETWORK, "wasm_allow_host", err))
+            return false;
+        return err_set(err, ERR_USAGE,
+                       "wasm_allow_host: the perch host module is not available in this "
+                       "build; fetch with http_get outside wasm_run and mount the result");
+    } else {
+        err_set(err, ERR_USAGE,
+                "wasm_run: unexpected '%s' in the body (expected wasm_arg, wasm_env, "
+                "wasm_mount_read, wasm_mount_write, wasm_clock or wasm_random)",
+                s->name ? s->name : "statement");
+        return false;
+    }
+    return true;
+}
+
+/* Every declaration's error points at the declaration, not at wasm_run. */
+static bool
 read_decls(struct exec_state *st, const struct lang_body *body, struct decls *d, struct err *err)
 {
     for (size_t i = 0; i < body->count; i++) {
         const struct lang_stmt *s = &body->stmts[i];
-        const char *name = s->kind == LANG_STMT_CALL ? s->name : NULL;
-        if (name && strcmp(name, "wasm_arg") == 0) {
-            if (!need_args(s, 1, 1, "one value", err))
-                return false;
-            char *v = exec_word(st, &s->args[0], err);
-            if (!v)
-                return false;
-            push_str(&d->args, &d->arg_count, v);
-        } else if (name && strcmp(name, "wasm_env") == 0) {
-            if (!need_args(s, 1, 1, "a comma-separated list of names", err))
-                return false;
-            char *v = exec_word(st, &s->args[0], err);
-            if (!v)
-                return false;
-            bool ok = add_env(st, d, v, err);
-            free(v);
-            if (!ok)
-                return false;
-        } else if (name && strcmp(name, "wasm_mount_read") == 0) {
-            if (!add_mount(st, d, s, false, err))
-                return false;
-        } else if (name && strcmp(name, "wasm_mount_write") == 0) {
-            if (!add_mount(st, d, s, true, err))
-                return false;
-        } else if (name && strcmp(name, "wasm_clock") == 0) {
-            d->real_clock = true;
-        } else if (name && strcmp(name, "wasm_random") == 0) {
-            d->real_random = true;
-        } else if (name && strcmp(name, "wasm_allow_host") == 0) {
-            if (!exec_caps_check(st, OP_CAP_NETWORK, "wasm_allow_host", err))
-                return false;
-            return err_set(err, ERR_USAGE,
-                           "wasm_allow_host: the perch host module is not available in this "
-                           "build; fetch with http_get outside wasm_run and mount the result");
-        } else {
-            err_set(err, ERR_USAGE,
-                    "wasm_run: unexpected '%s' in the body (expected wasm_arg, wasm_env, "
-                    "wasm_mount_read, wasm_mount_write, wasm_clock or wasm_random)",
-                    s->name ? s->name : "statement");
+        if (!read_decl(st, s, d, err)) {
             if (err && !err->loc.line)
                 err->loc = s->loc;
             return false;
@@ -315,6 +350,7 @@ block_wasm_run(struct exec_state *st, const struct lang_stmt *stmt, struct sbuf 
     req.env_count = d.env_count;
     req.mounts = d.mounts;
     req.mount_count = d.mount_count;
+    req.mount_locs = d.mount_locs;
     req.real_clock = d.real_clock;
     req.real_random = d.real_random;
     struct op_ctx ctx;

@@ -371,6 +371,61 @@ report_run_error(const char *shown, const struct err *run_err, enum stop_reason 
     }
 }
 
+/*
+ * Mount i: its host path resolved and checked (it exists, `requires`
+ * allows it), its guest path chosen, and no earlier mount at that guest
+ * path. Fills mounts[i] and mount_strings[2i], [2i+1] (owned).
+ */
+static bool
+resolve_mount(struct op_ctx *ctx, const struct ops_wasm_request *req, size_t i, const char *shown,
+              struct wasi_mount *mounts, char **mount_strings, struct err *err)
+{
+    const struct ops_wasm_mount *m = &req->mounts[i];
+    if (!m->host_path || !m->host_path[0])
+        return err_set(err, ERR_USAGE, "wasm_run \"%s\": a mount's host path is empty", shown);
+    char *host = op_path_resolve(ctx, m->host_path);
+    mount_strings[2 * i] = host;
+    struct stat st;
+    if (stat(host, &st) != 0)
+        return err_set_code(err, ERR_NOT_FOUND, errno,
+                            "wasm_run \"%s\": mount path '%s' does not exist", shown,
+                            m->host_path);
+    if (!op_check(ctx, m->is_writable ? OP_CHECK_WRITE : OP_CHECK_READ, host, err))
+        return false;
+    char *guest;
+    if (m->guest_path && m->guest_path[0]) {
+        guest = xstrdup(m->guest_path);
+    } else {
+        if (strcmp(host, "/") == 0)
+            /* The whole host file system is never mounted by accident. */
+            return err_set(err, ERR_USAGE,
+                           "wasm_run \"%s\": mount path '%s' is the host's root directory; "
+                           "name its guest path to mount it anyway (%s \"%s\" at \"/host\")",
+                           shown, m->host_path,
+                           m->is_writable ? "wasm_mount_write" : "wasm_mount_read",
+                           m->host_path);
+        char base[256];
+        guest = xasprintf("%s/%s", m->is_writable ? "/rw" : "/ro",
+                          path_basename(host, base, sizeof(base)));
+    }
+    mount_strings[2 * i + 1] = guest;
+    mounts[i] = (struct wasi_mount){ host, guest, m->is_writable };
+    for (size_t j = 0; j < i; j++) {
+        if (!guest_same(mounts[j].guest_path, guest))
+            continue;
+        /* One guest path, two host paths: refuse rather than let one
+         * silently hide the other. */
+        return err_set(err, ERR_USAGE,
+                       "wasm_run \"%s\": two mounts at the guest path '%s': '%s' (%s) and '%s' "
+                       "(%s); give one of them its own guest path (%s)",
+                       shown, guest, req->mounts[j].host_path,
+                       mounts[j].is_writable ? "read-write" : "read-only", m->host_path,
+                       m->is_writable ? "read-write" : "read-only",
+                       req->from_command_line ? "--dir HOST::GUEST" : "at \"/guest/path\"");
+    }
+    return true;
+}
+
 /* ---- the run --------------------------------------------------------------- */
 
 bool
@@ -422,39 +477,10 @@ ops_wasm_run(struct op_ctx *ctx, const struct ops_wasm_request *req, struct sbuf
     mounts = xcalloc(req->mount_count ? req->mount_count : 1, sizeof(*mounts));
     mount_strings = xcalloc(req->mount_count * 2 + 1, sizeof(char *));
     for (size_t i = 0; i < req->mount_count; i++) {
-        const struct ops_wasm_mount *m = &req->mounts[i];
-        char *host = op_path_resolve(ctx, m->host_path);
-        mount_strings[2 * i] = host;
-        struct stat st;
-        if (stat(host, &st) != 0) {
-            err_set_code(err, ERR_NOT_FOUND, errno,
-                         "wasm_run \"%s\": mount path '%s' does not exist", shown, m->host_path);
-            goto done;
-        }
-        if (!op_check(ctx, m->is_writable ? OP_CHECK_WRITE : OP_CHECK_READ, host, err))
-            goto done;
-        char *guest;
-        if (m->guest_path && m->guest_path[0]) {
-            guest = xstrdup(m->guest_path);
-        } else {
-            char base[256];
-            guest = xasprintf("%s/%s", m->is_writable ? "/rw" : "/ro",
-                              path_basename(host, base, sizeof(base)));
-        }
-        mount_strings[2 * i + 1] = guest;
-        mounts[i] = (struct wasi_mount){ host, guest, m->is_writable };
-        for (size_t j = 0; j < i; j++) {
-            if (!guest_same(mounts[j].guest_path, guest))
-                continue;
-            /* One guest path, two host paths: refuse rather than let one
-             * silently hide the other. */
-            err_set(err, ERR_USAGE,
-                    "wasm_run \"%s\": two mounts at the guest path '%s': '%s' (%s) and '%s' "
-                    "(%s); give one of them its own guest path (%s)",
-                    shown, guest, req->mounts[j].host_path,
-                    mounts[j].is_writable ? "read-write" : "read-only", m->host_path,
-                    m->is_writable ? "read-write" : "read-only",
-                    req->from_command_line ? "--dir HOST::GUEST" : "at \"/guest/path\"");
+        if (!resolve_mount(ctx, req, i, shown, mounts, mount_strings, err)) {
+            /* The error points at the mount's declaration. */
+            if (err && req->mount_locs && req->mount_locs[i].line && !err->loc.line)
+                err->loc = req->mount_locs[i];
             goto done;
         }
     }

@@ -36,6 +36,8 @@ struct ops_wasm_request {
     size_t env_count;
     const struct ops_wasm_mount *mounts;
     size_t mount_count;
+    /* NULL, or where each mount was declared: a mount's error points there. */
+    const struct src_loc *mount_locs;
     bool real_clock;    /* wasm_clock */
     bool real_random;   /* wasm_random */
     size_t capture_max; /* bytes of stdout a capture may hold; 0: 256 MiB */

@@ -74,6 +74,15 @@ expect argv0_alias 0 '^argv\[0\]=tool.wasm$' '' -- "$perch" -f "$f" alias_argv
 (cd "$tmp" && "$perch" --build -f commands.perch -o "$tmp/built" > /dev/null 2>&1)
 expect argv0_alias_built 0 '^argv\[0\]=tool.wasm$' '' -- env XDG_CACHE_HOME="$tmp/xdg" "$tmp/built" alias_argv
 
+# Declarations: an empty mount path, the host root without 'at', a name that is
+# not a variable name; each error points at the declaration's own line.
+expect empty_mount 1 '' 'commands.perch:207:13: error: wasm_mount_read: the host path is empty' -- "$perch" -f "$f" empty_mount
+expect root_mount 1 '' "commands.perch:216:13: error: .*mount path '/' is the host's root directory; name its guest path" -- "$perch" -f "$f" root_mount
+expect root_mount_at 0 '^hello$' '' -- "$perch" -f "$f" root_mount_at
+expect env_pattern 1 '' "commands.perch:235:13: error: wasm_env: '\\*' is not a variable name" -- "$perch" -f "$f" env_pattern
+expect env_dashed 0 '^env dry-run=yes$' '' -- "$perch" -f "$f" env_dashed
+expect missing_mount_loc 1 '' "commands.perch:94:13: error: .*mount path '/does/not/exist' does not exist" -- "$perch" -f "$f" nomount
+
 total=$((total + 1))
 out=$(printf 'piped in\n' | (cd "$tmp/elsewhere" && "$perch" -f "$f" stdin 2>/dev/null))
 if [ "$out" = "piped in" ]; then echo "ok stdin"; else echo "FAIL stdin: '$out'"; failures=$((failures + 1)); fi
