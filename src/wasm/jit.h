@@ -10,6 +10,8 @@
  * the callee's fp[0..]. So a call crosses tiers in either direction with
  * nothing copied.
  *
+ * Build with -DPERCH_WASM_NO_JIT to leave the native tier out everywhere.
+ *
  * Native code runs on the C stack and returns a status: 0, a trap number
  * (enum wasm_trap; the innermost function records itself in trap_func), or
  * WASM_EXEC_ERR when the error is already in 'err' (a host function failed).

@@ -8,7 +8,7 @@
  */
 #include "wasm/jit.h"
 
-#if defined(__x86_64__) && defined(__linux__)
+#if defined(__x86_64__) && defined(__linux__) && !defined(PERCH_WASM_NO_JIT)
 
 # include <math.h>
 # include <string.h>
@@ -403,5 +403,9 @@ wasm_jit_call(struct wasm_exec *ex, uint64_t *args, struct wasm_func_inst *calle
 {
     return wasm_exec_call(ex, caller, callee, args);
 }
+
+#else
+
+typedef int wasm_jit_helpers_unused; /* no native tier on this platform */
 
 #endif

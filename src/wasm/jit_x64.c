@@ -35,7 +35,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#if defined(__x86_64__) && defined(__linux__)
+#if defined(__x86_64__) && defined(__linux__) && !defined(PERCH_WASM_NO_JIT)
 
 # include <pthread.h>
 # include <stddef.h>

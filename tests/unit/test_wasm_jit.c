@@ -264,9 +264,13 @@ test_deep_recursion_small_thread_stack(void **state)
     for (size_t f = 0; f < 2; f++) {
         struct deep_job job = { WASM_TIER_AUTO, fns[f], 200000, true, 0, 0, 0 };
         run_on_small_stack(&job);
+#if defined(__x86_64__) && defined(__linux__) && !defined(PERCH_WASM_NO_JIT)
         assert_false(job.ok);
         assert_int_equal(job.code, WASM_TRAP_STACK_EXHAUSTED);
         assert_int_equal(job.err_kind, ERR_WASM_EXHAUSTION);
+#else
+        assert_true(job.ok); /* no native tier: the interpreter's frames */
+#endif
         assert_int_equal(job.after, 100);
     }
     /* The interpreter keeps its frames off the C stack: the same depth succeeds. */
