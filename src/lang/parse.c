@@ -939,10 +939,12 @@ parse_stmt(struct parser *p, struct lang_stmt *out, int depth)
             return false;
         }
         p->nesting++;
-        if (h
-            && (strcmp(w, "if") == 0 || strcmp(w, "for_each") == 0 || strcmp(w, "match") == 0
-                || strcmp(w, "try") == 0)) {
-            ERROR_TOK(p, h, "cannot capture the value of '%s'", w);
+        /* Only wasm_run and pipe have a value (their standard output);
+         * a capture of any other block would silently bind "". */
+        if (h && strcmp(w, "wasm_run") != 0 && strcmp(w, "pipe") != 0) {
+            ERROR_TOK(p, h, "cannot capture the value of '%s' (only 'wasm_run' and 'pipe' "
+                            "blocks have one)",
+                      w);
             ok = false;
         }
         /* The opener's own words are tokens h+1..; shift the view so the

@@ -1145,6 +1145,32 @@ test_lang_parse_check_unknown_variables_in_bindings_and_proxy_args(void **state)
     lang_diags_release(&d);
 }
 
+/* Only wasm_run and pipe blocks have a value to capture. */
+static void
+test_lang_parse_capturing_a_block_without_a_value_is_an_error(void **state)
+{
+    (void)state;
+    const char *text = "command c\n"
+                       "    do\n"
+                       "        x = timeout \"1s\"\n"
+                       "            print \"in\"\n"
+                       "        end\n"
+                       "        y = pipe\n"
+                       "            print \"a\"\n"
+                       "        end\n"
+                       "    end\n"
+                       "end\n";
+    struct lang_diags d;
+    struct lang_program *p = load(text, &d);
+    assert_null(p);
+    assert_int_equal(d.error_count, 1);
+    char *out = printed(&d);
+    assert_non_null(strstr(out, "t.perch:3:13: error: cannot capture the value of 'timeout' "
+                                "(only 'wasm_run' and 'pipe' blocks have one)"));
+    free(out);
+    lang_diags_release(&d);
+}
+
 static void
 test_lang_parse_check_reports_unknown_names(void **state)
 {
@@ -1453,6 +1479,7 @@ main(void)
         cmocka_unit_test(test_lang_parse_config_values_are_validated),
         cmocka_unit_test(test_lang_parse_typos_get_suggestions_and_recover),
         cmocka_unit_test(test_lang_parse_check_reports_unknown_names),
+        cmocka_unit_test(test_lang_parse_capturing_a_block_without_a_value_is_an_error),
         cmocka_unit_test(test_lang_parse_check_unknown_variables_in_bindings_and_proxy_args),
         cmocka_unit_test(test_lang_parse_check_warns_command_shadowing_an_op),
         cmocka_unit_test(test_lang_parse_check_warns_command_substitution_outside_a_shell),
