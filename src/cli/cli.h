@@ -86,8 +86,17 @@ void cli_set_usage_name(const char *name);
 /* The name perch's own messages start with: "perch", or a built binary's
  * (as set by cli_set_usage_name). */
 const char *cli_name(void);
-/* `perch help [OP]`: argv starts at "help". */
+/* `perch help [NAME...]`: an op, block or declaration; argv starts at "help". */
 int cli_help_main(int argc, char **argv);
+/* The language's own words for `perch help` (cli_lang_help.c): print every
+ * entry named 'name' (usage line, group, description, example); false when
+ * there is none. cli_lang_help_list prints all of them grouped, one line
+ * each; cli_lang_help_names fills 'names' with up to 'cap' entry names
+ * (for suggestions) and returns how many; cli_lang_help_count is the total. */
+bool cli_lang_help(FILE *out, const char *name);
+void cli_lang_help_list(FILE *out);
+size_t cli_lang_help_names(const char **names, size_t cap);
+size_t cli_lang_help_count(void);
 /* `perch --completions bash|zsh|fish`. */
 int cli_completions(const char *shell);
 

@@ -17,7 +17,7 @@ cli_print_usage(FILE *out)
     fputs("Usage: perch [FLAGS] [-f FILE] COMMAND [ARGS]\n"
           "       perch [FLAGS] SCRIPT.perch COMMAND [ARGS]\n"
           "       perch test [--filter S] [-v] [--keep-tempdir]\n"
-          "       perch help [OP]\n"
+          "       perch help [NAME]   (an op, block or declaration)\n"
           "       perch wasm run [--dir HOST[::GUEST]] [--env K=V] MODULE [ARGS]\n"
           "       perch mcp [FLAGS]   (the perch-mcp server on stdio)\n"
           "       perch cache list | perch cache clear [PREFIX]   (cache block entries)\n"
@@ -186,37 +186,45 @@ cli_help_main(int argc, char **argv)
         printf("Ops (%zu):\n", count);
         for (size_t i = 0; i < count; i++)
             printf("  %-*s  %s\n", (int)width, ops[i].name, ops[i].doc ? ops[i].doc : "");
-        printf("\nBlocks: if/elif/else, for_each, match/case, try/rescue/finally, parallel,\n"
-               "retry, timeout, cache, sandbox, with_env, with_cwd, wasm_run, os, arch.\n"
-               "Run 'perch help OP' for one op.\n");
+        cli_lang_help_list(stdout);
+        printf("\nRun 'perch help NAME' for one op, block or declaration.\n");
         return CLI_EXIT_OK;
     }
     int status = CLI_EXIT_OK;
     for (int k = 1; k < argc; k++) {
+        if (k > 1)
+            putchar('\n');
         const struct op_def *d = ops_find(argv[k]);
-        if (!d) {
-            const char **names = xcalloc(count + 1, sizeof(char *));
-            for (size_t i = 0; i < count; i++)
-                names[i] = ops[i].name;
-            const char *s = cli_suggest(argv[k], names, count);
-            fprintf(stderr, "perch help: unknown op '%s'", argv[k]);
-            if (s)
-                fprintf(stderr, "; did you mean '%s'?", s);
-            fputc('\n', stderr);
-            free(names);
-            status = CLI_EXIT_USAGE;
-            continue;
+        bool is_lang = false;
+        if (d) {
+            printf("%s %s\n", d->name, d->usage ? d->usage : "");
+            if (d->doc)
+                printf("  %s\n", d->doc);
+            printf("  returns: %s\n", ret_name(d->ret));
+            if (d->caps)
+                printf("  needs: %s%s%s%s\n", d->caps & OP_CAP_SHELL ? "shell " : "",
+                       d->caps & OP_CAP_SUBPROCESS ? "subprocess " : "",
+                       d->caps & OP_CAP_NETWORK ? "network " : "",
+                       d->caps & OP_CAP_WRITE ? "write" : "");
+            if (d->is_pure)
+                printf("  pure: usable inside ${...} as %s(...)\n", d->name);
+        } else {
+            is_lang = cli_lang_help(stdout, argv[k]);
         }
-        printf("%s %s\n", d->name, d->usage ? d->usage : "");
-        if (d->doc)
-            printf("  %s\n", d->doc);
-        printf("  returns: %s\n", ret_name(d->ret));
-        if (d->caps)
-            printf("  needs: %s%s%s%s\n", d->caps & OP_CAP_SHELL ? "shell " : "",
-                   d->caps & OP_CAP_SUBPROCESS ? "subprocess " : "",
-                   d->caps & OP_CAP_NETWORK ? "network " : "", d->caps & OP_CAP_WRITE ? "write" : "");
-        if (d->is_pure)
-            printf("  pure: usable inside ${...} as %s(...)\n", d->name);
+        if (d || is_lang)
+            continue;
+        size_t lang_count = cli_lang_help_count();
+        const char **names = xcalloc(count + lang_count + 1, sizeof(char *));
+        for (size_t i = 0; i < count; i++)
+            names[i] = ops[i].name;
+        size_t n = count + cli_lang_help_names(names + count, lang_count);
+        const char *s = cli_suggest(argv[k], names, n);
+        fprintf(stderr, "perch help: no op, block or declaration named '%s'", argv[k]);
+        if (s)
+            fprintf(stderr, "; did you mean '%s'?", s);
+        fputs("\nrun 'perch help' to list them\n", stderr);
+        free(names);
+        status = CLI_EXIT_USAGE;
     }
     return status;
 }

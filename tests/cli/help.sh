@@ -89,6 +89,53 @@ run help sha256_fil
 expect_status 2 "perch help unknown op"
 expect_err "did you mean 'sha256_file'?"
 
+# perch help NAME covers the language, not only ops: every block and
+# declaration has a usage line and an example.
+for name in wasm_run parallel timeout cache sandbox retry with_env with_cwd pipe \
+    for_each if elif else match case try rescue finally fail os arch \
+    wasm_arg wasm_env wasm_mount_read wasm_mount_write wasm_clock wasm_random \
+    wasm_allow_host command template catch import requires bundle hooks arg do \
+    description private proxy_args require_os require_arch dir env test test_timeout \
+    test_allow_shell test_keep_cwd type default optional index rest bin host read \
+    write include before after on_error name about version binding; do
+    run help "$name"
+    expect_status 0 "perch help $name"
+    expect_out "example:" "perch help $name"
+    expect_err_empty "perch help $name"
+done
+run help timeout
+expect_out_exact 'timeout "DURATION" ... end
+  kind: Execution blocks (in bodies)
+  a deadline for the body: running modules are interrupted and subprocesses stopped
+  (kind timeout)
+  example:
+    timeout "30s"
+        shell "make test"
+    end' "perch help timeout"
+run help wasm_mount_write
+expect_out 'wasm_mount_write "HOST_PATH" [at "/GUEST"]' "perch help wasm_mount_write"
+expect_out "no_write" "perch help wasm_mount_write"
+# A word with two meanings prints both.
+run help env
+expect_status 0 "perch help env"
+expect_out 'env KEY "VALUE"' "perch help env: the command setting"
+expect_out 'env "NAME"...' "perch help env: the requires entry"
+# Several names at once, and a typo of a block.
+run help parallel print
+expect_status 0 "perch help BLOCK OP"
+expect_out "parallel [N] ... end"
+expect_out "returns:"
+run help wasm_rn
+expect_status 2 "perch help unknown block"
+expect_err "did you mean 'wasm_run'?"
+expect_out_empty "perch help unknown block"
+# Without a name: ops, then the language grouped.
+run help
+expect_out "Execution blocks (in bodies):" "perch help lists blocks"
+expect_out "wasm_run declarations (inside wasm_run ... end):" "perch help lists wasm_*"
+expect_out "Top-level declarations:" "perch help lists declarations"
+expect_out "  sandbox   sandbox \"FLAGS\" ... end" "perch help lists sandbox with its usage"
+
 run -f "$T/commands.perch" biuld
 expect_status 2 "unknown command"
 expect_err "unknown command 'biuld'; did you mean 'build'?"
