@@ -13,6 +13,7 @@
 #include "ops/ops_wasm.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -20,8 +21,10 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "base/xalloc.h"
+#include "os/path.h"
 #include "wasi/wasi.h"
 #include "wasm/wasm.h"
 
@@ -196,13 +199,15 @@ guest_same(const char *a, const char *b)
     }
 }
 
-/* Read the whole module file; false with ERR_NOT_FOUND / ERR_IO / ERR_LIMIT. */
+/* Read the whole module file; false with ERR_NOT_FOUND / ERR_IO / ERR_LIMIT.
+ * The file is opened without blocking and must be a regular file: a FIFO
+ * or a device would otherwise hang in open() or read(). */
 static bool
 read_module(const char *shown, const char *abs, bool from_command_line, uint8_t **out_bytes,
             size_t *out_len, struct err *err)
 {
-    FILE *f = fopen(abs, "rb");
-    if (!f) {
+    int fd = open(abs, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+    if (fd < 0) {
         int e = errno;
         if (e == ENOENT || e == ENOTDIR) {
             if (shown[0] == '/')
@@ -213,36 +218,71 @@ read_module(const char *shown, const char *abs, bool from_command_line, uint8_t 
                                     "wasm_run \"%s\": module not found at '%s' (a relative "
                                     "MODULE path starts at the current directory)",
                                     shown, abs);
-            return err_set_code(err, ERR_NOT_FOUND, e,
-                                "wasm_run \"%s\": module not found at '%s' (relative paths "
-                                "start at the current directory; for a module next to the "
-                                ".perch file write \"${script_dir}/%s\")",
-                                shown, abs, shown);
+            char *hint = xstrdup(shown);
+            err_set_code(err, ERR_NOT_FOUND, e,
+                         "wasm_run \"%s\": module not found at '%s' (relative paths "
+                         "start at the current directory; for a module next to the "
+                         ".perch file write \"${script_dir}/%s\")",
+                         shown, abs, hint);
+            free(hint);
+            return false;
         }
         return err_errno(err, e, "wasm_run \"%s\": cannot read the module", shown);
     }
     struct stat st;
-    if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode)) {
-        fclose(f);
-        return err_set(err, ERR_IO, "wasm_run \"%s\": '%s' is not a regular file", shown, abs);
+    if (fstat(fd, &st) != 0) {
+        int e = errno;
+        close(fd);
+        return err_errno(err, e, "wasm_run \"%s\": cannot read the module", shown);
     }
+    if (!S_ISREG(st.st_mode)) {
+        close(fd);
+        const char *what = S_ISDIR(st.st_mode)    ? "a directory"
+                           : S_ISFIFO(st.st_mode) ? "a FIFO"
+                           : S_ISSOCK(st.st_mode) ? "a socket"
+                           : S_ISCHR(st.st_mode)  ? "a character device"
+                           : S_ISBLK(st.st_mode)  ? "a block device"
+                                                  : "not a regular file";
+        return err_set(err, ERR_IO,
+                       "wasm_run \"%s\": '%s' is %s; the module must be a regular .wasm file",
+                       shown, abs, what);
+    }
+    /* A regular file: reads never block, but clear the flag anyway. */
+    int flags = fcntl(fd, F_GETFL);
+    if (flags >= 0)
+        (void)fcntl(fd, F_SETFL, flags & ~O_NONBLOCK);
     if ((uint64_t)st.st_size > MODULE_MAX_BYTES) {
-        fclose(f);
+        close(fd);
         return err_set(err, ERR_LIMIT, "wasm_run \"%s\": module is larger than %u bytes", shown,
                        MODULE_MAX_BYTES);
     }
     size_t len = (size_t)st.st_size;
     uint8_t *bytes = try_malloc(len ? len : 1);
     if (!bytes) {
-        fclose(f);
+        close(fd);
         return err_set(err, ERR_OOM, "wasm_run \"%s\": no memory for a %zu-byte module", shown,
                        len);
     }
-    size_t got = fread(bytes, 1, len, f);
-    fclose(f);
+    size_t got = 0;
+    while (got < len) {
+        ssize_t n = read(fd, bytes + got, len - got);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            int e = errno;
+            close(fd);
+            free(bytes);
+            return err_errno(err, e, "wasm_run \"%s\": cannot read '%s'", shown, abs);
+        }
+        if (n == 0)
+            break;
+        got += (size_t)n;
+    }
+    close(fd);
     if (got != len) {
         free(bytes);
-        return err_set(err, ERR_IO, "wasm_run \"%s\": short read of '%s'", shown, abs);
+        return err_set(err, ERR_IO, "wasm_run \"%s\": short read of '%s' (it changed while "
+                                    "being read)", shown, abs);
     }
     *out_bytes = bytes;
     *out_len = len;

@@ -83,6 +83,13 @@ expect env_pattern 1 '' "commands.perch:235:13: error: wasm_env: '\\*' is not a 
 expect env_dashed 0 '^env dry-run=yes$' '' -- "$perch" -f "$f" env_dashed
 expect missing_mount_loc 1 '' "commands.perch:94:13: error: .*mount path '/does/not/exist' does not exist" -- "$perch" -f "$f" nomount
 
+# A FIFO or a directory as the module is refused at once (a FIFO used to hang in open).
+mkfifo "$tmp/fifo.wasm"
+mkdir "$tmp/dir.wasm"
+expect fifo_module 0 "^kind=io msg=.*fifo.wasm' is a FIFO; the module must be a regular .wasm file$" '' -- "$perch" -f "$f" bad_module fifo.wasm
+expect dir_module 0 "^kind=io msg=.*dir.wasm' is a directory; the module must be a regular .wasm file$" '' -- "$perch" -f "$f" bad_module dir.wasm
+expect cli_fifo_module 1 '' "is a FIFO; the module must be a regular .wasm file (io)" -- "$perch" wasm run "$tmp/fifo.wasm"
+
 total=$((total + 1))
 out=$(printf 'piped in\n' | (cd "$tmp/elsewhere" && "$perch" -f "$f" stdin 2>/dev/null))
 if [ "$out" = "piped in" ]; then echo "ok stdin"; else echo "FAIL stdin: '$out'"; failures=$((failures + 1)); fi
