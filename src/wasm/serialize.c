@@ -34,9 +34,11 @@
  * number, immediate (local slots, function, global, table, type, segment
  * indices, SIMD lanes, stack moves) and branch target (inside its function,
  * at an operation) is checked, so a corrupt blob is refused with an error
- * instead of running. What a checksum-correct blob cannot be checked for is
- * type safety (that is what lowering proves): the cache directory's
- * ownership and permissions protect against a hostile writer.
+ * instead of running. What a checksum-correct blob cannot be checked for,
+ * short of validating again, is type safety (what lowering proves) and that
+ * the function bodies validated (the native tier compiles from them): the
+ * cache directory's ownership and permissions protect against a hostile
+ * writer.
  */
 #include "wasm/serialize.h"
 
