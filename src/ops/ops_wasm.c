@@ -218,7 +218,7 @@ read_module(const char *shown, const char *abs, bool from_command_line, uint8_t 
                                     "wasm_run \"%s\": module not found at '%s' (a relative "
                                     "MODULE path starts at the current directory)",
                                     shown, abs);
-            char *hint = xstrdup(shown);
+            char *hint = os_path_clean(shown); /* "./x.wasm" -> "x.wasm" */
             err_set_code(err, ERR_NOT_FOUND, e,
                          "wasm_run \"%s\": module not found at '%s' (relative paths "
                          "start at the current directory; for a module next to the "

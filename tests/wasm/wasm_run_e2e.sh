@@ -90,6 +90,9 @@ expect fifo_module 0 "^kind=io msg=.*fifo.wasm' is a FIFO; the module must be a 
 expect dir_module 0 "^kind=io msg=.*dir.wasm' is a directory; the module must be a regular .wasm file$" '' -- "$perch" -f "$f" bad_module dir.wasm
 expect cli_fifo_module 1 '' "is a FIFO; the module must be a regular .wasm file (io)" -- "$perch" wasm run "$tmp/fifo.wasm"
 
+# The not-found hint is a clean path.
+expect not_found_clean_hint 1 '' 'for a module next to the .perch file write "${script_dir}/nope.wasm")' -- "$perch" -f "$f" missing_dot
+
 total=$((total + 1))
 out=$(printf 'piped in\n' | (cd "$tmp/elsewhere" && "$perch" -f "$f" stdin 2>/dev/null))
 if [ "$out" = "piped in" ]; then echo "ok stdin"; else echo "FAIL stdin: '$out'"; failures=$((failures + 1)); fi
