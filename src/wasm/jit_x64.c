@@ -92,13 +92,13 @@ enum { CC_O, CC_NO, CC_B, CC_AE, CC_E, CC_NE, CC_BE, CC_A, CC_S, CC_NS, CC_P, CC
 enum { ALU_ADD = 0, ALU_OR = 1, ALU_AND = 4, ALU_SUB = 5, ALU_XOR = 6, ALU_CMP = 7 };
 
 /* A pending operand-stack entry (see the file comment). */
-enum { K_MEM, K_CONST, K_LOCAL, K_RAX, K_XMM0, K_FLAGS };
+enum { K_MEM, K_CONST, K_LOCAL, K_RAX, K_XMM0, K_FLAGS, K_XREG };
 
 struct jval {
     uint8_t type; /* enum wasm_valtype */
     uint8_t kind;
     uint8_t cc;     /* K_FLAGS: true when this condition holds */
-    uint32_t local; /* K_LOCAL */
+    uint32_t local; /* K_LOCAL; K_XREG: the xmm register (10..15) */
     uint64_t imm;   /* K_CONST */
 };
 
@@ -517,6 +517,9 @@ store_val(struct jit *j, int32_t disp, const struct jval *v, uint32_t k)
     case K_XMM0:
         op_m(j, 0x66, false, 0x0fd6, 0, RBX, -1, 0, disp); /* movq [m], xmm0 */
         break;
+    case K_XREG:
+        op_m(j, 0x66, false, 0x0fd6, (int)v->local, RBX, -1, 0, disp);
+        break;
     case K_FLAGS:
         op_r(j, 0, false, 0x0f90 + v->cc, 0, R11); /* setcc r11b */
         op_r(j, 0, false, 0x0fb6, R11, R11);       /* movzx r11d, r11b */
@@ -591,6 +594,9 @@ load_gp(struct jit *j, int r, const struct jval *v, uint32_t k, bool w)
     case K_XMM0:
         op_r(j, 0x66, w, 0x0f7e, 0, r); /* movq r, xmm0 (movd zero-extends) */
         break;
+    case K_XREG:
+        op_r(j, 0x66, w, 0x0f7e, (int)v->local, r);
+        break;
     case K_FLAGS:
         op_r(j, 0, false, 0x0f90 + v->cc, 0, r);
         op_r(j, 0, false, 0x0fb6, r, r);
@@ -633,6 +639,10 @@ load_xmm(struct jit *j, int x, const struct jval *v, uint32_t k, bool dbl)
     case K_XMM0:
         if (x != 0)
             op_r(j, 0, false, 0x0f28, x, 0); /* movaps */
+        break;
+    case K_XREG:
+        if (x != (int)v->local)
+            op_r(j, 0, false, 0x0f28, x, (int)v->local);
         break;
     case K_FLAGS:
         j->fail = true;
@@ -1111,6 +1121,9 @@ float_binop(struct jit *j, bool dbl, uint8_t opc)
     } else if (b.kind == K_LOCAL && lreg_of(j, b.local) >= XREG) {
         load_xmm(j, 0, &a, ka, dbl);
         op_r(j, pfx, false, 0x0f00u | opc, 0, lreg_of(j, b.local) - XREG);
+    } else if (b.kind == K_XREG) {
+        load_xmm(j, 0, &a, ka, dbl);
+        op_r(j, pfx, false, 0x0f00u | opc, 0, (int)b.local);
     } else {
         load_xmm(j, 1, &b, kb, dbl);
         load_xmm(j, 0, &a, ka, dbl);
@@ -1165,6 +1178,21 @@ pop_to_rax(struct jit *j, bool w)
     return a;
 }
 
+/* A pending float may wait in xmm10..xmm15, which no template uses as scratch;
+ * returns a free one, or 0 (xmm0, the one result register) when all are taken. */
+static int
+free_xreg(struct jit *j)
+{
+    unsigned used = 0;
+    for (uint32_t k = 0; k < j->vh; k++)
+        if (j->vs[k].kind == K_XREG)
+            used |= 1u << j->vs[k].local;
+    for (int x = 10; x <= 15; x++)
+        if (!(used & (1u << x)))
+            return x;
+    return 0;
+}
+
 static void
 emit_load(struct jit *j, uint8_t op, uint32_t offset)
 {
@@ -1194,9 +1222,14 @@ emit_load(struct jit *j, uint8_t op, uint32_t offset)
     }
     op_m(j, 0, true, 0x3b, RCX, R15, -1, 0, (int32_t)offsetof(struct wasm_memory, size));
     jcc_trap(j, CC_A, WASM_TRAP_MEMORY_OOB);
-    if (op == 0x2a || op == 0x2b) { /* floats straight into xmm0: movss / movsd */
-        op_m(j, op == 0x2a ? 0xf3 : 0xf2, false, 0x0f10, 0, R13, RAX, 1, disp);
-        vpush(j, L[i].rtype, K_XMM0);
+    if (op == 0x2a || op == 0x2b) { /* floats straight into an xmm register: movss / movsd */
+        int x = free_xreg(j);
+        op_m(j, op == 0x2a ? 0xf3 : 0xf2, false, 0x0f10, x, R13, RAX, 1, disp);
+        if (x) {
+            vpush(j, L[i].rtype, K_XREG)->local = (uint32_t)x;
+        } else {
+            vpush(j, L[i].rtype, K_XMM0);
+        }
         return;
     }
     op_m(j, 0, L[i].w, L[i].opc, RAX, R13, RAX, 1, disp);
@@ -1212,7 +1245,8 @@ emit_store(struct jit *j, uint8_t op, uint32_t offset)
     uint32_t kv = j->vh - 1, ka = j->vh - 2;
     struct jval v = vpop(j), a = vpop(j);
     /* f32/f64 values in xmm0 are stored from there (movss / movsd) */
-    bool from_xmm = v.kind == K_XMM0 && (op == 0x38 || op == 0x39);
+    bool from_xmm = (v.kind == K_XMM0 || v.kind == K_XREG) && (op == 0x38 || op == 0x39);
+    int xsrc = v.kind == K_XREG ? (int)v.local : 0;
     if (!from_xmm)
         load_gp(j, RDX, &v, kv, n == 8);
     load_u32(j, RAX, &a, ka);
@@ -1229,7 +1263,7 @@ emit_store(struct jit *j, uint8_t op, uint32_t offset)
     op_m(j, 0, true, 0x3b, RCX, R15, -1, 0, (int32_t)offsetof(struct wasm_memory, size));
     jcc_trap(j, CC_A, WASM_TRAP_MEMORY_OOB);
     if (from_xmm) {
-        op_m(j, op == 0x38 ? 0xf3 : 0xf2, false, 0x0f11, 0, R13, RAX, 1, disp);
+        op_m(j, op == 0x38 ? 0xf3 : 0xf2, false, 0x0f11, xsrc, R13, RAX, 1, disp);
         return;
     }
     switch (n) {
@@ -1907,8 +1941,15 @@ compile_body(struct jit *j)
                 load_gp(j, r, v, k, true);
             else
                 store_val(j, local_disp(l), v, k);
-            if (op == 0x21)
+            if (op == 0x21) {
                 vpop(j);
+            } else if (r >= 0) {
+                /* tee into a register local: the entry reads that register from now on */
+                if (j->reg_idx == (int32_t)k)
+                    j->reg_idx = -1;
+                v->kind = K_LOCAL;
+                v->local = l;
+            }
             break;
         }
         case 0x23: { /* global.get */
