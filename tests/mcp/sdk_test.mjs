@@ -321,9 +321,10 @@ test('--audit: one NDJSON event per call', async () => {
     // What each call ran, tied to it by the request id.
     const ran = all.filter((e) => e.call === events[2].call && e.event !== 'tool_call');
     assert.deepEqual(ran.map((e) => [e.event, e.kind, e.ok]),
-                     [['op', 'print', true], ['command', 'command', false]]);
+                     [['op', 'print', true], ['op', 'fail', false], ['command', 'command', false]]);
     assert.deepEqual(ran[0].args, ['before the failure']);
     assert.equal(ran[1].error.kind, 'fail');
+    assert.equal(ran[2].error.kind, 'fail');
     assert.deepEqual(events[1].args, { who: 'audit' });
     assert.equal(events[1].ok, true);
     assert.equal(events[2].ok, false);
