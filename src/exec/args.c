@@ -132,6 +132,9 @@ exec_args_parse(const struct lang_command *cmd, int argc, const char *const *arg
     size_t next_pos = 0;
     bool flags_done = false;
     bool ok = false;
+    /* Args that a positional word filled, so a later flag for the same arg
+     * is an error rather than a silent override. */
+    bool *by_pos = xcalloc(cmd->arg_count + 1, sizeof(bool));
 
     for (int i = 0; i < argc; i++) {
         const char *w = argv[i];
@@ -159,6 +162,13 @@ exec_args_parse(const struct lang_command *cmd, int argc, const char *const *arg
                 err_set(err, ERR_USAGE, "unknown flag '%s' for command '%s'", w, cmd->name);
                 goto done;
             }
+            if (by_pos[a - cmd->args]) {
+                err_set(err, ERR_USAGE,
+                        "argument '%s' of command '%s' is given twice: as a positional and as "
+                        "'%s'",
+                        a->name, cmd->name, w);
+                goto done;
+            }
             if (eq) {
                 put(out, a->name, eq + 1);
             } else if (a->type == LANG_TYPE_BOOL) {
@@ -183,6 +193,7 @@ exec_args_parse(const struct lang_command *cmd, int argc, const char *const *arg
             next_pos++;
         }
         if (next_pos < npos) {
+            by_pos[order[next_pos] - cmd->args] = true;
             put(out, order[next_pos++]->name, w);
         } else if (rest) {
             if (have_rest)
@@ -202,6 +213,7 @@ exec_args_parse(const struct lang_command *cmd, int argc, const char *const *arg
     ok = true;
 done:
     sbuf_release(&rest_text);
+    free(by_pos);
     free(order);
     return ok;
 }

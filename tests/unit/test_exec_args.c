@@ -111,6 +111,22 @@ test_exec_args_errors_name_the_problem(void **state)
     assert_false(exec_args_parse(&deploy, 1, missing_value, &a, &err));
     assert_non_null(strstr(err.msg, "needs a value"));
     exec_args_release(&a);
+
+    /* A positional, then a flag for the same arg: not a silent override. */
+    err_clear(&err);
+    const char *twice[] = { "prod", "--target=staging" };
+    assert_false(exec_args_parse(&deploy, 2, twice, &a, &err));
+    assert_int_equal(err.kind, ERR_USAGE);
+    assert_string_equal(err.msg, "argument 'target' of command 'deploy' is given twice: as a "
+                                 "positional and as '--target=staging'");
+    exec_args_release(&a);
+
+    /* A flag repeated: the last one wins, as in most command lines. */
+    err_clear(&err);
+    const char *repeated[] = { "--region", "us", "--region=eu", "t" };
+    assert_true(exec_args_parse(&deploy, 4, repeated, &a, &err));
+    assert_string_equal(get(&a, "region"), "eu");
+    exec_args_release(&a);
 }
 
 static void
