@@ -295,11 +295,27 @@ compare_parts(const char *a, size_t alen, const char *b, size_t blen)
     }
     if (a_num != b_num)
         return a_num ? 1 : -1; /* 1.0.0 > 1.0.0-rc: a number beats a word */
-    size_t n = alen < blen ? alen : blen;
-    int c = memcmp(a, b, n);
-    if (c)
-        return c;
-    return alen < blen ? -1 : alen > blen;
+    /* Words compare like `sort -V`: runs of digits inside them as numbers,
+     * so rc10 > rc9 and build2 < build10. */
+    size_t i = 0, j = 0;
+    while (i < alen && j < blen) {
+        if (isdigit((unsigned char)a[i]) && isdigit((unsigned char)b[j])) {
+            size_t ie = i, je = j;
+            while (ie < alen && isdigit((unsigned char)a[ie]))
+                ie++;
+            while (je < blen && isdigit((unsigned char)b[je]))
+                je++;
+            int c = compare_parts(a + i, ie - i, b + j, je - j);
+            if (c)
+                return c;
+            i = ie, j = je;
+            continue;
+        }
+        if (a[i] != b[j])
+            return (unsigned char)a[i] < (unsigned char)b[j] ? -1 : 1;
+        i++, j++;
+    }
+    return i < alen ? 1 : (j < blen ? -1 : 0);
 }
 
 int

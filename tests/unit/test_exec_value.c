@@ -108,6 +108,12 @@ test_exec_value_compare_numeric_and_versions(void **state)
     assert_true(exec_text_compare("1.2", "1.2.1") < 0);
     assert_true(exec_text_compare("1.0.0-rc1", "1.0.0") < 0);
     assert_true(exec_text_compare("apple", "banana") < 0);
+    /* Digits inside words count as numbers, like `sort -V`. */
+    assert_true(exec_text_compare("a10", "a9") > 0);
+    assert_true(exec_text_compare("1.0.0-rc10", "1.0.0-rc9") > 0);
+    assert_true(exec_text_compare("build2", "build10") < 0);
+    assert_int_equal(exec_text_compare("x07y", "x7y"), 0);
+    assert_true(exec_text_compare("ab", "abc") < 0);
     assert_int_equal(exec_text_compare("same", "same"), 0);
     /* Long digit runs compare without overflow. */
     assert_true(exec_text_compare("1.99999999999999999999999.0", "1.100000000000000000000000.0") <
