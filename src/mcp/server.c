@@ -740,7 +740,8 @@ do_tools_call(struct mcp_server *srv, json_t *id, json_t *params, enum mcp_versi
     }
     const struct mcp_tool *tool = mcp_tools_find(&srv->tools, json_string_value(name));
     if (!tool || strlen(json_string_value(name)) != json_string_length(name)) {
-        char *msg = xasprintf("invalid params: unknown tool \"%s\"", json_string_value(name));
+        char *msg = xasprintf("invalid params: unknown tool \"%s\": command \"%s\" not declared",
+                              json_string_value(name), json_string_value(name));
         send_error(srv, id, MCP_INVALID_PARAMS, msg);
         free(msg);
         return;
@@ -764,34 +765,31 @@ do_tools_call(struct mcp_server *srv, json_t *id, json_t *params, enum mcp_versi
         free(text);
         return;
     }
+    json_t *merged = NULL;
     if (tool->kind == MCP_TOOL_RUN) {
-        const char *key;
-        json_t *value;
-        json_object_foreach(arguments, key, value) {
-            if (strcmp(key, "command") && strcmp(key, "args")) {
-                struct sbuf sb;
-                sbuf_init(&sb);
-                sbuf_adds(&sb, "unknown argument \"");
-                mcp_utf8_append(&sb, key, strlen(key));
-                sbuf_adds(&sb, "\" (perch_run takes: command, args)");
-                tool_error(srv, id, sb.buf, v, stateless);
-                sbuf_release(&sb);
-                return;
-            }
-        }
+        /* perch_run {"command": "X", "args": {...}}; "name" is accepted for
+         * "command", and arguments may also sit flat beside it. */
+        const char *name_key = "command";
         json_t *command = arguments ? json_object_get(arguments, "command") : NULL;
+        if (!command && arguments && (command = json_object_get(arguments, "name")))
+            name_key = "name";
         if (!command) {
-            tool_error(srv, id, "missing required argument \"command\" (string)", v, stateless);
+            tool_error(srv, id,
+                       "missing required argument \"command\" (or \"name\"): the command to run "
+                       "(string)",
+                       v, stateless);
             return;
         }
         if (!json_is_string(command)) {
-            tool_error(srv, id, "argument \"command\": expected string", v, stateless);
+            char *msg = xasprintf("argument \"%s\": expected string", name_key);
+            tool_error(srv, id, msg, v, stateless);
+            free(msg);
             return;
         }
-        cmd_args = json_object_get(arguments, "args");
-        if (json_is_null(cmd_args))
-            cmd_args = NULL;
-        if (cmd_args && !json_is_object(cmd_args)) {
+        json_t *nested = json_object_get(arguments, "args");
+        if (json_is_null(nested))
+            nested = NULL;
+        if (nested && !json_is_object(nested)) {
             tool_error(srv, id, "argument \"args\": expected object", v, stateless);
             return;
         }
@@ -802,6 +800,26 @@ do_tools_call(struct mcp_server *srv, json_t *id, json_t *params, enum mcp_versi
             free(msg);
             return;
         }
+        merged = nested ? json_copy(nested) : json_object();
+        const char *key;
+        json_t *value;
+        json_object_foreach(arguments, key, value) {
+            if (!strcmp(key, name_key) || !strcmp(key, "args"))
+                continue;
+            if (json_object_get(merged, key)) {
+                struct sbuf sb;
+                sbuf_init(&sb);
+                sbuf_adds(&sb, "argument \"");
+                mcp_utf8_append(&sb, key, strlen(key));
+                sbuf_adds(&sb, "\" given twice (beside the command and in \"args\")");
+                tool_error(srv, id, sb.buf, v, stateless);
+                sbuf_release(&sb);
+                json_decref(merged);
+                return;
+            }
+            json_object_set(merged, key, value);
+        }
+        cmd_args = merged;
     } else {
         cmd = tool->cmd;
     }
@@ -809,11 +827,13 @@ do_tools_call(struct mcp_server *srv, json_t *id, json_t *params, enum mcp_versi
     struct exec_args args = { 0 };
     if (!mcp_args_from_json(cmd, cmd_args, &args, &err)) {
         exec_args_release(&args);
+        json_decref(merged);
         tool_error(srv, id, err.msg, v, stateless);
         return;
     }
     start_call(srv, id, token, v, stateless, tool, cmd, &args, cmd_args);
     exec_args_release(&args);
+    json_decref(merged);
 }
 
 /*

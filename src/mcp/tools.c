@@ -5,6 +5,7 @@
  */
 #include "mcp/mcp_int.h"
 
+#include <ctype.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -310,10 +311,15 @@ run_input_schema(const struct lang_program *prog)
         json_object_set_new(command, "enum", names);
     else
         json_decref(names);
+    json_t *name = json_pack("{s:s,s:s}", "type", "string", "description",
+                             "Another name for \"command\"");
     json_t *args = json_pack("{s:s,s:s}", "type", "object", "description",
-                             "The command's arguments by name, typed as perch_list shows");
-    return json_pack("{s:s,s:{s:o,s:o},s:[s],s:b}", "type", "object", "properties", "command",
-                     command, "args", args, "required", "command", "additionalProperties", 0);
+                             "The command's arguments by name, typed as perch_list shows "
+                             "(they may also be given flat, beside \"command\")");
+    /* "command" or "name" is required (checked by the server, which says
+     * which is missing); other properties are the command's arguments. */
+    return json_pack("{s:s,s:{s:o,s:o,s:o},s:b}", "type", "object", "properties", "command",
+                     command, "name", name, "args", args, "additionalProperties", 1);
 }
 
 json_t *
@@ -361,7 +367,9 @@ mcp_tool_describe(const struct mcp_tool *tool, const struct mcp_tools *tools,
             json_object_set_new(t, "title", json_string("Run a perch command"));
         json_object_set_new(t, "description",
                             json_string("Run a command by name with its arguments as an object: "
-                                        "{\"command\": \"NAME\", \"args\": {...}}"));
+                                        "{\"command\": \"NAME\", \"args\": {...}} (or "
+                                        "\"name\" for \"command\", and the arguments flat "
+                                        "beside it)"));
         json_object_set_new(t, "inputSchema", run_input_schema(prog));
         if (modern)
             json_object_set_new(t, "outputSchema", run_output_schema());
@@ -403,10 +411,52 @@ type_error(const struct lang_arg *arg, const json_t *value, struct err *err)
     return false;
 }
 
+/*
+ * A JSON string given for an int, float or bool argument ("7" for 7): the
+ * text perch sees, when the whole string is exactly a value of that type
+ * (no blanks around it); else false. Clients driven by a language model
+ * often send numbers and booleans as strings.
+ */
+static bool
+typed_string_text(const struct lang_arg *arg, const json_t *value, char **out_text)
+{
+    const char *s = json_string_value(value);
+    size_t n = json_string_length(value);
+    if (!n || strlen(s) != n || isspace((unsigned char)s[0]) || isspace((unsigned char)s[n - 1]))
+        return false;
+    int64_t i;
+    double d;
+    switch (arg->type) {
+    case LANG_TYPE_INT:
+        if (!exec_text_int(s, &i))
+            return false;
+        *out_text = xasprintf("%lld", (long long)i);
+        return true;
+    case LANG_TYPE_FLOAT:
+        if (!exec_text_float(s, &d) || !isfinite(d))
+            return false;
+        *out_text = xstrdup(s);
+        return true;
+    case LANG_TYPE_BOOL:
+        if (strcmp(s, "true") != 0 && strcmp(s, "false") != 0)
+            return false;
+        *out_text = xstrdup(s);
+        return true;
+    case LANG_TYPE_STRING:
+        break;
+    }
+    return false;
+}
+
 /* The text perch sees for one typed value; false with a type error. */
 static bool
 value_text(const struct lang_arg *arg, const json_t *value, char **out_text, struct err *err)
 {
+    if (arg->type != LANG_TYPE_STRING && json_is_string(value)) {
+        if (typed_string_text(arg, value, out_text))
+            return true;
+        return type_error(arg, value, err);
+    }
     switch (arg->type) {
     case LANG_TYPE_STRING:
         if (!json_is_string(value))
