@@ -397,6 +397,12 @@ check_block_args(struct checker *ck, const struct lang_stmt *st)
             report(ck, LANG_SEV_ERROR, &ttl->loc, (uint32_t)ttl->len + 2,
                    "the 'cache' time to live is a duration such as 7d or 12h, not '%s'", ttl->text);
         break;
+    case LANG_BLOCK_RETRY:
+        /* retry N "BASE": the backoff before the second attempt. */
+        if (ttl && !ttl->has_interp && !lang_is_duration_text(ttl->text))
+            report(ck, LANG_SEV_ERROR, &ttl->loc, (uint32_t)ttl->len + 2,
+                   "the 'retry' backoff is a duration such as 1s or 500ms, not '%s'", ttl->text);
+        break;
     case LANG_BLOCK_SANDBOX: {
         static const char *const flags[] = { "no_shell", "no_network", "no_subprocess",
                                              "no_write" };

@@ -1171,6 +1171,34 @@ test_lang_parse_capturing_a_block_without_a_value_is_an_error(void **state)
     lang_diags_release(&d);
 }
 
+/* retry's backoff is judged like timeout's duration. */
+static void
+test_lang_parse_check_retry_backoff_duration(void **state)
+{
+    (void)state;
+    const char *text = "command c\n"
+                       "    do\n"
+                       "        retry 3 \"soon\"\n"
+                       "            print \"x\"\n"
+                       "        end\n"
+                       "        retry 3 \"250ms\"\n"
+                       "            print \"x\"\n"
+                       "        end\n"
+                       "    end\n"
+                       "end\n";
+    struct lang_diags d;
+    struct lang_program *p = load(text, &d);
+    assert_non_null(p);
+    assert_false(lang_check(p, known_op, NULL, &d));
+    char *out = printed(&d);
+    assert_non_null(strstr(out, "t.perch:3:17: error: the 'retry' backoff is a duration such as "
+                                "1s or 500ms, not 'soon'"));
+    assert_int_equal(d.error_count, 1);
+    free(out);
+    lang_program_free(p);
+    lang_diags_release(&d);
+}
+
 static void
 test_lang_parse_check_reports_unknown_names(void **state)
 {
@@ -1479,6 +1507,7 @@ main(void)
         cmocka_unit_test(test_lang_parse_config_values_are_validated),
         cmocka_unit_test(test_lang_parse_typos_get_suggestions_and_recover),
         cmocka_unit_test(test_lang_parse_check_reports_unknown_names),
+        cmocka_unit_test(test_lang_parse_check_retry_backoff_duration),
         cmocka_unit_test(test_lang_parse_capturing_a_block_without_a_value_is_an_error),
         cmocka_unit_test(test_lang_parse_check_unknown_variables_in_bindings_and_proxy_args),
         cmocka_unit_test(test_lang_parse_check_warns_command_shadowing_an_op),
