@@ -111,7 +111,10 @@ test('tools/list: one tool per public command, in order, with generated schemas'
   assert.equal(dotted.title, 'ns.echo_word');
   assert.ok(greet.outputSchema, 'outputSchema in 2025-11-25');
   const run = tools.find((t) => t.name === 'perch_run');
-  assert.deepEqual(run.inputSchema.required, ['command']);
+  // command or name (the server says which is missing); arguments may sit flat beside it.
+  assert.equal(run.inputSchema.required, undefined);
+  assert.equal(run.inputSchema.additionalProperties, true);
+  assert.equal(run.inputSchema.properties.name.type, 'string');
   assert.equal(run.inputSchema.properties.args.type, 'object');
   assert.ok(!run.inputSchema.properties.command.enum.includes('hidden'));
   assert.ok(!run.inputSchema.properties.command.enum.includes('check_greet'));
@@ -180,6 +183,9 @@ test('perch_list and perch_run', async () => {
     name: 'perch_run', arguments: { command: 'ns.echo_word', args: { word: 'via-run' } },
   });
   assert.equal(text(run), 'via-run\n');
+  const flat = await main.client.callTool({ name: 'perch_run', arguments: { name: 'add', a: '7', b: 5 } });
+  assert.equal(flat.isError, false);
+  assert.equal(text(flat), '12\n');
   const missing = await main.client.callTool({ name: 'perch_run', arguments: { command: 'X' } });
   assert.equal(missing.isError, true);
   assert.equal(text(missing), 'command "X" not declared\n');
