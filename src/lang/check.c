@@ -4,6 +4,7 @@
  * against the host: names that the host environment may still provide give
  * warnings, not errors.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -440,15 +441,32 @@ check_block_args(struct checker *ck, const struct lang_stmt *st)
             const struct lang_word *w = &st->args[i];
             if (w->has_interp)
                 continue;
+            /* The same reading as the run (exec/blocks.c): items split at
+             * commas, spaces around keys and values, empty items skipped. */
             const char *s = w->text;
             while (*s) {
+                while (*s == ' ')
+                    s++;
                 size_t n = strcspn(s, ",");
                 const char *eq = memchr(s, '=', n);
-                if (!eq || eq == s) {
+                if (n && (!eq || eq == s)) {
                     report(ck, LANG_SEV_ERROR, &w->loc, (uint32_t)w->len + 2,
                            "'with_env' takes KEY=value pairs separated by commas, not '%.*s'",
                            (int)n, s);
                     break;
+                }
+                if (n) {
+                    size_t klen = (size_t)(eq - s);
+                    while (klen && s[klen - 1] == ' ')
+                        klen--;
+                    bool name_ok = klen && !isdigit((unsigned char)s[0]);
+                    for (size_t k = 0; k < klen && name_ok; k++)
+                        name_ok = isalnum((unsigned char)s[k]) || s[k] == '_';
+                    if (!name_ok) {
+                        report(ck, LANG_SEV_ERROR, &w->loc, (uint32_t)w->len + 2,
+                               "'with_env': '%.*s' is not a variable name", (int)klen, s);
+                        break;
+                    }
                 }
                 s += n;
                 if (*s == ',')

@@ -1199,6 +1199,33 @@ test_lang_parse_check_retry_backoff_duration(void **state)
     lang_diags_release(&d);
 }
 
+/* with_env items are read as the run reads them. */
+static void
+test_lang_parse_check_with_env_items(void **state)
+{
+    (void)state;
+    const char *text = "command c\n"
+                       "    do\n"
+                       "        with_env \"A=1, B = two words ,\"\n" /* fine */
+                       "            print \"x\"\n"
+                       "        end\n"
+                       "        with_env \"A B=1\"\n" /* 6 */
+                       "            print \"x\"\n"
+                       "        end\n"
+                       "    end\n"
+                       "end\n";
+    struct lang_diags d;
+    struct lang_program *p = load(text, &d);
+    assert_non_null(p);
+    assert_false(lang_check(p, known_op, NULL, &d));
+    char *out = printed(&d);
+    assert_non_null(strstr(out, "t.perch:6:18: error: 'with_env': 'A B' is not a variable name"));
+    assert_int_equal(d.error_count, 1);
+    free(out);
+    lang_program_free(p);
+    lang_diags_release(&d);
+}
+
 static void
 test_lang_parse_check_reports_unknown_names(void **state)
 {
@@ -1507,6 +1534,7 @@ main(void)
         cmocka_unit_test(test_lang_parse_config_values_are_validated),
         cmocka_unit_test(test_lang_parse_typos_get_suggestions_and_recover),
         cmocka_unit_test(test_lang_parse_check_reports_unknown_names),
+        cmocka_unit_test(test_lang_parse_check_with_env_items),
         cmocka_unit_test(test_lang_parse_check_retry_backoff_duration),
         cmocka_unit_test(test_lang_parse_capturing_a_block_without_a_value_is_an_error),
         cmocka_unit_test(test_lang_parse_check_unknown_variables_in_bindings_and_proxy_args),
