@@ -207,6 +207,13 @@ test_arguments_checked_against_schema(void **state)
     assert_string_equal(value_of(&a, "f"), "3");
     assert_string_equal(value_of(&a, "b"), "true");
     exec_args_release(&a);
+    /* A string that is exactly an int, float or bool counts as one. */
+    struct exec_args t = { 0 };
+    assert_null(check(prog, "{\"s\":\"x\",\"n\":\"7\",\"f\":\"-1.5\",\"b\":\"true\"}", &t));
+    assert_string_equal(value_of(&t, "n"), "7");
+    assert_string_equal(value_of(&t, "f"), "-1.5");
+    assert_string_equal(value_of(&t, "b"), "true");
+    exec_args_release(&t);
 
     struct {
         const char *json, *message;
@@ -215,7 +222,13 @@ test_arguments_checked_against_schema(void **state)
         { "{\"s\":\"x\",\"n\":2.5}", "argument \"n\": expected integer, got 2.5" },
         { "{\"s\":\"x\",\"n\":1e300}", "argument \"n\": expected integer, got 1e300" },
         { "{\"s\":1}", "argument \"s\": expected string, got 1" },
-        { "{\"s\":\"x\",\"b\":\"true\"}", "argument \"b\": expected boolean, got \"true\"" },
+        { "{\"s\":\"x\",\"b\":\"yes\"}", "argument \"b\": expected boolean, got \"yes\"" },
+        { "{\"s\":\"x\",\"b\":\"True\"}", "argument \"b\": expected boolean, got \"True\"" },
+        { "{\"s\":\"x\",\"n\":\"7.5\"}", "argument \"n\": expected integer, got \"7.5\"" },
+        { "{\"s\":\"x\",\"n\":\" 7\"}", "argument \"n\": expected integer, got \" 7\"" },
+        { "{\"s\":\"x\",\"n\":\"\"}", "argument \"n\": expected integer, got \"\"" },
+        { "{\"s\":\"x\",\"f\":\"inf\"}", "argument \"f\": expected number, got \"inf\"" },
+        { "{\"s\":\"x\",\"f\":\"1e999\"}", "argument \"f\": expected number, got \"1e999\"" },
         { "{\"s\":\"x\",\"f\":null}", "argument \"f\": expected number, got null" },
         { "{\"s\":\"x\",\"zz\":1}",
           "unknown argument \"zz\" (command \"typed\" takes: s, n, f, b, home, words)" },
