@@ -644,6 +644,13 @@ lang_check_opts(const struct lang_program *prog, const struct lang_check_opts *o
         const struct lang_command *cmd = &prog->commands[i];
         ck.known.count = 0;
         ck.warned.count = 0;
+        if (!cmd->is_test
+            && (cmd->test_allow_shell || cmd->test_allow_network || cmd->test_allow_subprocess
+                || cmd->test_allow_write || cmd->test_keep_cwd || cmd->test_timeout))
+            report(&ck, LANG_SEV_WARNING, &cmd->loc, 7,
+                   "command '%s' has test settings but is not marked 'test': perch test will "
+                   "not run it (add a 'test' line)",
+                   cmd->name);
         if (ck.is_op && ck.is_op(ck.user, cmd->name))
             report(&ck, LANG_SEV_WARNING, &cmd->loc, 7,
                    "command '%s' has the name of a built-in op: every call of '%s' in this "

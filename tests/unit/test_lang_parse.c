@@ -1226,6 +1226,31 @@ test_lang_parse_check_with_env_items(void **state)
     lang_diags_release(&d);
 }
 
+/* Test settings on a command that is not a test do nothing: a warning. */
+static void
+test_lang_parse_check_test_settings_without_test(void **state)
+{
+    (void)state;
+    const char *text = "command test_forgot\n"
+                       "    test_allow_shell\n"
+                       "    do\n"
+                       "        print \"x\"\n"
+                       "    end\n"
+                       "end\n";
+    struct lang_diags d;
+    struct lang_program *p = load(text, &d);
+    assert_non_null(p);
+    assert_true(lang_check(p, known_op, NULL, &d));
+    char *out = printed(&d);
+    assert_non_null(strstr(out, "t.perch:1:1: warning: command 'test_forgot' has test settings "
+                                "but is not marked 'test': perch test will not run it (add a "
+                                "'test' line)"));
+    assert_int_equal(d.warning_count, 1);
+    free(out);
+    lang_program_free(p);
+    lang_diags_release(&d);
+}
+
 static void
 test_lang_parse_check_reports_unknown_names(void **state)
 {
@@ -1534,6 +1559,7 @@ main(void)
         cmocka_unit_test(test_lang_parse_config_values_are_validated),
         cmocka_unit_test(test_lang_parse_typos_get_suggestions_and_recover),
         cmocka_unit_test(test_lang_parse_check_reports_unknown_names),
+        cmocka_unit_test(test_lang_parse_check_test_settings_without_test),
         cmocka_unit_test(test_lang_parse_check_with_env_items),
         cmocka_unit_test(test_lang_parse_check_retry_backoff_duration),
         cmocka_unit_test(test_lang_parse_capturing_a_block_without_a_value_is_an_error),
