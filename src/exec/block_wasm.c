@@ -8,6 +8,7 @@
  *         wasm_mount_write "HOST" [at "/g"] read-write at /rw/<basename>
  *         wasm_clock                       the real clock instead of virtual time
  *         wasm_random                      real entropy instead of a seeded PRNG
+ *         wasm_allow_host "HOST"           link perch.http_get, for these hosts only
  *     end
  *
  * The body is read here, never run: each declaration's words are
@@ -40,6 +41,8 @@ struct decls {
     struct src_loc *mount_locs; /* one per mount: its declaration */
     char **mount_strings; /* host and guest strings the mounts point at */
     size_t mount_count, mount_string_count;
+    char **hosts; /* wasm_allow_host */
+    size_t host_count;
     bool real_clock, real_random;
 };
 
@@ -56,6 +59,9 @@ decls_release(struct decls *d)
     free(d->env);
     free(d->mounts);
     free(d->mount_locs);
+    for (size_t i = 0; i < d->host_count; i++)
+        free(d->hosts[i]);
+    free(d->hosts);
     free(d->mount_strings);
 }
 
@@ -124,6 +130,64 @@ add_env(struct exec_state *st, struct decls *d, const char *names, struct err *e
         }
         p = e;
     }
+    return true;
+}
+
+/* A host name or IP address as a URL names it: letters, digits, '.', '-',
+ * '_' and ':' (IPv6), at most 253 characters. No scheme, port, path or pattern. */
+static bool
+is_host_name(const char *s)
+{
+    size_t n = strlen(s);
+    if (n == 0 || n > 253)
+        return false;
+    for (; *s; s++)
+        if (!isalnum((unsigned char)*s) && *s != '.' && *s != '-' && *s != '_' && *s != ':')
+            return false;
+    return true;
+}
+
+/* wasm_allow_host "H1,H2": each host must also be allowed by `requires`. */
+static bool
+add_hosts(struct exec_state *st, struct decls *d, const char *list, struct err *err)
+{
+    const char *p = list;
+    bool any = false;
+    while (*p) {
+        while (*p == ',' || *p == ' ' || *p == '\t')
+            p++;
+        const char *e = p;
+        while (*e && *e != ',')
+            e++;
+        const char *end = e;
+        while (end > p && (end[-1] == ' ' || end[-1] == '\t'))
+            end--;
+        if (end > p) {
+            char *host = xstrndup(p, (size_t)(end - p));
+            size_t n = strlen(host);
+            if (n > 2 && host[0] == '[' && host[n - 1] == ']') { /* [::1] -> ::1 */
+                memmove(host, host + 1, n - 2);
+                host[n - 2] = '\0';
+            }
+            if (!is_host_name(host)) {
+                err_set(err, ERR_USAGE,
+                        "wasm_allow_host: '%s' is not a host name (write the host alone, "
+                        "without scheme, port or path: wasm_allow_host \"api.example.com\")",
+                        host);
+                free(host);
+                return false;
+            }
+            if (!exec_check_required(st, OP_CHECK_HOST, host, err)) {
+                free(host);
+                return false;
+            }
+            push_str(&d->hosts, &d->host_count, host);
+            any = true;
+        }
+        p = e;
+    }
+    if (!any)
+        return err_set(err, ERR_USAGE, "wasm_allow_host: no host given");
     return true;
 }
 
@@ -204,15 +268,22 @@ read_decl(struct exec_state *st, const struct lang_stmt *s, struct decls *d, str
     } else if (name && strcmp(name, "wasm_random") == 0) {
         d->real_random = true;
     } else if (name && strcmp(name, "wasm_allow_host") == 0) {
+        if (!need_args(s, 1, 1, "a host name, or a comma-separated list of them", err))
+            return false;
         if (!exec_caps_check(st, OP_CAP_NETWORK, "wasm_allow_host", err))
             return false;
-        return err_set(err, ERR_USAGE,
-                       "wasm_allow_host: the perch host module is not available in this "
-                       "build; fetch with http_get outside wasm_run and mount the result");
+        char *v = exec_word(st, &s->args[0], err);
+        if (!v)
+            return false;
+        bool ok = add_hosts(st, d, v, err);
+        free(v);
+        if (!ok)
+            return false;
     } else {
         err_set(err, ERR_USAGE,
                 "wasm_run: unexpected '%s' in the body (expected wasm_arg, wasm_env, "
-                "wasm_mount_read, wasm_mount_write, wasm_clock or wasm_random)",
+                "wasm_mount_read, wasm_mount_write, wasm_clock, wasm_random or "
+                "wasm_allow_host)",
                 s->name ? s->name : "statement");
         return false;
     }
@@ -351,6 +422,8 @@ block_wasm_run(struct exec_state *st, const struct lang_stmt *stmt, struct sbuf 
     req.mounts = d.mounts;
     req.mount_count = d.mount_count;
     req.mount_locs = d.mount_locs;
+    req.allow_hosts = (const char *const *)d.hosts;
+    req.allow_host_count = d.host_count;
     req.real_clock = d.real_clock;
     req.real_random = d.real_random;
     struct op_ctx ctx;

@@ -12,6 +12,7 @@
  */
 #include "ops/ops_wasm.h"
 
+#include <curl/curl.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -19,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -466,6 +468,316 @@ resolve_mount(struct op_ctx *ctx, const struct ops_wasm_request *req, size_t i, 
     return true;
 }
 
+/* ---- the perch host module: perch.http_get ------------------------------------ */
+
+/*
+ * Linked only when the block declares `wasm_allow_host` (see
+ * docs/wasm_run.md for the ABI):
+ *
+ *   http_get(url_ptr, url_len, buf_ptr, buf_cap, out_len_ptr, status_ptr) -> errno
+ *
+ * All i32. GETs the http:// or https:// URL; a host that is not allowed
+ * (also as a redirect's target) is refused before any connection. Returns a
+ * WASI errno; 0 when a response arrived, whatever its status: *status_ptr
+ * (u32) = the HTTP status, *out_len_ptr (u32) = the body's length, body at
+ * buf_ptr. ENOBUFS: the body is longer than buf_cap; *out_len_ptr = the
+ * length needed (call again with a larger buffer).
+ */
+
+#define HOST_MODULE        "perch"
+#define HOST_URL_MAX       8192u
+#define HOST_BODY_MAX      (256u * 1024u * 1024u)
+#define HOST_MAX_REDIRECTS 5
+#define HOST_CONNECT_MS    30000L
+#define HOST_STALL_SECONDS 60L
+
+/* The WASI errno values http_get returns. */
+enum {
+    HOST_OK = 0,
+    HOST_EACCES = 2,
+    HOST_ECANCELED = 11,
+    HOST_ECONNREFUSED = 14,
+    HOST_EFAULT = 21,
+    HOST_EFBIG = 22,
+    HOST_EHOSTUNREACH = 23,
+    HOST_EINVAL = 28,
+    HOST_EIO = 29,
+    HOST_ENAMETOOLONG = 37,
+    HOST_ENOBUFS = 42,
+    HOST_ETIMEDOUT = 73,
+};
+
+/* What the host module needs during the run (lives on ops_wasm_run's stack). */
+struct host_net {
+    struct op_ctx *ctx;
+    const char *shown;
+    const char *const *hosts;
+    size_t host_count;
+    atomic_int *stop; /* the instance's interrupt flag */
+};
+
+/* Where a response body goes: straight into the guest's buffer. */
+struct host_body {
+    uint8_t *buf; /* guest memory at buf_ptr */
+    uint32_t cap;
+    uint64_t len; /* bytes received (stored: at most cap) */
+    bool is_too_big;
+};
+
+static pthread_once_t host_curl_once = PTHREAD_ONCE_INIT;
+
+static void
+host_curl_init(void)
+{
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+}
+
+static size_t
+host_on_body(char *data, size_t size, size_t count, void *arg)
+{
+    struct host_body *b = arg;
+    size_t n = size * count;
+    if (b->len + n > HOST_BODY_MAX) {
+        b->is_too_big = true;
+        return 0;
+    }
+    if (b->len < b->cap) {
+        size_t room = (size_t)(b->cap - b->len);
+        memcpy(b->buf + b->len, data, n < room ? n : room);
+    }
+    b->len += n;
+    return n;
+}
+
+static int
+host_on_progress(void *arg, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
+                 curl_off_t ulnow)
+{
+    (void)dltotal, (void)dlnow, (void)ultotal, (void)ulnow;
+    struct host_net *net = arg;
+    return atomic_load(net->stop) || op_should_stop(net->ctx) ? 1 : 0;
+}
+
+/* True when 'host' is one the block allows (case-insensitive). */
+static bool
+host_allowed(const struct host_net *net, const char *host)
+{
+    for (size_t i = 0; i < net->host_count; i++)
+        if (strcasecmp(net->hosts[i], host) == 0)
+            return true;
+    return false;
+}
+
+/* A line on perch's stderr saying why a request was refused. */
+static void
+host_note(struct host_net *net, const char *url, const char *why)
+{
+    char line[1024];
+    int n = snprintf(line, sizeof(line), "perch: wasm_run \"%s\": perch.http_get '%.512s': %s\n",
+                     net->shown, url, why);
+    if (n > 0)
+        op_output(net->ctx, 2, line, (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1);
+}
+
+/* Check the URL: http or https, and an allowed host. Returns an errno. */
+static int
+host_check_url(struct host_net *net, const char *url)
+{
+    CURLU *u = curl_url();
+    if (!u)
+        return HOST_EIO;
+    char *scheme = NULL, *host = NULL;
+    int rc = HOST_OK;
+    if (curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK
+        || curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK) {
+        host_note(net, url, "not a valid URL");
+        rc = HOST_EINVAL;
+    } else if (strcmp(scheme, "http") != 0 && strcmp(scheme, "https") != 0) {
+        host_note(net, url, "only http and https URLs are allowed");
+        rc = HOST_EINVAL;
+    } else if (curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK) {
+        host_note(net, url, "the URL has no host");
+        rc = HOST_EINVAL;
+    } else {
+        size_t n = strlen(host);
+        if (n > 2 && host[0] == '[' && host[n - 1] == ']') {
+            memmove(host, host + 1, n - 2);
+            host[n - 2] = '\0';
+        }
+        if (!host_allowed(net, host)) {
+            char why[512];
+            snprintf(why, sizeof(why),
+                     "refused: host '%.200s' is not allowed (add wasm_allow_host \"%.200s\")", host,
+                     host);
+            host_note(net, url, why);
+            rc = HOST_EACCES;
+        }
+    }
+    curl_free(scheme);
+    curl_free(host);
+    curl_url_cleanup(u);
+    return rc;
+}
+
+/* First non-empty value of 'lower' or 'upper' in the scope's environment. */
+static const char *
+host_scope_env(struct op_ctx *ctx, const char *lower, const char *upper)
+{
+    const char *v = op_getenv(ctx, lower);
+    if (!v || !v[0])
+        v = op_getenv(ctx, upper);
+    return v && v[0] ? v : NULL;
+}
+
+/* GET 'url' into 'b', following redirects to allowed hosts. Returns an errno. */
+static int
+host_fetch(struct host_net *net, const char *url, struct host_body *b, uint32_t *out_status)
+{
+    int rc = host_check_url(net, url);
+    if (rc != HOST_OK)
+        return rc;
+    pthread_once(&host_curl_once, host_curl_init);
+    CURL *h = curl_easy_init();
+    if (!h)
+        return HOST_EIO;
+    char errbuf[CURL_ERROR_SIZE];
+    char *current = xstrdup(url);
+    curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
+    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
+#if LIBCURL_VERSION_NUM >= 0x075500
+    curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+#else
+    curl_easy_setopt(h, CURLOPT_PROTOCOLS, (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
+#endif
+    curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
+    curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
+    curl_easy_setopt(h, CURLOPT_USERAGENT, "perch-wasm");
+    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, host_on_body);
+    curl_easy_setopt(h, CURLOPT_WRITEDATA, b);
+    curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
+    curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, host_on_progress);
+    curl_easy_setopt(h, CURLOPT_XFERINFODATA, net);
+    curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1L);
+    curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, HOST_STALL_SECONDS);
+    for (int hop = 0;; hop++) {
+        int64_t left_ms = -1;
+        if (net->ctx->deadline_ns) {
+            left_ms = (net->ctx->deadline_ns - mono_ns()) / 1000000;
+            if (left_ms <= 0) {
+                rc = HOST_ETIMEDOUT;
+                break;
+            }
+        }
+        long connect_ms = HOST_CONNECT_MS;
+        if (left_ms > 0 && left_ms < connect_ms)
+            connect_ms = (long)left_ms;
+        curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, connect_ms);
+        curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, left_ms > 0 ? (long)left_ms : 0L);
+        curl_easy_setopt(h, CURLOPT_URL, current);
+        bool is_https = strncasecmp(current, "https:", 6) == 0;
+        const char *proxy = is_https ? host_scope_env(net->ctx, "https_proxy", "HTTPS_PROXY")
+                                     : host_scope_env(net->ctx, "http_proxy", "HTTP_PROXY");
+        if (!proxy)
+            proxy = host_scope_env(net->ctx, "all_proxy", "ALL_PROXY");
+        curl_easy_setopt(h, CURLOPT_PROXY, proxy ? proxy : "");
+        const char *no_proxy = host_scope_env(net->ctx, "no_proxy", "NO_PROXY");
+        curl_easy_setopt(h, CURLOPT_NOPROXY, no_proxy ? no_proxy : "");
+        errbuf[0] = '\0';
+        CURLcode cc = curl_easy_perform(h);
+        if (cc != CURLE_OK) {
+            if (b->is_too_big)
+                rc = HOST_EFBIG;
+            else if (cc == CURLE_ABORTED_BY_CALLBACK)
+                rc = HOST_ECANCELED;
+            else if (cc == CURLE_OPERATION_TIMEDOUT)
+                rc = HOST_ETIMEDOUT;
+            else if (cc == CURLE_COULDNT_CONNECT)
+                rc = HOST_ECONNREFUSED;
+            else if (cc == CURLE_COULDNT_RESOLVE_HOST || cc == CURLE_COULDNT_RESOLVE_PROXY)
+                rc = HOST_EHOSTUNREACH;
+            else
+                rc = HOST_EIO;
+            if (rc != HOST_ECANCELED)
+                host_note(net, current, errbuf[0] ? errbuf : curl_easy_strerror(cc));
+            break;
+        }
+        long status = 0;
+        curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
+        char *location = NULL;
+        curl_easy_getinfo(h, CURLINFO_REDIRECT_URL, &location);
+        if (status >= 300 && status < 400 && location) {
+            if (hop + 1 > HOST_MAX_REDIRECTS) {
+                host_note(net, url, "too many redirects");
+                rc = HOST_EIO;
+                break;
+            }
+            char *next = xstrdup(location);
+            rc = host_check_url(net, next);
+            free(current);
+            current = next;
+            if (rc != HOST_OK)
+                break;
+            b->len = 0;
+            continue;
+        }
+        *out_status = (uint32_t)status;
+        rc = HOST_OK;
+        break;
+    }
+    free(current);
+    curl_easy_cleanup(h);
+    return rc;
+}
+
+static void
+put_u32(uint8_t *p, uint32_t v)
+{
+    p[0] = (uint8_t)v;
+    p[1] = (uint8_t)(v >> 8);
+    p[2] = (uint8_t)(v >> 16);
+    p[3] = (uint8_t)(v >> 24);
+}
+
+static bool
+host_http_get(struct wasm_call *call, const union wasm_val *args, union wasm_val *results,
+              void *user, struct err *err)
+{
+    (void)err;
+    struct host_net *net = user;
+    uint32_t url_ptr = args[0].i32, url_len = args[1].i32;
+    uint32_t buf_ptr = args[2].i32, buf_cap = args[3].i32;
+    uint32_t out_len_ptr = args[4].i32, status_ptr = args[5].i32;
+    results[0].i32 = HOST_EFAULT;
+    if (!wasm_call_mem_check(call, url_ptr, url_len) || !wasm_call_mem_check(call, buf_ptr, buf_cap)
+        || !wasm_call_mem_check(call, out_len_ptr, 4) || !wasm_call_mem_check(call, status_ptr, 4))
+        return true;
+    if (url_len > HOST_URL_MAX) {
+        results[0].i32 = HOST_ENAMETOOLONG;
+        return true;
+    }
+    uint64_t size = 0;
+    uint8_t *mem = wasm_call_memory(call, &size);
+    char *url = xstrndup((const char *)mem + url_ptr, url_len);
+    if (strlen(url) != url_len) {
+        free(url);
+        results[0].i32 = HOST_EINVAL; /* a NUL inside the URL */
+        return true;
+    }
+    struct host_body b = { mem + buf_ptr, buf_cap, 0, false };
+    uint32_t status = 0;
+    int rc = host_fetch(net, url, &b, &status);
+    free(url);
+    if (rc == HOST_OK) {
+        put_u32(mem + status_ptr, status);
+        put_u32(mem + out_len_ptr, (uint32_t)b.len);
+        if (b.len > buf_cap)
+            rc = HOST_ENOBUFS;
+    }
+    results[0].i32 = (uint32_t)rc;
+    return true;
+}
+
 /* ---- the run --------------------------------------------------------------- */
 
 bool
@@ -507,8 +819,29 @@ ops_wasm_run(struct op_ctx *ctx, const struct ops_wasm_request *req, struct sbuf
         report_invalid(shown, bytes, len, &load_err, err);
         goto done;
     }
+    /* perch's own host module, when the block allows some hosts. */
+    static const enum wasm_valtype http_get_params[6] = { WASM_I32, WASM_I32, WASM_I32,
+                                                          WASM_I32, WASM_I32, WASM_I32 };
+    static const enum wasm_valtype http_get_results[1] = { WASM_I32 };
+    struct host_net net = { ctx, shown, req->allow_hosts, req->allow_host_count, NULL };
+    struct wasi_host_func host_funcs[1] = {
+        { HOST_MODULE,
+          "http_get",
+          { 6, 1, http_get_params, http_get_results },
+          host_http_get,
+          &net },
+    };
+    size_t host_func_count = req->allow_host_count ? 1 : 0;
+    if (!host_func_count && wasi_imports_module(mod, HOST_MODULE)) {
+        err_set(err, ERR_WASM_UNLINKABLE,
+                "wasm_run \"%s\": the module imports perch's host module (" HOST_MODULE
+                ".http_get) but the block allows no host; declare the hosts it may reach with "
+                "wasm_allow_host \"HOST\"",
+                shown);
+        goto done;
+    }
     struct err link_err = { 0 };
-    if (!wasi_check_imports(mod, &link_err)) {
+    if (!wasi_check_imports_with(mod, host_funcs, host_func_count, &link_err)) {
         report_run_error(shown, &link_err, STOP_NONE, err);
         goto done;
     }
@@ -549,6 +882,8 @@ ops_wasm_run(struct op_ctx *ctx, const struct ops_wasm_request *req, struct sbuf
     cfg.stderr_user = &sinks;
     cfg.real_clock = req->real_clock;
     cfg.real_random = req->real_random;
+    cfg.host_funcs = host_funcs;
+    cfg.host_func_count = host_func_count;
 
     if (ctx->deadline_ns && mono_ns() >= ctx->deadline_ns) {
         err_set(err, ERR_TIMEOUT, "wasm_run \"%s\": the deadline passed before it started", shown);
@@ -557,6 +892,7 @@ ops_wasm_run(struct op_ctx *ctx, const struct ops_wasm_request *req, struct sbuf
     struct watchdog dog;
     bool dog_running = watchdog_start(&dog, ctx->interrupt, ctx->deadline_ns);
     cfg.interrupt = &dog.flag;
+    net.stop = &dog.flag;
     sinks.stop = &dog.flag;
     int code = 0;
     struct err run_err = { 0 };

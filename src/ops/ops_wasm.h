@@ -38,6 +38,11 @@ struct ops_wasm_request {
     size_t mount_count;
     /* NULL, or where each mount was declared: a mount's error points there. */
     const struct src_loc *mount_locs;
+    /* wasm_allow_host: hosts perch.http_get may reach (none: the host
+     * module is not linked, and a module importing it is refused). The
+     * caller has checked them against `requires` and the network capability. */
+    const char *const *allow_hosts;
+    size_t allow_host_count;
     bool real_clock;    /* wasm_clock */
     bool real_random;   /* wasm_random */
     size_t capture_max; /* bytes of stdout a capture may hold; 0: 256 MiB */

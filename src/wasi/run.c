@@ -66,14 +66,49 @@ wasi_is_component(const uint8_t *bytes, size_t len)
     return len >= 8 && memcmp(bytes, "\0asm", 4) == 0 && bytes[6] == 0x01 && bytes[7] == 0x00;
 }
 
+static const struct wasi_host_func *
+find_extra(const struct wasi_host_func *extra, size_t count, const char *module, const char *name)
+{
+    for (size_t i = 0; i < count; i++)
+        if (strcmp(extra[i].module, module) == 0 && strcmp(extra[i].name, name) == 0)
+            return &extra[i];
+    return NULL;
+}
+
+bool
+wasi_imports_module(const struct wasm_module *mod, const char *module)
+{
+    size_t count = wasm_module_import_count(mod);
+    for (size_t i = 0; i < count; i++) {
+        struct wasm_import_info imp;
+        if (wasm_module_import(mod, i, &imp) && strcmp(imp.module, module) == 0)
+            return true;
+    }
+    return false;
+}
+
 bool
 wasi_check_imports(const struct wasm_module *mod, struct err *err)
+{
+    return wasi_check_imports_with(mod, NULL, 0, err);
+}
+
+bool
+wasi_check_imports_with(const struct wasm_module *mod, const struct wasi_host_func *extra,
+                        size_t extra_count, struct err *err)
 {
     size_t count = wasm_module_import_count(mod);
     for (size_t i = 0; i < count; i++) {
         struct wasm_import_info imp;
         if (!wasm_module_import(mod, i, &imp))
             continue;
+        const struct wasi_host_func *x = find_extra(extra, extra_count, imp.module, imp.name);
+        if (x) {
+            if (imp.type.kind != WASM_EXTERN_FUNC || !same_type(&x->type, &imp.type.u.func))
+                return err_set(err, ERR_WASM_UNLINKABLE, "incompatible import type for '%s.%s'",
+                               imp.module, imp.name);
+            continue;
+        }
         if (strcmp(imp.module, WASI_MODULE_NAME) != 0) {
             if (strncmp(imp.module, "wasi:", 5) == 0)
                 return err_set(err, ERR_WASM_UNLINKABLE, "unknown import '%s.%s': %s", imp.module,
@@ -156,7 +191,7 @@ wasi_run(const struct wasm_module *mod, const struct wasi_config *cfg, int *out_
          struct err *err)
 {
     *out_exit_code = 0;
-    if (!wasi_check_imports(mod, err))
+    if (!wasi_check_imports_with(mod, cfg->host_funcs, cfg->host_func_count, err))
         return false;
     struct wasm_export_info start;
     if (!wasm_module_find_export(mod, "_start", &start) || start.type.kind != WASM_EXTERN_FUNC
@@ -173,6 +208,11 @@ wasi_run(const struct wasm_module *mod, const struct wasi_config *cfg, int *out_
     struct wasm_linker *linker = wasm_linker_new();
     if (!wasi_link_all(linker, &ctx, err))
         goto done;
+    for (size_t i = 0; i < cfg->host_func_count; i++) {
+        const struct wasi_host_func *x = &cfg->host_funcs[i];
+        if (!wasm_linker_define_func(linker, x->module, x->name, &x->type, x->fn, x->user, err))
+            goto done;
+    }
     struct wasm_instance_options opts = { 0 };
     opts.limits = cfg->limits;
     opts.interrupt = cfg->interrupt;

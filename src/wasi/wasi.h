@@ -41,6 +41,16 @@ struct wasi_mount {
     bool is_writable;       /* false: every write, create, rename, unlink, truncate fails */
 };
 
+/* A function outside WASI that the embedder links as well (perch's own
+ * "perch" host module). Called as fn(call, args, results, user, err). */
+struct wasi_host_func {
+    const char *module; /* import module name, not WASI_MODULE_NAME */
+    const char *name;
+    struct wasm_functype type;
+    wasm_host_fn *fn;
+    void *user;
+};
+
 /*
  * Receives bytes the guest writes to fd 1 or fd 2 (any bytes, any chunking).
  * Called on the thread running wasi_run().
@@ -77,10 +87,14 @@ struct wasi_config {
     atomic_int *interrupt;
     /* Engine limits for the instance; NULL: the module's load limits. */
     const struct wasm_limits *limits;
+    /* Extra host functions linked besides WASI; 'host_func_count' entries. */
+    const struct wasi_host_func *host_funcs;
+    size_t host_func_count;
 };
 
 /*
- * Link every wasi_snapshot_preview1 function, instantiate 'mod' and call its
+ * Link every wasi_snapshot_preview1 function (and cfg->host_funcs),
+ * instantiate 'mod' and call its
  * `_start` export. Returns true with *out_exit_code = 0 when `_start`
  * returns, or N when the guest calls proc_exit(N). Returns false with 'err':
  * - ERR_WASM_UNLINKABLE naming module.name of the first import WASI does not
@@ -101,6 +115,11 @@ bool wasi_run(const struct wasm_module *mod, const struct wasi_config *cfg, int 
  * caller report link errors before it sets anything else up.
  */
 bool wasi_check_imports(const struct wasm_module *mod, struct err *err);
+/* The same, with 'count' extra host functions also provided. */
+bool wasi_check_imports_with(const struct wasm_module *mod, const struct wasi_host_func *extra,
+                             size_t count, struct err *err);
+/* True when 'mod' imports anything from the import module 'module'. */
+bool wasi_imports_module(const struct wasm_module *mod, const char *module);
 
 /* True when 'bytes' start like a WebAssembly component (Preview 2) rather
  * than a core module, so a load failure can say "rebuild for wasip1". */

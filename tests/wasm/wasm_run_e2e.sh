@@ -1,6 +1,6 @@
 #!/bin/sh
 # tests/wasm/wasm_run_e2e.sh: the wasm_run block through the perch binary.
-#   wasm_run_e2e.sh PERCH MODULE_DIR PERCH_FILE [REQUIRES_PERCH_FILE]
+#   wasm_run_e2e.sh PERCH MODULE_DIR PERCH_FILE [REQUIRES_PERCH_FILE [NET_PERCH_FILE]]
 # Copies the .perch file and tool.wasm into a scratch directory, runs each
 # command and checks stdout, stderr and the exit status.
 set -u
@@ -118,6 +118,53 @@ if [ -f "$tmp/req.perch" ]; then
     expect requires_allowed 0 '^hello$' '' -- "$perch" -f "$r" ok
     expect requires_env 1 '' 'env_not_declared' -- "$perch" -f "$r" badenv
     expect requires_write 1 '' 'write_not_declared' -- "$perch" -f "$r" badmount
+fi
+
+# perch.http_get (wasm_allow_host) against a local HTTP server.
+if [ $# -ge 5 ] && command -v python3 > /dev/null 2>&1; then
+    cp "$5" "$tmp/net.perch"
+    cp "$modules/net.wasm" "$tmp/net.wasm"
+    python3 "$(dirname "$0")/http_server.py" "$tmp/port" &
+    server=$!
+    trap 'kill $server 2> /dev/null; rm -rf "$tmp"' EXIT
+    i=0
+    while [ ! -s "$tmp/port" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+    port=$(cat "$tmp/port" 2> /dev/null)
+    n="$tmp/net.perch"
+    u="http://127.0.0.1:$port"
+    # No proxy from the test environment may stand between perch and the server.
+    np="env -u http_proxy -u HTTP_PROXY -u all_proxy -u ALL_PROXY no_proxy=127.0.0.1,localhost NO_PROXY=127.0.0.1,localhost"
+    expect net_get 0 '^hello from the server$' '' -- $np "$perch" -f "$n" get "$u/hi"
+    expect net_status 0 '^errno=0 status=200 len=22$' '' -- $np "$perch" -f "$n" get "$u/hi"
+    expect net_404 0 '^errno=0 status=404 len=9$' '' -- $np "$perch" -f "$n" get "$u/missing"
+    expect net_enobufs 1 '^errno=42 status=200 len=10000$' '' -- $np "$perch" -f "$n" get "$u/big" 100
+    expect net_fits 0 '^errno=0 status=200 len=10000$' '' -- $np "$perch" -f "$n" get "$u/big" 10000
+    expect net_redirect_same 0 '^hello from the server$' '' -- $np "$perch" -f "$n" get "$u/to-same"
+    expect net_redirect_other 1 '^errno=2 ' "perch.http_get 'http://localhost:$port/hi': refused: host 'localhost' is not allowed" -- $np "$perch" -f "$n" get "$u/to-other"
+    expect net_other_host 1 '^errno=2 ' "host 'localhost' is not allowed (add wasm_allow_host \"localhost\")" -- $np "$perch" -f "$n" get "http://localhost:$port/hi"
+    expect net_scheme 1 '^errno=28 ' 'only http and https URLs are allowed' -- $np "$perch" -f "$n" get "file:///etc/passwd"
+    expect net_refused 1 '^errno=14 ' '' -- $np "$perch" -f "$n" get "http://127.0.0.1:1/"
+    expect net_no_allow 1 '' 'net.perch:29:9: error: .*imports perch.s host module (perch.http_get) but the block allows no host.*(wasm_link)' -- $np "$perch" -f "$n" no_allow
+    expect net_outer_policy 1 '' 'net.perch:39:13: error: .*example.com.*(host_not_declared)' -- $np "$perch" -f "$n" outer_refuses
+    expect net_sandbox 1 '' "wasm_allow_host.*no_network.*(sandbox_denied)" -- $np "$perch" -f "$n" sandboxed
+    expect net_no_network_flag 1 '' "wasm_allow_host.*(sandbox_denied)" -- $np "$perch" --no-network -f "$n" get "$u/hi"
+    expect net_bad_host 1 '' "net.perch:59:13: error: wasm_allow_host: 'http://127.0.0.1/' is not a host name" -- $np "$perch" -f "$n" bad_host
+    # A request in flight is interrupted at the deadline like the module itself.
+    total=$((total + 1))
+    start=$(date +%s)
+    (cd "$tmp/elsewhere" && $np timeout 60 "$perch" --max-runtime 1s -f "$n" get "$u/slow" > "$tmp/o" 2> "$tmp/e")
+    status=$?
+    elapsed=$(($(date +%s) - start))
+    if [ "$status" = 124 ] && [ "$elapsed" -lt 10 ]; then
+        echo "ok net_deadline"
+    else
+        echo "FAIL net_deadline: status $status after ${elapsed}s"
+        sed 's/^/  err: /' "$tmp/e" | head -5
+        failures=$((failures + 1))
+    fi
+    kill $server 2> /dev/null
+else
+    echo "skip perch.http_get tests (no python3 or no net.perch)"
 fi
 
 echo "$((total - failures))/$total passed"
