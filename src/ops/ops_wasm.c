@@ -832,6 +832,13 @@ ops_wasm_run(struct op_ctx *ctx, const struct ops_wasm_request *req, struct sbuf
           &net },
     };
     size_t host_func_count = req->allow_host_count ? 1 : 0;
+    if (!host_func_count && wasi_imports_module(mod, HOST_MODULE) && req->from_command_line) {
+        err_set(err, ERR_WASM_UNLINKABLE,
+                "wasm_run \"%s\": the module imports perch's host module (" HOST_MODULE
+                ".http_get), which only a wasm_run block with wasm_allow_host \"HOST\" provides",
+                shown);
+        goto done;
+    }
     if (!host_func_count && wasi_imports_module(mod, HOST_MODULE)) {
         err_set(err, ERR_WASM_UNLINKABLE,
                 "wasm_run \"%s\": the module imports perch's host module (" HOST_MODULE

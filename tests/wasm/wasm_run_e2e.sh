@@ -149,6 +149,7 @@ if [ $# -ge 5 ] && command -v python3 > /dev/null 2>&1; then
     expect net_sandbox 1 '' "wasm_allow_host.*no_network.*(sandbox_denied)" -- $np "$perch" -f "$n" sandboxed
     expect net_no_network_flag 1 '' "wasm_allow_host.*(sandbox_denied)" -- $np "$perch" --no-network -f "$n" get "$u/hi"
     expect net_bad_host 1 '' "net.perch:59:13: error: wasm_allow_host: 'http://127.0.0.1/' is not a host name" -- $np "$perch" -f "$n" bad_host
+    expect net_cli 1 '' "only a wasm_run block with wasm_allow_host \"HOST\" provides (wasm_link)" -- "$perch" wasm run "$tmp/net.wasm" "$u/hi"
     # A request in flight is interrupted at the deadline like the module itself.
     total=$((total + 1))
     start=$(date +%s)
