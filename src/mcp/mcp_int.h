@@ -110,9 +110,14 @@ struct mcp_tools {
 void mcp_tools_build(struct mcp_tools *tools, const struct lang_program *prog, FILE *log);
 void mcp_tools_release(struct mcp_tools *tools);
 const struct mcp_tool *mcp_tools_find(const struct mcp_tools *tools, const char *name);
+/* The tool a tools/call names: by its exact name, else the dotted tool the
+ * name spells with '_' for each '.' ("ns_build" for "ns.build"). */
+const struct mcp_tool *mcp_tools_find_call(const struct mcp_tools *tools, const char *name);
 
-/* The tool name for a command name: characters outside [A-Za-z0-9_-] become
- * '_', cut at MCP_TOOL_NAME_MAX bytes. 'out' holds MCP_TOOL_NAME_MAX + 1. */
+/* The tool name for a command name: characters outside [A-Za-z0-9_.-] (the
+ * MCP 2025-11-25 tool name alphabet) become '_', cut at MCP_TOOL_NAME_MAX
+ * bytes, so `ns.build` of an `import ... as ns` keeps its dotted name.
+ * 'out' holds MCP_TOOL_NAME_MAX + 1. */
 void mcp_tool_name(const char *cmd_name, char *out);
 
 /* Is 'cmd' callable from a client (not test, not private)? */

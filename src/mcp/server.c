@@ -738,7 +738,7 @@ do_tools_call(struct mcp_server *srv, json_t *id, json_t *params, enum mcp_versi
                    "invalid params: \"arguments\" must be an object");
         return;
     }
-    const struct mcp_tool *tool = mcp_tools_find(&srv->tools, json_string_value(name));
+    const struct mcp_tool *tool = mcp_tools_find_call(&srv->tools, json_string_value(name));
     if (!tool || strlen(json_string_value(name)) != json_string_length(name)) {
         char *msg = xasprintf("invalid params: unknown tool \"%s\": command \"%s\" not declared",
                               json_string_value(name), json_string_value(name));

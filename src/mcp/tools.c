@@ -100,7 +100,7 @@ mcp_tool_name(const char *cmd_name, char *out)
     for (const char *p = cmd_name; *p && n < MCP_TOOL_NAME_MAX; p++) {
         char c = *p;
         bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                  c == '_' || c == '-';
+                  c == '_' || c == '-' || c == '.';
         out[n++] = ok ? c : '_';
     }
     out[n] = '\0';
@@ -169,6 +169,26 @@ mcp_tools_find(const struct mcp_tools *tools, const char *name)
     for (size_t i = 0; i < tools->count; i++)
         if (!strcmp(tools->items[i].name, name))
             return &tools->items[i];
+    return NULL;
+}
+
+const struct mcp_tool *
+mcp_tools_find_call(const struct mcp_tools *tools, const char *name)
+{
+    const struct mcp_tool *t = mcp_tools_find(tools, name);
+    if (t)
+        return t;
+    /* "ns_build" for the tool "ns.build": the name a client that only
+     * allows [A-Za-z0-9_-] in tool names would send. */
+    for (size_t i = 0; i < tools->count; i++) {
+        const char *a = tools->items[i].name, *b = name;
+        if (!strchr(a, '.'))
+            continue;
+        while (*a && *b && (*a == *b || (*a == '.' && *b == '_')))
+            a++, b++;
+        if (!*a && !*b)
+            return &tools->items[i];
+    }
     return NULL;
 }
 

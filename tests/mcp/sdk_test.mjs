@@ -91,8 +91,8 @@ test('tools/list: one tool per public command, in order, with generated schemas'
   const { tools, nextCursor } = await main.client.listTools();
   assert.equal(nextCursor, undefined);
   assert.deepEqual(tools.map((t) => t.name), [
-    'ns_echo_word', 'greet', 'add', 'boom', 'lines', 'ticks', 'both_streams', 'slow', 'spin', 'nap', 'bad_utf8',
-    'big', 'show_env', 'sandboxed_write', 'perch_list', 'perch_run',
+    'ns.echo_word', 'greet', 'add', 'boom', 'lines', 'ticks', 'both_streams', 'slow', 'spin', 'nap', 'bad_utf8',
+    'big', 'show_env', 'sandboxed_write', 'ns_echo_word', 'perch_list', 'perch_run',
   ]);
   const greet = tools.find((t) => t.name === 'greet');
   assert.equal(greet.description, 'Greet someone');
@@ -107,7 +107,7 @@ test('tools/list: one tool per public command, in order, with generated schemas'
     required: ['who'],
     additionalProperties: false,
   });
-  const dotted = tools.find((t) => t.name === 'ns_echo_word');
+  const dotted = tools.find((t) => t.name === 'ns.echo_word');
   assert.equal(dotted.title, 'ns.echo_word');
   assert.ok(greet.outputSchema, 'outputSchema in 2025-11-25');
   const run = tools.find((t) => t.name === 'perch_run');

@@ -116,8 +116,11 @@ test_tool_names(void **state)
 {
     (void)state;
     char name[MCP_TOOL_NAME_MAX + 1];
+    /* The MCP tool name alphabet has '.', so a namespaced command keeps it. */
     mcp_tool_name("ns.build", name);
-    assert_string_equal(name, "ns_build");
+    assert_string_equal(name, "ns.build");
+    mcp_tool_name("a b/c", name);
+    assert_string_equal(name, "a_b_c");
     mcp_tool_name("a-b_C9", name);
     assert_string_equal(name, "a-b_C9");
     mcp_tool_name("caf\xC3\xA9", name);
