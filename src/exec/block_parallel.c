@@ -206,7 +206,7 @@ worker_count(const struct exec_state *st, int64_t limit, size_t branches)
 }
 
 static bool
-report(struct exec_state *st, struct pool *p, struct err *err)
+report(struct exec_state *st, struct pool *p, const struct src_loc *loc, struct err *err)
 {
     size_t failed = 0;
     struct branch *first = NULL;
@@ -228,8 +228,9 @@ report(struct exec_state *st, struct pool *p, struct err *err)
             if (!p->items[i].ok)
                 sbuf_addf(&msg, "\n  - %s", p->items[i].err.msg);
         err_set(err, ERR_PARALLEL, "%s", msg.buf);
-        if (err)
-            err->loc = first->err.loc;
+        /* Several failures: the error is the block's, located at it. */
+        if (err && loc)
+            err->loc = *loc;
         sbuf_release(&msg);
     }
     /* Branches that failed because the deadline passed or the run was
@@ -299,7 +300,7 @@ block_parallel(struct exec_state *st, const struct lang_stmt *stmt, struct sbuf 
             observe_progress_finish(&p.bar);
         }
         os_mutex_release(&p.lock);
-        ok = report(st, &p, err);
+        ok = report(st, &p, &stmt->loc, err);
     }
     for (size_t i = 0; i < p.count; i++)
         free(p.items[i].value);
