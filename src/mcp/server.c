@@ -78,6 +78,7 @@ struct mcp_server {
     int stop_fd;            /* readable once *stop is set; -1 = none */
 
     atomic_int version; /* negotiated by initialize; latest until then */
+    atomic_bool initialized; /* an initialize request has been answered */
 
     FILE *audit;
     pthread_mutex_t audit_lock;
@@ -643,6 +644,7 @@ do_initialize(struct mcp_server *srv, json_t *id, json_t *params)
     json_object_set_new(r, "serverInfo", server_info(srv, v));
     json_object_set_new(r, "instructions", instructions(srv));
     send_msg(srv, mcp_make_result(id, r));
+    atomic_store(&srv->initialized, true);
 }
 
 static void
@@ -895,6 +897,21 @@ handle_request(struct mcp_server *srv, const struct mcp_msg *msg)
     bool stateless;
     if (!request_version(srv, id, params, &v, &stateless))
         return;
+    /* The lifecycle: before initialize only ping (and the stateless
+     * 2026-07-28 style: server/discover, or a request that carries its
+     * revision in _meta) is served; anything else is refused, not run. */
+    if (!atomic_load(&srv->initialized) && !stateless && strcmp(method, "ping") != 0 &&
+        strcmp(method, "server/discover") != 0) {
+        struct sbuf sb;
+        sbuf_init(&sb);
+        sbuf_adds(&sb, "invalid request: \"");
+        mcp_utf8_append(&sb, method, strlen(method));
+        sbuf_adds(&sb, "\" before initialize (send initialize first; only ping may come before "
+                       "it)");
+        send_error(srv, id, MCP_INVALID_REQUEST, sb.buf);
+        sbuf_release(&sb);
+        return;
+    }
     if (!strcmp(method, "ping")) {
         send_msg(srv, mcp_make_result(id, plain_result(stateless)));
     } else if (!strcmp(method, "server/discover")) {
@@ -1036,6 +1053,7 @@ mcp_server_new(const struct mcp_server_opts *opts, struct err *err)
     pthread_mutex_init(&srv->audit_lock, NULL);
     pthread_cond_init(&srv->idle, NULL);
     atomic_init(&srv->version, (int)MCP_V_LATEST_HANDSHAKE);
+    atomic_init(&srv->initialized, false);
     mcp_tools_build(&srv->tools, srv->prog, srv->log);
     if (audit) {
         json_t *ev = audit_event("session_start");

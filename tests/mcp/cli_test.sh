@@ -42,16 +42,17 @@ mkdir -p "$tmp/empty"
 # Without -f: the nearest commands.perch upward, as perch does.
 mkdir -p "$tmp/proj/a/b"
 cp "$fixtures/commands.perch" "$fixtures/lib.perch" "$tmp/proj/"
-req='{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"greet","arguments":{"who":"upward"}}}'
-out=$(cd "$tmp/proj/a/b" && (echo "$req"; sleep 1) | "$mcp" 2>/dev/null)
+hello='{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{}}}'
+req='{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"greet","arguments":{"who":"upward"}}}'
+out=$(cd "$tmp/proj/a/b" && (echo "$hello"; echo "$req"; sleep 1) | "$mcp" 2>/dev/null)
 case $out in
 *'hello upward x1'*) ;;
 *) fail "commands.perch upward: got $out" ;;
 esac
 
 # perch mcp: flags before and after the word are perch-mcp's.
-req='{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"both_streams","arguments":{}}}'
-out=$(cd "$fixtures" && (echo "$req"; sleep 1) | "$perch" --no-shell mcp -f commands.perch 2>/dev/null)
+req='{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"both_streams","arguments":{}}}'
+out=$(cd "$fixtures" && (echo "$hello"; echo "$req"; sleep 1) | "$perch" --no-shell mcp -f commands.perch 2>/dev/null)
 case $out in
 *'(sandbox_denied)'*) ;;
 *) fail "perch --no-shell mcp: got $out" ;;
