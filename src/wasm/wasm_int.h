@@ -221,6 +221,11 @@ struct wasm_module {
 
 /* decode.c */
 bool wasm_decode(struct wasm_module *mod, struct err *err);
+/* Memory for a large buffer a module keeps (its bytes, code blocks): from
+ * 2 MiB up, 2 MiB aligned and backed by huge pages where the system allows
+ * (a page fault per 2 MiB instead of per 4 KiB). Freed with free(); NULL
+ * when out of memory. */
+void *wasm_big_alloc(size_t size);
 void wasm_module_release_parts(struct wasm_module *mod);
 const char *wasm_valtype_name(enum wasm_valtype t);
 static inline uint32_t
