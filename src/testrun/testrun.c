@@ -171,26 +171,27 @@ testrun_main(const struct exec_app *shared, const struct testrun_opts *opts, FIL
     char dur[DURATION_FORMAT_MAX];
     duration_format(os_clock_mono_ns() - start, dur, sizeof(dur));
     int status = failed ? 1 : 0;
+    const char *who = opts->name && *opts->name ? opts->name : "perch";
     if (!count && total && opts->filter) {
-        fprintf(stderr, "perch test: no test name contains '%s' (%zu tests in the file)\n",
+        fprintf(stderr, "%s test: no test name contains '%s' (%zu tests in the file)\n", who,
                 opts->filter, total);
         status = 1;
     } else if (!total) {
-        fprintf(stderr, "perch test: no commands marked `test` in %s\n", prog->path);
+        fprintf(stderr, "%s test: no commands marked `test` in %s\n", who, prog->path);
     }
     fprintf(out, "%zu passed, %zu failed in %s.\n", passed, failed, dur);
     if (out_of_time) {
         char limit[DURATION_FORMAT_MAX];
         duration_format(app->max_runtime_ns, limit, sizeof(limit));
         if (not_run)
-            fprintf(stderr, "perch test: --max-runtime %s passed; %zu test%s not run\n", limit,
-                    not_run, not_run == 1 ? "" : "s");
+            fprintf(stderr, "%s test: --max-runtime %s passed; %zu test%s not run\n", who,
+                    limit, not_run, not_run == 1 ? "" : "s");
         else
-            fprintf(stderr, "perch test: --max-runtime %s passed\n", limit);
+            fprintf(stderr, "%s test: --max-runtime %s passed\n", who, limit);
         status = 124;
     }
     if (app->interrupt && atomic_load(app->interrupt)) {
-        fprintf(stderr, "perch test: interrupted\n");
+        fprintf(stderr, "%s test: interrupted\n", who);
         status = 130;
     }
     free(tmp_root);

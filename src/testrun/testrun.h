@@ -22,6 +22,8 @@ struct testrun_opts {
     const char *filter; /* run only tests whose name contains this; NULL = all */
     bool verbose;       /* -v: show every test's output, passing ones too */
     bool keep_tempdir;  /* --keep-tempdir: keep (and print) each temp dir */
+    const char *name;   /* what messages start with before " test:" (a built
+                         * binary's name); NULL = "perch" */
 };
 
 /*
