@@ -302,6 +302,7 @@ run_program(struct cli_opts *o, const char *path, int argc, char **argv)
 
     if (!strcmp(argv[0], "test")) {
         struct testrun_opts t = { 0 };
+        t.name = invoked_as;
         status = parse_test_flags(argc - 1, argv + 1, &t);
         if (status < 0) {
             fflush(stdout);

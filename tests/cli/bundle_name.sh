@@ -72,6 +72,10 @@ runb test --bad
 expect_status 2 "test subcommand"
 expect_err "mytool test: unknown argument" "test subcommand"
 
+runb test
+expect_status 0 "test without tests"
+expect_err "mytool test: no commands marked \`test\`" "test without tests"
+
 runb --help
 expect_status 0 "--help"
 expect_out "Usage: mytool" "--help"
@@ -98,7 +102,7 @@ if [ -w /dev/full ]; then
 fi
 
 # Under any of these, no message of the binary's own starts with "perch:".
-for a in nope --bogus "greet --count many" broken "test --bad"; do
+for a in nope --bogus "greet --count many" broken "test --bad" test; do
     # shellcheck disable=SC2086
     runb $a
     checks=$((checks + 1))
