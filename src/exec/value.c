@@ -60,6 +60,15 @@ float_text(double f)
         if (strtod(buf, NULL) == f)
             break;
     }
+    /* Plain decimals where people write them so: 1e3 is "1000.0", not
+     * "1e+03" (tiny and huge values keep the exponent). */
+    if (strpbrk(buf, "eE") && isfinite(f) && fabs(f) >= 1e-4 && fabs(f) < 1e16) {
+        for (int dec = 0; dec <= 17; dec++) {
+            snprintf(buf, sizeof(buf), "%.*f", dec, f);
+            if (strtod(buf, NULL) == f)
+                break;
+        }
+    }
     /* Keep a float looking like a float when it has no fraction. */
     if (isfinite(f) && !strpbrk(buf, ".eE"))
         strcat(buf, ".0");

@@ -58,6 +58,16 @@ test_exec_value_parse_reports_arg_and_value(void **state)
     assert_int_equal(v.type, EXEC_V_FLOAT);
     assert_string_equal(v.text, "2.0");
     exec_value_release(&v);
+    /* Ordinary magnitudes read as plain decimals, not in exponent form. */
+    static const char *const floats[][2] = {
+        { "1e3", "1000.0" }, { "2.50", "2.5" }, { "0.001", "0.001" },
+        { "123456789.5", "123456789.5" }, { "1e-7", "1e-07" }, { "1e20", "1e+20" },
+    };
+    for (size_t i = 0; i < sizeof(floats) / sizeof(floats[0]); i++) {
+        assert_true(exec_value_parse(&v, EXEC_V_FLOAT, floats[i][0], "x", &err));
+        assert_string_equal(v.text, floats[i][1]);
+        exec_value_release(&v);
+    }
 
     assert_true(exec_value_parse(&v, EXEC_V_BOOL, "yes", "x", &err));
     assert_true(v.as.b);
