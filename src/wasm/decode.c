@@ -5,6 +5,7 @@
  * threads. */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "base/check.h"
 #include "base/xalloc.h"
@@ -909,6 +910,23 @@ wasm_decode(struct wasm_module *mod, struct err *err)
     if (mod->has_data_count && mod->data_count == 0 && mod->data_count_decl != 0)
         return MALFORMED(&r, "data count and data section have inconsistent lengths");
     return true;
+}
+
+#define BIG_PAGE ((size_t)2 << 20)
+
+void *
+wasm_big_alloc(size_t size)
+{
+    if (size < BIG_PAGE)
+        return try_malloc(size ? size : 1);
+    size_t rounded = (size + BIG_PAGE - 1) & ~(BIG_PAGE - 1);
+    void *p = NULL;
+    if (rounded < size || posix_memalign(&p, BIG_PAGE, rounded) != 0)
+        return try_malloc(size);
+#ifdef MADV_HUGEPAGE
+    (void)madvise(p, rounded, MADV_HUGEPAGE);
+#endif
+    return p;
 }
 
 void

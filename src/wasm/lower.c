@@ -12,7 +12,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <unistd.h>
 
 #include "base/check.h"
@@ -171,13 +170,10 @@ dead(const struct lower *L)
 static struct wasm_code_block *
 alloc_big_block(void)
 {
-    void *p = NULL;
-    if (posix_memalign(&p, CODE_BLOCK_BYTES, CODE_BLOCK_BYTES) != 0)
-        return xmalloc(CODE_BLOCK_BYTES);
-#ifdef MADV_HUGEPAGE
-    (void)madvise(p, CODE_BLOCK_BYTES, MADV_HUGEPAGE);
-#endif
-    return p;
+    struct wasm_code_block *b = wasm_big_alloc(CODE_BLOCK_BYTES);
+    if (!b)
+        b = xmalloc(CODE_BLOCK_BYTES); /* reports the lack of memory */
+    return b;
 }
 
 /* A new head block for the function being emitted, with room for at least
