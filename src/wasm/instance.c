@@ -21,7 +21,7 @@ wasm_module_load(const uint8_t *bytes, size_t len, const struct wasm_limits *lim
         return err_set(err, ERR_LIMIT, "module too large (%zu bytes)", len), NULL;
     struct wasm_module *mod = xcalloc(1, sizeof(*mod));
     atomic_init(&mod->refs, 1);
-    mod->bytes = try_malloc(len ? len : 1);
+    mod->bytes = wasm_big_alloc(len);
     if (!mod->bytes) {
         free(mod);
         err_set(err, ERR_OOM, "out of memory loading a module of %zu bytes", len);
