@@ -240,10 +240,22 @@ exec_check_required(struct exec_state *st, enum op_check what, const char *subje
         /* A declared write location may also be read. */
         if (r->kind != want && !(want == LANG_REQ_READ && r->kind == LANG_REQ_WRITE))
             continue;
-        struct err ignored = { 0 };
-        char *decl = exec_word(st, &r->value, &ignored);
-        if (!decl)
-            continue;
+        struct err werr = { 0 };
+        st->in_requires++;
+        char *decl = exec_word(st, &r->value, &werr);
+        st->in_requires--;
+        if (!decl) {
+            /* A declaration that cannot be read must not quietly shrink
+             * what is allowed: say which one. */
+            free(via_link);
+            if (err && !err_is_set(err)) {
+                *err = werr;
+                err_prefix(err, "requires %s \"%s\"",
+                           r->kind == LANG_REQ_WRITE ? "write" : noun, r->value.text);
+                err->loc = r->loc;
+            }
+            return false;
+        }
         bool ok = false;
         if (want == LANG_REQ_READ || want == LANG_REQ_WRITE) {
             char *base = exec_declaring_dir(st, r->loc.file);

@@ -55,6 +55,8 @@ struct exec_state {
     struct exec_span *span;    /* innermost open span (only with an observer) */
     int stdin_fd;              /* what ops read as stdin (app's, or a pipe stage's input) */
     struct sbuf scratch;       /* lookup results that are computed (cwd) */
+    int in_requires;           /* > 0 while a `requires` entry is interpolated: its own
+                                * ${HOME} is the author's, not a checked env read */
 };
 
 /* exec.c */
