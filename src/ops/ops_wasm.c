@@ -8,7 +8,8 @@
  * wasi_run() with a fresh interrupt flag that a watchdog thread raises when
  * the op's deadline passes or the run is cancelled. Engine and WASI errors
  * become op errors whose message starts with `wasm_run "PATH": ` and says
- * what to do about them.
+ * what to do about them. With `wasm_allow_host`, perch's own host module
+ * (perch.http_get, over libcurl) is linked too, limited to those hosts.
  */
 #include "ops/ops_wasm.h"
 
