@@ -37,7 +37,9 @@
 
 #if defined(__x86_64__) && defined(__linux__) && !defined(PERCH_WASM_NO_JIT)
 
+# include <fcntl.h>
 # include <pthread.h>
+# include <stdio.h>
 # include <stddef.h>
 # include <sys/mman.h>
 # include <unistd.h>
@@ -57,6 +59,34 @@ env_tier(void)
         atomic_store_explicit(&cached, v, memory_order_relaxed);
     }
     return v;
+}
+
+/* PERCH_WASM_PERFMAP=1: name each compiled function in /tmp/perf-PID.map for perf. */
+static void
+perf_map_add(const struct wasm_func_inst *f, const void *addr, size_t len)
+{
+    static atomic_int wanted; /* 0 unknown, 1 no, 2 yes */
+    int w = atomic_load_explicit(&wanted, memory_order_relaxed);
+    if (!w) {
+        const char *e = getenv("PERCH_WASM_PERFMAP");
+        w = e && strcmp(e, "1") == 0 ? 2 : 1;
+        atomic_store_explicit(&wanted, w, memory_order_relaxed);
+    }
+    if (w != 2)
+        return;
+    const char *name = wasm_func_name(f);
+    char line[256];
+    int n = snprintf(line, sizeof(line), "%lx %zx wasm[%u] %.160s\n",
+                     (unsigned long)(uintptr_t)addr, len, f->func_idx, name ? name : "");
+    char path[64];
+    snprintf(path, sizeof(path), "/tmp/perf-%ld.map", (long)getpid());
+    int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    if (fd < 0)
+        return;
+    if (n > 0 && write(fd, line, (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1) < 0) {
+        /* a profiling aid only: nothing to do */
+    }
+    close(fd);
 }
 
 uintptr_t
@@ -134,6 +164,7 @@ struct jit {
     int8_t *lreg; /* per local: its register (general 0..15, xmm 16 + n) or -1: memory */
     uint32_t nreg;
     uint32_t *reg_locals; /* the locals held in registers */
+    bool uses_mem;        /* loads, stores, memory.size: r13 and r15 are set up */
     struct jval *vs;
     uint32_t vh, vcap;
     int32_t reg_idx; /* the entry held in rax, xmm0 or the flags, or -1 */
@@ -1558,6 +1589,7 @@ choose_reg_locals(struct jit *j)
     j->lreg = malloc(j->nlocals ? j->nlocals : 1);
     j->reg_locals = malloc(sizeof(uint32_t) * (sizeof(gp_pool) / sizeof(gp_pool[0]) +
                                                sizeof(xmm_pool) / sizeof(xmm_pool[0])));
+    j->uses_mem = true;
     if (!weight || !is_loop || !j->lreg || !j->reg_locals) {
         free(j->lreg);
         j->lreg = NULL;
@@ -1566,6 +1598,7 @@ choose_reg_locals(struct jit *j)
     memset(j->lreg, -1, j->nlocals ? j->nlocals : 1);
     uint32_t nest = 0, loops = 0;
     bool ok = true;
+    j->uses_mem = false;
     while (ok && j->p < j->end && !j->fail) {
         uint8_t op = rd_u8(j);
         if (op == 0x02 || op == 0x03 || op == 0x04) {
@@ -1581,11 +1614,14 @@ choose_reg_locals(struct jit *j)
             if (l < j->nlocals)
                 weight[l] += (uint64_t)1 << (loops < 10 ? 3 * loops : 30);
         } else {
+            if ((op >= 0x28 && op <= 0x40) || (op == 0xfc && j->p < j->end && *j->p >= 8 && *j->p <= 11))
+                j->uses_mem = true;
             ok = skip_imm(j, op);
         }
     }
     if (!ok || j->fail) {
         j->fail = false;
+        j->uses_mem = true;
         goto out;
     }
     /* pick the heaviest of each class, at least 4 (a few uses or any in a loop) */
@@ -2171,7 +2207,7 @@ prologue(struct jit *j, const struct wasm_code *code)
         eb(j, 0xab); /* rep stosq */
     }
     load_reg_locals(j);
-    if (j->mod->mem_count) {
+    if (j->mod->mem_count && j->uses_mem) {
         ld(j, true, RAX, R14, (int32_t)offsetof(struct wasm_instance, mems));
         ld(j, true, R15, RAX, 0);
         ld(j, true, R13, R15, (int32_t)offsetof(struct wasm_memory, base));
@@ -2300,6 +2336,7 @@ wasm_jit_entry(const struct wasm_func_inst *f)
         return (wasm_jit_fn *)e;
     }
     atomic_store_explicit(&code->jit_state, 1, memory_order_relaxed);
+    perf_map_add(f, mem, size);
     b->addr = mem;
     b->size = size;
     void *head = atomic_load(&mod->jit_blocks);
