@@ -904,7 +904,7 @@ emit_helper(struct jit *j, wasm_jit_helper *fn, uint32_t nargs, uint64_t imm, ui
 
 /* Call the function in rdx with its arguments at the top 'nparams' entries (flushed). */
 static void
-emit_call(struct jit *j, const struct wasm_type *t, bool saved)
+emit_call(struct jit *j, const struct wasm_type *t, bool saved, const struct wasm_code *known)
 {
     uint32_t base = j->vh - t->param_count;
     /* depth check, counted as in the interpreter */
@@ -916,10 +916,15 @@ emit_call(struct jit *j, const struct wasm_type *t, bool saved)
     if (!saved)
         save_reg_locals(j);
     int32_t slow = -1, done = -1;
-    ld(j, true, RAX, RDX, (int32_t)offsetof(struct wasm_func_inst, code));
-    op_r(j, 0, true, 0x85, RAX, RAX);
-    jcc_fwd(j, CC_E, &slow);
-    ld(j, true, RAX, RAX, (int32_t)offsetof(struct wasm_code, jit_entry));
+    if (known) { /* a function of this module: its code is known here */
+        mov_ri(j, RAX, (uint64_t)(uintptr_t)&known->jit_entry);
+        ld(j, true, RAX, RAX, 0);
+    } else {
+        ld(j, true, RAX, RDX, (int32_t)offsetof(struct wasm_func_inst, code));
+        op_r(j, 0, true, 0x85, RAX, RAX);
+        jcc_fwd(j, CC_E, &slow);
+        ld(j, true, RAX, RAX, (int32_t)offsetof(struct wasm_code, jit_entry));
+    }
     op_r(j, 0, true, 0x85, RAX, RAX);
     jcc_fwd(j, CC_E, &slow);
     mov_rr(j, true, RDI, R12);
@@ -1873,7 +1878,10 @@ compile_body(struct jit *j)
             flush_all(j);
             ld(j, true, RDX, R14, (int32_t)offsetof(struct wasm_instance, funcs));
             ld(j, true, RDX, RDX, (int32_t)(8 * f));
-            emit_call(j, t, false);
+            const struct wasm_code *known = NULL;
+            if (f >= j->mod->import_func_count)
+                known = &j->mod->codes[f - j->mod->import_func_count];
+            emit_call(j, t, false, known);
             break;
         }
         case 0x11: { /* call_indirect */
@@ -1908,7 +1916,7 @@ compile_body(struct jit *j)
             jcc_trap(j, CC_E, WASM_TRAP_INDIRECT_MISMATCH);
             bind(j, same, j->len);
             vpop(j);
-            emit_call(j, want, true);
+            emit_call(j, want, true, NULL);
             break;
         }
         case 0x1a: /* drop */
