@@ -187,7 +187,11 @@ run_module(const struct cli_opts *o, struct op_ctx *ctx, const struct ops_wasm_r
     int64_t started = mono_now_ns();
     int status;
     int code = -1;
-    if (ops_wasm_run(ctx, req, NULL, &code, &err)) {
+    bool ok = ops_wasm_run(ctx, req, NULL, &code, &err);
+    /* The span closes first, so --trace's last line comes before the error. */
+    if (ob && ob->span_end)
+        ob->span_end(ob, &span, mono_now_ns() - started, ok ? NULL : &err);
+    if (ok) {
         status = CLI_EXIT_OK;
     } else if (err.kind == ERR_WASM_EXIT) {
         status = module_exit_status(&err);
@@ -205,8 +209,6 @@ run_module(const struct cli_opts *o, struct op_ctx *ctx, const struct ops_wasm_r
                  : err.kind == ERR_TIMEOUT ? CLI_EXIT_TIMEOUT
                                            : CLI_EXIT_FAIL;
     }
-    if (ob && ob->span_end)
-        ob->span_end(ob, &span, mono_now_ns() - started, err_is_set(&err) ? &err : NULL);
     for (size_t k = 0; k < span.attr_count; k++) {
         free(span.attrs[k].key);
         free(span.attrs[k].value);
