@@ -85,9 +85,10 @@ cli_print_program_help(FILE *out, const struct lang_program *prog)
     if (!shown)
         fputs("  (none)\n", out);
     fputs("\nRun 'perch COMMAND --help' for a command's arguments, 'perch help' for the ops,\n"
-          "'perch test' to run the tests. Flags (before COMMAND): --check, --no-shell,\n"
-          "--no-network, --no-subprocess, --no-write, --env A,B, --max-runtime SECS,\n"
-          "--jobs N, --trace, --report, --audit FILE, -f FILE, --version.\n",
+          "blocks and declarations of the language, 'perch test' to run the tests.\n"
+          "Flags (before COMMAND): --check, --no-shell, --no-network, --no-subprocess,\n"
+          "--no-write, --env A,B, --max-runtime SECS, --jobs N, --trace, --report,\n"
+          "--audit FILE, -f FILE, --version.\n",
           out);
 }
 
