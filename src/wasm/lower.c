@@ -5,17 +5,16 @@
  * known stack heights. Cells go straight into the module's code blocks.
  * Large code sections are lowered on several threads (wasm_lower_parallel,
  * at the end), each with its own scratch and blocks. */
-#include <pthread.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "base/check.h"
 #include "base/xalloc.h"
+#include "os/thread.h"
 #include "wasm/wasm_int.h"
 
 struct lower {
@@ -1595,6 +1594,8 @@ wasm_lower_func(struct wasm_module *mod, uint32_t code_idx, const uint8_t *secti
 #define PARALLEL_MAX_THREADS 8u
 /* Bodies a thread takes at a time from the shared counter. */
 #define PARALLEL_CHUNK 16u
+/* Lowering does not recurse: a small stack is plenty. */
+#define LOWER_THREAD_STACK ((size_t)256 << 10)
 
 static atomic_uint forced_threads;
 
@@ -1614,7 +1615,7 @@ wasm_lower_thread_count(size_t code_bytes, uint32_t count)
         return forced < count ? forced : count;
     if (code_bytes < PARALLEL_MIN_BYTES)
         return 1;
-    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    long cpus = os_cpu_count();
 #ifdef CPU_COUNT
     /* The CPUs this process may run on, when it is restricted to fewer. */
     cpu_set_t set;
@@ -1640,7 +1641,7 @@ struct lower_job {
 
 struct lower_worker {
     struct lower_job *job;
-    pthread_t thread;
+    struct os_thread thread;
     bool started;
     struct wasm_code_block *blocks;
     const uint8_t *needs_data_count;
@@ -1708,13 +1709,13 @@ wasm_lower_parallel(struct wasm_module *mod, uint32_t count, const uint8_t *sect
     sigfillset(&all);
     pthread_sigmask(SIG_SETMASK, &all, &old);
     for (unsigned t = 1; t < threads; t++)
-        workers[t].started =
-            pthread_create(&workers[t].thread, NULL, lower_worker_run, &workers[t]) == 0;
+        workers[t].started = os_thread_create(&workers[t].thread, LOWER_THREAD_STACK,
+                                              lower_worker_run, &workers[t], NULL);
     pthread_sigmask(SIG_SETMASK, &old, NULL);
     lower_worker_run(&workers[0]);
     for (unsigned t = 1; t < threads; t++)
         if (workers[t].started)
-            pthread_join(workers[t].thread, NULL);
+            os_thread_join(&workers[t].thread, NULL);
 
     const struct lower_worker *failed = NULL;
     for (unsigned t = 0; t < threads; t++) {
