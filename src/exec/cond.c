@@ -23,6 +23,13 @@ lhs_value(struct exec_state *st, const struct lang_word *w, struct err *err)
         const char *v = exec_lookup(st, w->text);
         if (!v)
             v = exec_getenv_checked(st, w->text, err);
+        /* `if true`, `while 0`-style literals: no binding has such a
+         * name, so the word is its own value. */
+        double num;
+        if (!v && !err_is_set(err)
+            && (!strcmp(w->text, "true") || !strcmp(w->text, "false")
+                || exec_text_float(w->text, &num)))
+            return xstrdup(w->text);
         if (!v) {
             err_set(err, ERR_UNRESOLVED_VAR, "unresolved variable '%s'", w->text);
             if (err && !err->loc.line)

@@ -156,6 +156,8 @@ check_words(struct checker *ck, const struct lang_word *words, size_t count)
         check_word(ck, &words[i]);
 }
 
+static bool literal_fits(enum lang_type type, const char *text);
+
 static void
 check_cond(struct checker *ck, const struct lang_cond *c)
 {
@@ -164,9 +166,12 @@ check_cond(struct checker *ck, const struct lang_cond *c)
     switch (c->kind) {
     case LANG_COND_TRUTHY:
     case LANG_COND_COMPARE:
-        if (c->lhs.quote == LANG_QUOTE_BARE && !c->lhs.has_interp)
-            check_var(ck, c->lhs.text, &c->lhs.loc, (uint32_t)c->lhs.len);
-        else
+        /* A bare true, false or number is a literal (`if true`). */
+        if (c->lhs.quote == LANG_QUOTE_BARE && !c->lhs.has_interp) {
+            if (strcmp(c->lhs.text, "true") && strcmp(c->lhs.text, "false")
+                && !literal_fits(LANG_TYPE_FLOAT, c->lhs.text))
+                check_var(ck, c->lhs.text, &c->lhs.loc, (uint32_t)c->lhs.len);
+        } else
             check_word(ck, &c->lhs);
         if (c->kind == LANG_COND_COMPARE)
             check_word(ck, &c->rhs);
