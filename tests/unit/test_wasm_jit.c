@@ -4,7 +4,8 @@
  * infinite loop from another thread, two threads racing to compile the same
  * functions, call chains that cross between interpreted functions (those
  * using SIMD) and native ones in both directions with traps on either side,
- * memory accesses at the last byte and one past it, and offsets near 4 GiB.
+ * memory accesses at the last byte and one past it, offsets near 4 GiB, and
+ * a memory imported from another instance that grows it.
  * Every behaviour is checked in both tiers (WASM_TIER_AUTO and
  * WASM_TIER_INTERP) unless it belongs to one. The module is compiled from
  * the WAT below (wat2wasm --debug-names). */
@@ -456,6 +457,86 @@ test_memory_edges(void **state)
     }
 }
 
+/* ---- a memory shared with another instance ------------------------------------ */
+
+/*
+ * (module
+ *   (memory (export "mem") 1 4)
+ *   (func (export "grow") (param i32) (result i32) (memory.grow (local.get 0)))
+ *   (func (export "poke") (param i32 i32) (i32.store8 (local.get 0) (local.get 1))))
+ */
+static const uint8_t mema_wasm[] = {
+    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x01, 0x0b, 0x02, 0x60,
+    0x01, 0x7f, 0x01, 0x7f, 0x60, 0x02, 0x7f, 0x7f, 0x00, 0x03, 0x03, 0x02,
+    0x00, 0x01, 0x05, 0x04, 0x01, 0x01, 0x01, 0x04, 0x07, 0x15, 0x03, 0x03,
+    0x6d, 0x65, 0x6d, 0x02, 0x00, 0x04, 0x67, 0x72, 0x6f, 0x77, 0x00, 0x00,
+    0x04, 0x70, 0x6f, 0x6b, 0x65, 0x00, 0x01, 0x0a, 0x12, 0x02, 0x06, 0x00,
+    0x20, 0x00, 0x40, 0x00, 0x0b, 0x09, 0x00, 0x20, 0x00, 0x20, 0x01, 0x3a,
+    0x00, 0x00, 0x0b, 0x00, 0x0c, 0x04, 0x6e, 0x61, 0x6d, 0x65, 0x02, 0x05,
+    0x02, 0x00, 0x00, 0x01, 0x00,
+};
+
+/*
+ * (module
+ *   (import "a" "mem" (memory 1))
+ *   (import "a" "grow" (func $grow (param i32) (result i32)))
+ *   (func (export "load8") (param i32) (result i32) (i32.load8_u (local.get 0)))
+ *   (func (export "grow_then_load") (param i32) (result i32)
+ *     (drop (call $grow (i32.const 1)))
+ *     (i32.load8_u (local.get 0))))
+ */
+static const uint8_t memb_wasm[] = {
+    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x01, 0x06, 0x01, 0x60,
+    0x01, 0x7f, 0x01, 0x7f, 0x02, 0x13, 0x02, 0x01, 0x61, 0x03, 0x6d, 0x65,
+    0x6d, 0x02, 0x00, 0x01, 0x01, 0x61, 0x04, 0x67, 0x72, 0x6f, 0x77, 0x00,
+    0x00, 0x03, 0x03, 0x02, 0x00, 0x00, 0x07, 0x1a, 0x02, 0x05, 0x6c, 0x6f,
+    0x61, 0x64, 0x38, 0x00, 0x01, 0x0e, 0x67, 0x72, 0x6f, 0x77, 0x5f, 0x74,
+    0x68, 0x65, 0x6e, 0x5f, 0x6c, 0x6f, 0x61, 0x64, 0x00, 0x02, 0x0a, 0x16,
+    0x02, 0x07, 0x00, 0x20, 0x00, 0x2d, 0x00, 0x00, 0x0b, 0x0c, 0x00, 0x41,
+    0x01, 0x10, 0x00, 0x1a, 0x20, 0x00, 0x2d, 0x00, 0x00, 0x0b, 0x00, 0x17,
+    0x04, 0x6e, 0x61, 0x6d, 0x65, 0x01, 0x07, 0x01, 0x00, 0x04, 0x67, 0x72,
+    0x6f, 0x77, 0x02, 0x07, 0x03, 0x00, 0x00, 0x01, 0x00, 0x02, 0x00,
+};
+
+static void
+test_imported_memory_grown_elsewhere(void **state)
+{
+    (void)state;
+    const char *oob = "out of bounds memory access";
+    for (size_t t = 0; t < 2; t++) {
+        struct wasm_limits limits = { 0 };
+        limits.tier = tiers[t];
+        struct err err = { 0 };
+        struct wasm_module *ma = wasm_module_load(mema_wasm, sizeof(mema_wasm), &limits, &err);
+        struct wasm_module *mb = wasm_module_load(memb_wasm, sizeof(memb_wasm), &limits, &err);
+        assert_non_null(ma);
+        assert_non_null(mb);
+        struct wasm_instance *a = instantiate(ma);
+        struct wasm_linker *lnk = wasm_linker_new();
+        assert_true(wasm_linker_define_instance(lnk, "a", a, &err));
+        struct wasm_instance *b = wasm_instance_new(mb, lnk, NULL, &err);
+        if (!b)
+            fail_msg("instantiate b: %s", err.msg);
+        /* b's code reads a's memory; a grows it: b sees the new size at once */
+        expect_trap(b, "load8", 1, 65536, 0, WASM_TRAP_MEMORY_OOB, oob);
+        assert_int_equal(call_ok(a, "grow", 1, 1, 0), 1);
+        call_ok(a, "poke", 2, 131071, 42);
+        assert_int_equal(call_ok(b, "load8", 1, 131071, 0), 42);
+        expect_trap(b, "load8", 1, 131072, 0, WASM_TRAP_MEMORY_OOB, oob);
+        /* grown by a call from inside b's function, then read by it */
+        expect_trap(a, "poke", 2, 131077, 9, WASM_TRAP_MEMORY_OOB, oob);
+        assert_int_equal(call_ok(b, "grow_then_load", 1, 131077, 0), 0);
+        call_ok(a, "poke", 2, 131077, 9);
+        assert_int_equal(call_ok(b, "load8", 1, 131077, 0), 9);
+        expect_trap(b, "load8", 1, 196608, 0, WASM_TRAP_MEMORY_OOB, oob);
+        wasm_instance_free(b);
+        wasm_linker_free(lnk);
+        wasm_instance_free(a);
+        wasm_module_free(mb);
+        wasm_module_free(ma);
+    }
+}
+
 int
 main(void)
 {
@@ -466,6 +547,7 @@ main(void)
         cmocka_unit_test(test_concurrent_first_calls),
         cmocka_unit_test(test_mixed_call_chains),
         cmocka_unit_test(test_memory_edges),
+        cmocka_unit_test(test_imported_memory_grown_elsewhere),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
