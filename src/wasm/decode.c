@@ -532,13 +532,53 @@ read_datas(struct wasm_module *mod, struct wasm_reader *r, struct err *err)
     return true;
 }
 
-static bool
-read_exports(struct wasm_module *mod, struct wasm_reader *r, struct err *err)
+static uint32_t
+name_hash(const char *s, uint32_t len)
 {
-    uint32_t n;
-    if (!wasm_read_count(r, 1, &n, err))
-        return false;
-    mod->exports = xcalloc(n ? n : 1, sizeof(*mod->exports));
+    uint32_t h = 2166136261u;
+    for (uint32_t i = 0; i < len; i++)
+        h = (h ^ (uint8_t)s[i]) * 16777619u;
+    return h;
+}
+
+/*
+ * Export names seen so far, for the duplicate check in one pass: an open
+ * addressing table of export indices + 1 (0: empty), keyed by the names'
+ * NUL-terminated copies. A name is a duplicate when it equals one of those
+ * copies (so a name holding a NUL byte is never one, and its copy is cut
+ * at the NUL).
+ */
+struct name_set {
+    uint32_t *slots;
+    uint32_t mask;
+};
+
+/* True when 'name' (len bytes) repeats an earlier export's name; then adds
+ * export 'idx', whose copy of the name is already made. */
+static bool
+name_set_seen(struct name_set *set, const struct wasm_export *exports, uint32_t idx,
+              const char *name, uint32_t len)
+{
+    if (!memchr(name, 0, len)) {
+        for (uint32_t h = name_hash(name, len) & set->mask; set->slots[h];
+             h = (h + 1) & set->mask) {
+            const char *other = exports[set->slots[h] - 1].name;
+            if (strlen(other) == len && memcmp(other, name, len) == 0)
+                return true;
+        }
+    }
+    const char *copy = exports[idx].name;
+    uint32_t h = name_hash(copy, (uint32_t)strlen(copy)) & set->mask;
+    while (set->slots[h])
+        h = (h + 1) & set->mask;
+    set->slots[h] = idx + 1;
+    return false;
+}
+
+static bool
+read_export_list(struct wasm_module *mod, struct wasm_reader *r, uint32_t n,
+                 struct name_set *names, struct err *err)
+{
     for (uint32_t i = 0; i < n; i++) {
         struct wasm_export *ex = &mod->exports[i];
         const char *s;
@@ -548,9 +588,8 @@ read_exports(struct wasm_module *mod, struct wasm_reader *r, struct err *err)
             return false;
         ex->name = dup_name(s, len);
         mod->export_count = i + 1;
-        for (uint32_t k = 0; k < i; k++)
-            if (strlen(mod->exports[k].name) == len && memcmp(mod->exports[k].name, s, len) == 0)
-                return wasm_fail_at(r, at, err, ERR_WASM_INVALID, "duplicate export name");
+        if (name_set_seen(names, mod->exports, i, s, len))
+            return wasm_fail_at(r, at, err, ERR_WASM_INVALID, "duplicate export name");
         uint8_t kind;
         if (!wasm_read_u8(r, &kind, err))
             return false;
@@ -583,6 +622,25 @@ read_exports(struct wasm_module *mod, struct wasm_reader *r, struct err *err)
         }
     }
     return true;
+}
+
+static bool
+read_exports(struct wasm_module *mod, struct wasm_reader *r, struct err *err)
+{
+    uint32_t n;
+    if (!wasm_read_count(r, 1, &n, err))
+        return false;
+    mod->exports = xcalloc(n ? n : 1, sizeof(*mod->exports));
+    /* n is at most the section's size: the table stays proportionate to the input. */
+    uint64_t cap = 16;
+    while (cap < 2 * (uint64_t)n)
+        cap *= 2;
+    struct name_set names = { try_calloc((size_t)cap, sizeof(uint32_t)), (uint32_t)(cap - 1) };
+    if (!names.slots)
+        return err_set(err, ERR_OOM, "out of memory reading exports");
+    bool ok = read_export_list(mod, r, n, &names, err);
+    free(names.slots);
+    return ok;
 }
 
 static bool

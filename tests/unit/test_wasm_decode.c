@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
@@ -565,6 +566,66 @@ test_parallel_data_count(void **state)
     free(m.p);
 }
 
+/* A module with one function and 'count' exports of it named "e0", "e1", ...,
+ * except that export 'dup_at' (when < count) repeats the name of export 'dup_of'.
+ * *name_at: where export dup_at's name starts. */
+static struct bytes
+gen_exports(uint32_t count, uint32_t dup_at, uint32_t dup_of, size_t *name_at)
+{
+    struct bytes m = { 0 };
+    static const uint8_t head[] = { HEADER, 0x01, 0x04, 0x01, 0x60, 0x00, 0x00,
+                                    0x03, 0x02, 0x01, 0x00 };
+    put(&m, head, sizeof(head));
+    struct bytes ex = { 0 };
+    put_uleb(&ex, count);
+    size_t at = 0;
+    for (uint32_t i = 0; i < count; i++) {
+        char name[16];
+        int len = snprintf(name, sizeof(name), "e%u", i == dup_at ? dup_of : i);
+        if (i == dup_at)
+            at = ex.len;
+        put_uleb(&ex, (uint64_t)len);
+        put(&ex, name, (size_t)len);
+        put_byte(&ex, 0x00); /* function 0 */
+        put_byte(&ex, 0x00);
+    }
+    put_byte(&m, 0x07);
+    put_uleb(&m, ex.len);
+    *name_at = m.len + at;
+    put(&m, ex.p, ex.len);
+    free(ex.p);
+    static const uint8_t code[] = { 0x0a, 0x04, 0x01, 0x02, 0x00, 0x0b };
+    put(&m, code, sizeof(code));
+    return m;
+}
+
+static void
+test_many_exports(void **state)
+{
+    (void)state;
+    size_t at;
+    /* 50,000 distinct names: accepted (a pairwise check would take seconds). */
+    struct bytes m = gen_exports(50000, UINT32_MAX, 0, &at);
+    struct err err = { 0 };
+    struct wasm_module *mod = wasm_module_load(m.p, m.len, NULL, &err);
+    if (!mod)
+        fail_msg("load failed: %s", err.msg);
+    assert_int_equal(wasm_module_export_count(mod), 50000);
+    wasm_module_free(mod);
+    free(m.p);
+    /* A repeated name is reported where the repeat starts, whichever it repeats. */
+    static const uint32_t cases[][2] = { { 1, 0 }, { 49999, 0 }, { 30000, 29999 }, { 777, 12 } };
+    for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
+        m = gen_exports(50000, cases[c][0], cases[c][1], &at);
+        err_clear(&err);
+        assert_null(wasm_module_load(m.p, m.len, NULL, &err));
+        assert_int_equal(err.kind, ERR_WASM_INVALID);
+        assert_non_null(strstr(err.msg, "duplicate export name"));
+        assert_int_equal(err.code, (int)at);
+        free(m.p);
+    }
+}
+
 int
 main(void)
 {
@@ -580,6 +641,7 @@ main(void)
         cmocka_unit_test(test_parallel_lowest_error),
         cmocka_unit_test(test_parallel_framing_error),
         cmocka_unit_test(test_parallel_data_count),
+        cmocka_unit_test(test_many_exports),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
