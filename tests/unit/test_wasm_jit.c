@@ -4,8 +4,9 @@
  * infinite loop from another thread, two threads racing to compile the same
  * functions, call chains that cross between interpreted functions (those
  * using SIMD) and native ones in both directions with traps on either side,
- * memory accesses at the last byte and one past it, offsets near 4 GiB, and
- * a memory imported from another instance that grows it.
+ * memory accesses at the last byte and one past it, offsets near 4 GiB, a
+ * memory imported from another instance that grows it, and no mapping ever
+ * writable and executable at once.
  * Every behaviour is checked in both tiers (WASM_TIER_AUTO and
  * WASM_TIER_INTERP) unless it belongs to one. The module is compiled from
  * the WAT below (wat2wasm --debug-names). */
@@ -13,6 +14,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <pthread.h>
@@ -537,6 +539,46 @@ test_imported_memory_grown_elsewhere(void **state)
     }
 }
 
+/* ---- code memory ------------------------------------------------------------- */
+
+/* Mappings of this process that are writable and executable at once. */
+static int
+count_wx_mappings(void)
+{
+    FILE *f = fopen("/proc/self/maps", "r");
+    if (!f)
+        return -1;
+    char line[512];
+    int n = 0;
+    while (fgets(line, sizeof(line), f)) {
+        char perms[8] = "";
+        if (sscanf(line, "%*s %7s", perms) == 1 && perms[1] == 'w' && perms[2] == 'x')
+            n++;
+    }
+    fclose(f);
+    return n;
+}
+
+static void
+test_code_never_writable_and_executable(void **state)
+{
+    (void)state;
+    int before = count_wx_mappings();
+    if (before < 0)
+        skip();
+    struct wasm_module *mod = load(WASM_TIER_AUTO, 0);
+    struct wasm_instance *inst = instantiate(mod);
+    /* compile a dozen functions, then look at every mapping */
+    assert_int_equal(call_ok(inst, "recurse", 1, 10, 0), 10);
+    assert_int_equal(call_ok(inst, "mixed", 1, 10, 0), 10);
+    assert_int_equal(call_ok(inst, "interp_add", 2, 1, 1), 3);
+    call_ok(inst, "store32", 2, 0, 1);
+    assert_int_equal(call_ok(inst, "load32", 1, 0, 0), 1);
+    assert_int_equal(count_wx_mappings(), before);
+    wasm_instance_free(inst);
+    wasm_module_free(mod);
+}
+
 int
 main(void)
 {
@@ -548,6 +590,7 @@ main(void)
         cmocka_unit_test(test_mixed_call_chains),
         cmocka_unit_test(test_memory_edges),
         cmocka_unit_test(test_imported_memory_grown_elsewhere),
+        cmocka_unit_test(test_code_never_writable_and_executable),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
