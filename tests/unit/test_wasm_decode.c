@@ -626,6 +626,26 @@ test_many_exports(void **state)
     }
 }
 
+static void
+test_lower_thread_count(void **state)
+{
+    (void)state;
+    /* Small sections and single bodies stay on the loading thread. */
+    assert_int_equal(wasm_lower_thread_count(100u << 10, 5000), 1);
+    assert_int_equal(wasm_lower_thread_count(64u << 20, 1), 1);
+    /* Large ones get at most 8 threads, and at least 64 KiB of code each. */
+    unsigned n = wasm_lower_thread_count(64u << 20, 100000);
+    assert_true(n >= 1 && n <= 8);
+    assert_true(wasm_lower_thread_count(300u << 10, 100000) <= 4);
+    /* A forced count applies to any size, capped by the number of bodies. */
+    wasm_lower_set_threads(3);
+    assert_int_equal(wasm_lower_thread_count(100, 2), 2);
+    assert_int_equal(wasm_lower_thread_count(100, 50), 3);
+    assert_int_equal(wasm_lower_thread_count(100, 1), 1);
+    wasm_lower_set_threads(0);
+    assert_int_equal(wasm_lower_thread_count(100u << 10, 5000), 1);
+}
+
 int
 main(void)
 {
@@ -642,6 +662,7 @@ main(void)
         cmocka_unit_test(test_parallel_framing_error),
         cmocka_unit_test(test_parallel_data_count),
         cmocka_unit_test(test_many_exports),
+        cmocka_unit_test(test_lower_thread_count),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
