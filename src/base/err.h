@@ -33,6 +33,9 @@ struct err {
     enum err_kind kind; /* ERR_NONE until something fails */
     int code;           /* kind-specific: exit status, errno, byte offset, trap number */
     struct src_loc loc;
+    /* Nonzero: the process exit status this failure carries through a
+     * wrapper that changes its kind (a module's exit code under `retry`). */
+    int exit_status;
     char msg[512]; /* lower-case, no trailing period */
 };
 

@@ -6,6 +6,10 @@
  * minutes and never past the enclosing deadline. Cancellation and the
  * enclosing deadline end the block at once; an inner `timeout` that fires
  * is a failure like any other and is retried.
+ *
+ * The final error has kind retry_exhausted; when the last attempt failed
+ * because a module exited with N, it carries exit status N so that perch
+ * still exits N.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -83,5 +87,9 @@ block_retry(struct exec_state *st, const struct lang_stmt *stmt, struct sbuf *ou
         err->loc = last.loc;
     if (err)
         err->code = last.code;
+    /* The kind stays retry_exhausted (so `rescue retry_exhausted` works),
+     * but a module's exit status still becomes perch's (REFERENCE.md §3). */
+    if (err && (last.kind == ERR_WASM_EXIT || last.exit_status))
+        err->exit_status = exec_exit_status(&last);
     return false;
 }

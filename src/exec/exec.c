@@ -69,6 +69,8 @@ exec_exit_status(const struct err *err)
         return err->code;
     if (err->kind == ERR_CANCELLED)
         return 130;
+    if (err->exit_status > 0 && err->exit_status < 256)
+        return err->exit_status;
     return 1;
 }
 

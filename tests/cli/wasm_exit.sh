@@ -50,4 +50,45 @@ expect_err "code 256" "wasm run exit 256 names the real code"
 run wasm run "$T/exit300.wasm"
 expect_err "code 300" "wasm run exit 300 names the real code"
 
+# retry around a module that always exits 7: retry's own message (kind
+# retry_exhausted, still rescued by that name), perch exits 7. A timeout
+# around it keeps 124.
+cat >>"$T/commands.perch" <<P
+command retry_exit7
+    retry 2 "10ms"
+        wasm_run "\${script_dir}/exit7.wasm"
+        end
+    end
+end
+
+command retry_exit7_rescued
+    try
+        retry 2 "10ms"
+            wasm_run "\${script_dir}/exit7.wasm"
+            end
+        end
+    rescue retry_exhausted
+        print "rescued \${err.kind}"
+    end
+end
+
+command timeout_retry
+    timeout "300ms"
+        retry 50 "100ms"
+            wasm_run "\${script_dir}/exit7.wasm"
+            end
+        end
+    end
+end
+P
+run -f "$T/commands.perch" retry_exit7
+expect_status 7 "retry around exit 7"
+expect_err "retry: 2 attempts failed; last error:" "retry around exit 7 keeps retry's message"
+expect_err "module exited with code 7" "retry around exit 7 names the module's code"
+run -f "$T/commands.perch" retry_exit7_rescued
+expect_status 0 "rescue retry_exhausted around a module exit"
+expect_out "rescued retry_exhausted" "rescue retry_exhausted around a module exit"
+run -f "$T/commands.perch" timeout_retry
+expect_status 124 "timeout around retry around a module exit"
+
 finish
