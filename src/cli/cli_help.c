@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/sbuf.h"
 #include "base/xalloc.h"
 #include "ops/ops.h"
 
@@ -79,7 +80,10 @@ cli_print_program_help(FILE *out, const struct lang_program *prog)
         const struct lang_command *c = &prog->commands[i];
         if (!is_listed(c))
             continue;
-        fprintf(out, "  %-*s  %s\n", (int)width, c->name, c->description ? c->description : "");
+        if (c->description && *c->description)
+            fprintf(out, "  %-*s  %s\n", (int)width, c->name, c->description);
+        else
+            fprintf(out, "  %s\n", c->name);
         shown++;
     }
     if (!shown)
@@ -92,10 +96,18 @@ cli_print_program_help(FILE *out, const struct lang_program *prog)
           out);
 }
 
+/* Whether the command cannot run without this argument. A rest argument
+ * takes zero or more values, so it is never required. */
+static bool
+arg_required(const struct lang_arg *a)
+{
+    return !a->is_rest && !a->is_optional && !a->default_value && a->type != LANG_TYPE_BOOL;
+}
+
 static void
 print_arg_synopsis(FILE *out, const struct lang_arg *a)
 {
-    bool required = !a->is_optional && !a->default_value && a->type != LANG_TYPE_BOOL;
+    bool required = arg_required(a);
     if (a->index >= 0 || a->is_rest) {
         fprintf(out, required ? " <%s%s>" : " [%s%s]", a->name, a->is_rest ? "..." : "");
     } else if (a->type == LANG_TYPE_BOOL) {
@@ -137,23 +149,31 @@ cli_print_command_help(FILE *out, const struct lang_command *cmd)
     for (size_t i = 0; i < cmd->arg_count; i++)
         if (strlen(cmd->args[i].name) + 2 > width)
             width = strlen(cmd->args[i].name) + 2;
+    struct sbuf line;
+    sbuf_init(&line);
     for (size_t i = 0; i < cmd->arg_count; i++) {
         const struct lang_arg *a = &cmd->args[i];
-        char name[128];
-        snprintf(name, sizeof(name), "%s%s", a->index >= 0 || a->is_rest ? "" : "--", a->name);
-        fprintf(out, "  %-*s  %-6s", (int)width, name, lang_type_name(a->type));
+        sbuf_reset(&line);
+        sbuf_addf(&line, "  %s%s", a->index >= 0 || a->is_rest ? "" : "--", a->name);
+        size_t name_len = strlen(a->name) + (a->index >= 0 || a->is_rest ? 0 : 2);
+        for (size_t k = name_len; k < width; k++)
+            sbuf_addc(&line, ' ');
+        sbuf_addf(&line, "  %-6s", lang_type_name(a->type));
         if (a->index >= 0)
-            fprintf(out, "  position %d", a->index);
+            sbuf_addf(&line, "  position %d", a->index);
         if (a->is_rest)
-            fputs("  the remaining arguments", out);
+            sbuf_adds(&line, "  the remaining arguments (zero or more)");
         if (a->default_value)
-            fprintf(out, "  default: %s", a->default_value->text);
-        else if (!a->is_optional && a->type != LANG_TYPE_BOOL)
-            fputs("  required", out);
+            sbuf_addf(&line, "  default: %s", a->default_value->text);
+        else if (arg_required(a))
+            sbuf_adds(&line, "  required");
         if (a->description)
-            fprintf(out, "  %s", a->description);
-        fputc('\n', out);
+            sbuf_addf(&line, "  %s", a->description);
+        /* Padding never ends a line. */
+        sbuf_rtrim(&line, " ");
+        fprintf(out, "%s\n", line.buf);
     }
+    sbuf_release(&line);
 }
 
 static const char *

@@ -35,6 +35,22 @@ command deploy
     end
 end
 
+command gather
+    arg first
+        type string
+        index 0
+    end
+    arg more
+        rest
+    end
+    arg quiet
+        type bool
+    end
+    do
+        print "gathered ${first} ${more}"
+    end
+end
+
 command internal_step
     private
     do
@@ -70,6 +86,22 @@ expect_out "What to build"
 expect_out "default: 4"
 expect_out "Parallel jobs"
 expect_out "bool"
+
+# A rest argument takes zero or more values: optional in the usage line and
+# never marked required. No help line ends in spaces.
+run -f "$T/commands.perch" gather --help
+expect_status 0 "CMD --help with a rest argument"
+expect_out "Usage: perch gather <first> [more...] [--quiet]" "rest argument is optional"
+grep -q "^  more .*required" "$T/out" && fail "rest argument listed as required"
+checks=$((checks + 1))
+run -f "$T/commands.perch" gather one
+expect_status 0 "a rest argument may be empty"
+for h in "--help" "build --help" "gather --help" "deploy --help"; do
+    # shellcheck disable=SC2086
+    run -f "$T/commands.perch" $h
+    grep -q " $" "$T/out" && fail "$h: a line ends in spaces"
+    checks=$((checks + 1))
+done
 
 run --version
 expect_status 0 "--version"
@@ -169,7 +201,8 @@ fi
 
 run -f "$T/commands.perch" --list-commands
 expect_out_exact "build
-deploy" "--list-commands: public commands only"
+deploy
+gather" "--list-commands: public commands only"
 
 # No file at all: usage, and a clear message for a command.
 E=$(mktemp -d "${TMPDIR:-/tmp}/perch-cli-empty-XXXXXX")
