@@ -56,6 +56,10 @@ struct cli_opts {
  * (after printing the problem) for a bad flag.
  */
 int cli_parse_globals(int argc, char **argv, struct cli_opts *opts, int *out_next);
+/* The same from argv[start...]: the flags after a script path, as in
+ * `./tool.perch --trace CMD`. */
+int cli_parse_globals_from(int argc, char **argv, int start, struct cli_opts *opts,
+                           int *out_next);
 void cli_opts_release(struct cli_opts *opts);
 /*
  * Parse the one global flag at argv[*i] (and its value, advancing *i past
@@ -69,6 +73,9 @@ int cli_parse_global_flag(int argc, char **argv, int *i, struct cli_opts *opts);
 char *cli_find_commands_file(const char *dir);
 /* True when 'arg' names an existing regular file ending in ".perch". */
 bool cli_is_script_path(const char *arg);
+/* True when 'arg' ends in ".perch" (with a name before it), whether or not
+ * such a file exists: the user meant a script path. */
+bool cli_looks_like_script_path(const char *arg);
 
 /* The closest of 'candidates' to 'word' (edit distance at most a third
  * of the word's length, at least 2), or NULL. */

@@ -162,7 +162,13 @@ cli_parse_global_flag(int argc, char **argv, int *ip, struct cli_opts *o)
 int
 cli_parse_globals(int argc, char **argv, struct cli_opts *o, int *out_next)
 {
-    int i = 1;
+    return cli_parse_globals_from(argc, argv, 1, o, out_next);
+}
+
+int
+cli_parse_globals_from(int argc, char **argv, int start, struct cli_opts *o, int *out_next)
+{
+    int i = start;
     for (; i < argc; i++) {
         const char *a = argv[i];
         if (a[0] != '-' || !strcmp(a, "-"))
@@ -213,10 +219,16 @@ cli_find_commands_file(const char *dir)
 }
 
 bool
-cli_is_script_path(const char *arg)
+cli_looks_like_script_path(const char *arg)
 {
     size_t n = strlen(arg);
-    if (n < 7 || strcmp(arg + n - 6, ".perch"))
+    return n >= 7 && !strcmp(arg + n - 6, ".perch");
+}
+
+bool
+cli_is_script_path(const char *arg)
+{
+    if (!cli_looks_like_script_path(arg))
         return false;
     struct stat sb;
     return stat(arg, &sb) == 0 && S_ISREG(sb.st_mode);

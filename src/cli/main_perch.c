@@ -427,8 +427,26 @@ main(int argc, char **argv)
     char *path = NULL;
     if (o.file) {
         path = xstrdup(o.file);
-    } else if (next < argc && cli_is_script_path(argv[next])) {
+    } else if (next < argc && cli_looks_like_script_path(argv[next])) {
+        /* A script path, even one that does not exist: loading it then
+         * names the missing file. Global flags may follow it, as a shebang
+         * script passes them (`./tool.perch --trace CMD`). */
         path = xstrdup(argv[next++]);
+        status = cli_parse_globals_from(argc, argv, next, &o, &next);
+        if (status < 0 && o.file) {
+            fprintf(stderr, "perch: -f FILE and a script path cannot be combined\n");
+            status = CLI_EXIT_USAGE;
+        }
+        if (status >= 0) {
+            free(path);
+            goto out;
+        }
+        status = CLI_EXIT_OK;
+        if (o.version) {
+            cli_print_version(stdout);
+            free(path);
+            goto out;
+        }
     } else {
         char cwd[PATH_MAX];
         if (getcwd(cwd, sizeof(cwd)))

@@ -30,6 +30,26 @@ run "$T/tool.perch" --help
 expect_status 0 "script --help"
 expect_out "hello"
 
+# Global flags between the script path and the command, as a shebang
+# script passes them (`./tool.perch --trace hello`).
+run "$T/tool.perch" --trace hello bob
+expect_status 0 "global flag after the script path"
+expect_out_exact "hello bob from $real_t" "global flag after the script path"
+expect_err "print" "--trace after the script path traces"
+run "$T/tool.perch" --no-write --jobs 2 hello
+expect_status 0 "several global flags after the script path"
+run "$T/tool.perch" --bogus hello
+expect_status 2 "unknown flag after the script path"
+expect_err "unknown flag '--bogus'" "unknown flag after the script path"
+run "$T/tool.perch" -f "$T/tool.perch" hello
+expect_status 2 "-f after a script path"
+
+# A missing script path is named, not mistaken for a missing commands.perch.
+run_in "$T/elsewhere" missing.perch hello
+expect_status 2 "missing script path"
+expect_err "missing.perch" "missing script path is named"
+expect_no_err "no commands.perch" "missing script path"
+
 run -f "$T/tool.perch" hello
 expect_status 0 "-f"
 expect_out_exact "hello you from $real_t"
