@@ -168,7 +168,7 @@ glob_match(const char *pattern, const char *name)
 struct walk {
     char **segs; /* pattern elements */
     size_t seg_count;
-    bool only_dirs;  /* pattern ended in '/' */
+    bool only_dirs;  /* pattern ended in '/': directories only, shown with the '/' */
     const char *cwd; /* for relative patterns; NULL when absolute */
     bool is_abs;
     size_t max_results;
@@ -211,7 +211,15 @@ add_result(struct walk *w, const char *shown)
     if (w->out->count >= w->max_results)
         return err_set(w->err, ERR_LIMIT, "glob: more than %zu matches", w->max_results);
     w->out->items = xgrow(w->out->items, &w->out->cap, w->out->count + 1, sizeof(char *));
-    w->out->items[w->out->count++] = xstrdup(shown[0] ? shown : "/");
+    /* A pattern ending in '/' keeps its slash ("posts/"), as a shell does. */
+    char *item;
+    if (!shown[0] || !strcmp(shown, "/"))
+        item = xstrdup("/");
+    else if (w->only_dirs)
+        item = xasprintf("%s/", shown);
+    else
+        item = xstrdup(shown);
+    w->out->items[w->out->count++] = item;
     return true;
 }
 

@@ -10,7 +10,8 @@
  * never match '/', and a leading '.' of a name only matches a literal '.'
  * in the pattern, so hidden files stay hidden unless asked for ('.*').
  * '**' does not descend into hidden directories or through symlinks to
- * directories (so it cannot loop).
+ * directories (so it cannot loop). A pattern ending in '/' matches
+ * directories only, and its results end in '/' too ("*/" → "src/").
  */
 #ifndef PERCH_BASE_GLOB_H
 #define PERCH_BASE_GLOB_H

@@ -206,7 +206,14 @@ test_glob_no_match_and_literal_paths(void **state)
     EXPECT_GLOB(t->root, "missing/*", "");
     EXPECT_GLOB(t->root, "posts/a.md", "posts/a.md");
     EXPECT_GLOB(t->root, "posts/zzz.md", "");
-    EXPECT_GLOB(t->root, "*/", "posts,src");
+    /* A trailing '/' matches directories only and keeps the slash, as a
+     * shell does. */
+    EXPECT_GLOB(t->root, "*/", "posts/,src/");
+    EXPECT_GLOB(t->root, "posts/", "posts/");
+    EXPECT_GLOB(t->root, "posts//", "posts/");
+    EXPECT_GLOB(t->root, "posts/a.md/", "");
+    EXPECT_GLOB(t->root, "src/*/", "src/pkg/");
+    EXPECT_GLOB(t->root, "src/**/", "src/pkg/,src/pkg/deep/");
 }
 
 static void
