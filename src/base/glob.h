@@ -11,7 +11,8 @@
  * in the pattern, so hidden files stay hidden unless asked for ('.*').
  * '**' does not descend into hidden directories or through symlinks to
  * directories (so it cannot loop). A pattern ending in '/' matches
- * directories only, and its results end in '/' too ("*/" → "src/").
+ * directories only, and its results end in '/' too ("src/" for a directory
+ * src matched by a star and a slash).
  */
 #ifndef PERCH_BASE_GLOB_H
 #define PERCH_BASE_GLOB_H
