@@ -609,6 +609,17 @@ os_fs_move(const char *src, const char *dst, struct err *err)
 {
     if (rename(src, dst) == 0)
         return true;
+    int e = errno;
+    if (e == EINVAL && is_inside(src, dst))
+        return err_set_code(err, ERR_IO, e,
+                            "cannot move directory '%s' into itself ('%s' is inside it)", src,
+                            dst);
+    if (e == ENOTEMPTY || e == EEXIST)
+        return err_set_code(err, ERR_IO, e,
+                            "cannot move '%s' to '%s': '%s' is a directory that is not empty "
+                            "(remove it first, or move into it as '%s/NAME')",
+                            src, dst, dst, dst);
+    errno = e;
     if (errno != EXDEV)
         return os_errno(err, errno, "cannot move '%s' to '%s'", src, dst);
     struct stat st;

@@ -314,6 +314,39 @@ test_os_fs_move_and_temp_names(void **state)
     free(b);
 }
 
+/* Moving a directory into itself says so, instead of "Invalid argument". */
+static void
+test_os_fs_move_into_itself_is_explained(void **state)
+{
+    const char *dir = *state;
+    char *d = at(dir, "d");
+    char *sub = at(dir, "d/sub");
+    char *deeper = at(dir, "d/x/y");
+    struct err err = { 0 };
+    assert_true(os_fs_mkdir_p(d, 0755, &err));
+    assert_false(os_fs_move(d, sub, &err));
+    assert_non_null(strstr(err.msg, "into itself"));
+    assert_null(strstr(err.msg, "Invalid argument"));
+    err_clear(&err);
+    assert_false(os_fs_move(d, deeper, &err));
+    assert_true(err_is_set(&err));
+    /* Onto a directory that is not empty: named as such. */
+    char *full = at(dir, "full");
+    char *inner = at(dir, "full/f");
+    assert_true(os_fs_mkdir_p(full, 0755, &err));
+    put(inner, "x");
+    err_clear(&err);
+    assert_false(os_fs_move(d, full, &err));
+    assert_non_null(strstr(err.msg, "not empty"));
+    struct stat st;
+    assert_int_equal(stat(d, &st), 0); /* still there */
+    free(full);
+    free(inner);
+    free(d);
+    free(sub);
+    free(deeper);
+}
+
 static void
 test_os_fs_move_across_filesystems(void **state)
 {
@@ -405,6 +438,8 @@ main(void)
         cmocka_unit_test_setup_teardown(test_os_fs_mkdir_p_and_sorted_listing, setup_dir,
                                         teardown_dir),
         cmocka_unit_test_setup_teardown(test_os_fs_move_and_temp_names, setup_dir, teardown_dir),
+        cmocka_unit_test_setup_teardown(test_os_fs_move_into_itself_is_explained, setup_dir,
+                                        teardown_dir),
         cmocka_unit_test_setup_teardown(test_os_fs_move_across_filesystems, setup_dir,
                                         teardown_dir),
         cmocka_unit_test(test_os_path_lexical_functions),
