@@ -8,7 +8,7 @@ set -u
 # clang + lld + wasi-libc + the wasm32 compiler-rt to build WASI test modules.
 pkgs=(
   build-essential cmake pkg-config git ca-certificates
-  libjansson-dev libssl-dev libcurl4-openssl-dev
+  libjansson-dev libssl-dev libcurl4-openssl-dev libxxhash-dev
   libcmocka-dev
   wabt clang lld wasi-libc libclang-rt-14-dev-wasm32 libclang-rt-14-dev
   nodejs npm
@@ -16,7 +16,7 @@ pkgs=(
   rustc libstd-rust-dev-wasm32
 )
 if [ "${PERCH_DEPS_MINIMAL:-0}" = 1 ]; then
-  pkgs=(build-essential cmake pkg-config libjansson-dev libssl-dev libcurl4-openssl-dev)
+  pkgs=(build-essential cmake pkg-config libjansson-dev libssl-dev libcurl4-openssl-dev libxxhash-dev)
 fi
 
 missing=()

@@ -14,10 +14,10 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
-#include <openssl/evp.h>
 
 #include "base/err.h"
 #include "wasm/serialize.h"
@@ -618,25 +618,6 @@ test_layout_table_covers_every_operation(void **state)
 }
 
 static void
-test_sha256_matches_openssl(void **state)
-{
-    (void)state;
-    size_t big = 1000003;
-    uint8_t *buf = malloc(big);
-    for (size_t i = 0; i < big; i++)
-        buf[i] = (uint8_t)(i * 131 + (i >> 7));
-    size_t lens[] = { 0, 1, 3, 55, 56, 57, 63, 64, 65, 119, 120, 127, 128, 129, 1000, big };
-    for (size_t k = 0; k < sizeof(lens) / sizeof(lens[0]); k++) {
-        uint8_t mine[32], theirs[32];
-        unsigned int n = 0;
-        wasm_sha256(buf, lens[k], mine);
-        assert_int_equal(EVP_Digest(buf, lens[k], theirs, &n, EVP_sha256(), NULL), 1);
-        assert_memory_equal(mine, theirs, 32);
-    }
-    free(buf);
-}
-
-static void
 test_module_without_functions(void **state)
 {
     (void)state;
@@ -667,7 +648,6 @@ main(void)
         cmocka_unit_test(test_another_modules_blob_is_refused),
         cmocka_unit_test(test_forged_code_is_refused),
         cmocka_unit_test(test_layout_table_covers_every_operation),
-        cmocka_unit_test(test_sha256_matches_openssl),
         cmocka_unit_test(test_module_without_functions),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
