@@ -214,6 +214,18 @@ audit_write(struct mcp_server *srv, json_t *ev)
     free(line);
 }
 
+/* "file", "line" and "column" of 'loc', each only when known. */
+static void
+set_loc(json_t *obj, const struct src_loc *loc)
+{
+    if (loc->file && loc->line)
+        json_object_set_new(obj, "file", mcp_json_str(loc->file));
+    if (loc->line)
+        json_object_set_new(obj, "line", json_integer(loc->line));
+    if (loc->line && loc->col)
+        json_object_set_new(obj, "column", json_integer(loc->col));
+}
+
 /* "op" (or "command") events for every span a run closes, like perch's own
  * --audit, plus "call": the request id when the span ran on the call's own
  * thread. */
@@ -234,6 +246,7 @@ audit_span_end(struct exec_observer *obs, const struct exec_span *span, int64_t 
     for (size_t i = 0; i < span->argc; i++)
         json_array_append_new(args, mcp_json_str(span->argv[i]));
     json_object_set_new(ev, "args", args);
+    set_loc(ev, &span->loc);
     json_object_set_new(ev, "dur_ms", json_integer(dur_ns / 1000000));
     json_object_set_new(ev, "ok", json_boolean(!err));
     if (err) {
@@ -388,14 +401,19 @@ finish_call(struct mcp_call *c, bool ok, const struct err *err_in)
     if (!ok) {
         if (text.len && text.buf[text.len - 1] != '\n')
             sbuf_addc(&text, '\n');
+        /* Where it failed, as perch's CLI says it: FILE:LINE:COL: error: ... */
+        if (err->loc.file && err->loc.line && err->loc.col)
+            sbuf_addf(&text, "%s:%u:%u: ", err->loc.file, (unsigned)err->loc.line,
+                      (unsigned)err->loc.col);
+        else if (err->loc.file && err->loc.line)
+            sbuf_addf(&text, "%s:%u: ", err->loc.file, (unsigned)err->loc.line);
         sbuf_addf(&text, "error: %s (%s)\n", err->msg, err_kind_name(err->kind));
         json_t *e = json_object();
         json_object_set_new(e, "kind", json_string(err_kind_name(err->kind)));
         json_object_set_new(e, "message", mcp_json_str(err->msg));
         if (err->code)
             json_object_set_new(e, "code", json_integer(err->code));
-        if (err->loc.line)
-            json_object_set_new(e, "line", json_integer(err->loc.line));
+        set_loc(e, &err->loc);
         if (audit)
             json_object_set(audit, "error", e);
         json_object_set_new(structured, "error", e);

@@ -290,9 +290,10 @@ mcp_command_schema(const struct lang_command *cmd)
 static json_t *
 run_output_schema(void)
 {
-    json_t *err_props = json_pack("{s:{s:s},s:{s:s},s:{s:s},s:{s:s}}", "kind", "type", "string",
-                                  "message", "type", "string", "code", "type", "integer", "line",
-                                  "type", "integer");
+    json_t *err_props = json_pack("{s:{s:s},s:{s:s},s:{s:s},s:{s:s},s:{s:s},s:{s:s}}", "kind",
+                                  "type", "string", "message", "type", "string", "code", "type",
+                                  "integer", "file", "type", "string", "line", "type", "integer",
+                                  "column", "type", "integer");
     json_t *error = json_pack("{s:s,s:o,s:[s,s]}", "type", "object", "properties", err_props,
                               "required", "kind", "message");
     json_t *props = json_pack("{s:{s:s},s:{s:s},s:{s:s},s:{s:s},s:o}", "ok", "type", "boolean",

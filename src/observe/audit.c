@@ -126,6 +126,8 @@ observe_audit_span(struct observe *o, const struct exec_span *span, int64_t dur_
     if (span->loc.file) {
         json_object_set_new(ev, "file", jstr(span->loc.file));
         json_object_set_new(ev, "line", json_integer(span->loc.line));
+        if (span->loc.col)
+            json_object_set_new(ev, "column", json_integer(span->loc.col));
     }
     json_object_set_new(ev, "depth", json_integer(span->depth));
     json_object_set_new(ev, "dur_ms", json_real((double)dur_ns / 1e6));

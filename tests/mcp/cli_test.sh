@@ -59,6 +59,25 @@ case $out in
 esac
 expect 2 "unknown flag '--trace'" "perch --trace mcp" -- "$perch" --trace mcp
 
+# Where a call failed: file:line:col in the text, the structured error and
+# the --audit events (boom's `fail` is at commands.perch:50:9).
+boom='{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"boom","arguments":{}}}'
+out=$(cd "$fixtures" && printf '%s\n%s\n' "$hello" "$boom" |
+    "$mcp" -f commands.perch --audit "$tmp/audit.ndjson" 2>/dev/null)
+case $out in
+*'commands.perch:50:9: error: it broke (fail)'*) ;;
+*) fail "error text names file:line:col: got $out" ;;
+esac
+case $out in
+*'"error":{"kind":"fail","message":"it broke","file":"commands.perch","line":50,"column":9}'*) ;;
+*) fail "structured error has file, line and column: got $out" ;;
+esac
+grep '"event":"tool_call"' "$tmp/audit.ndjson" | grep -q '"line":50.*"column":9\|"column":9.*"line":50' ||
+    fail "audit tool_call error has line and column: $(cat "$tmp/audit.ndjson")"
+grep '"event":"op"' "$tmp/audit.ndjson" | grep '"kind":"fail"' |
+    grep -q '"file":"commands.perch","line":50,"column":9' ||
+    fail "audit op event has file, line and column: $(cat "$tmp/audit.ndjson")"
+
 # Stopping (MCP's stdio shutdown): at stdin EOF the calls in flight finish
 # and answer, then perch-mcp exits 0, so piped one-shot use works.
 init='{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{}}}'

@@ -135,12 +135,15 @@ function loosen(msg) {
   const out = structuredClone(msg);
   for (const c of out.result.content ?? [])
     if (typeof c.text === 'string')
-      c.text = c.text.replace(/^error: .* \(([a-z_]+)\)$/m, 'error: <message> ($1)');
+      c.text = c.text.replace(/^(?:\S*:\d+(?::\d+)?: )?error: .* \(([a-z_]+)\)$/m,
+                              'error: <message> ($1)');
   const e = out.result.structuredContent?.error;
   if (e) {
     e.message = '<message>';
     delete e.code;
+    delete e.file;
     delete e.line;
+    delete e.column;
   }
   return out;
 }

@@ -108,6 +108,7 @@ test_audit_session_and_op_events(void **state)
     write.parent = &cmd;
     write.loc.file = "/srv/ops.perch";
     write.loc.line = 5;
+    write.loc.col = 9;
     char k0[] = "sha256", v0[] = "abc123", k1[] = "mounts", v1[] = "[\"/ro/x\"]";
     struct exec_span_attr attrs[] = { { k0, v0, false }, { k1, v1, true } };
     write.attrs = attrs;
@@ -148,6 +149,7 @@ test_audit_session_and_op_events(void **state)
     assert_string_equal(json_string_value(json_array_get(args, 0)), "/srv/out.txt");
     assert_string_equal(str(op, "file"), "/srv/ops.perch");
     assert_int_equal(json_integer_value(json_object_get(op, "line")), 5);
+    assert_int_equal(json_integer_value(json_object_get(op, "column")), 9);
     assert_int_equal(json_integer_value(json_object_get(op, "depth")), 1);
     assert_true(json_real_value(json_object_get(op, "dur_ms")) == 3.0);
     assert_true(json_is_true(json_object_get(op, "ok")));
