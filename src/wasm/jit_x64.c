@@ -37,6 +37,7 @@
 
 #if defined(__x86_64__) && defined(__linux__) && !defined(PERCH_WASM_NO_JIT)
 
+# include <errno.h>
 # include <fcntl.h>
 # include <pthread.h>
 # include <stdio.h>
@@ -2252,15 +2253,11 @@ epilogue(struct jit *j)
     jmp_to(j, out);
 }
 
-struct jit_block {
-    struct jit_block *next;
-    void *addr;
-    size_t size;
-};
-
-/* Compile; NULL when the function is left to the interpreter. */
-static void *
-compile(struct wasm_module *mod, const struct wasm_code *code, size_t *out_size)
+/* Compile into a malloc'd buffer of *out_len bytes (the caller frees it);
+ * NULL when the function is left to the interpreter. The code is position
+ * independent: it may be copied anywhere. */
+static uint8_t *
+compile(struct wasm_module *mod, const struct wasm_code *code, size_t *out_len)
 {
     struct jit j;
     memset(&j, 0, sizeof(j));
@@ -2273,7 +2270,7 @@ compile(struct wasm_module *mod, const struct wasm_code *code, size_t *out_size)
         j.trap_patches[t] = -1;
     j.p = code->body;
     j.end = code->body + code->body_len;
-    void *mem = NULL;
+    uint8_t *out = NULL;
     if (type_has_v128(j.ftype) || !read_locals(&j) || j.nlocals != code->frame_slots)
         goto out;
     j.fs = code->frame_slots;
@@ -2287,22 +2284,11 @@ compile(struct wasm_module *mod, const struct wasm_code *code, size_t *out_size)
     prologue(&j, code);
     compile_body(&j);
     epilogue(&j);
-    if (j.fail || j.nctl != 0)
+    if (j.fail || j.nctl != 0 || j.len == 0)
         goto out;
-    size_t page = (size_t)sysconf(_SC_PAGESIZE);
-    size_t size = (j.len + page - 1) / page * page;
-    mem = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (mem == MAP_FAILED) {
-        mem = NULL;
-        goto out;
-    }
-    memcpy(mem, j.buf, j.len);
-    if (mprotect(mem, size, PROT_READ | PROT_EXEC) != 0) {
-        munmap(mem, size);
-        mem = NULL;
-        goto out;
-    }
-    *out_size = size;
+    out = j.buf;
+    j.buf = NULL;
+    *out_len = j.len;
 out:
     free(j.buf);
     free(j.ltypes);
@@ -2311,7 +2297,177 @@ out:
     free(j.vs);
     free(j.ctl);
     free(j.patch);
-    return mem;
+    return out;
+}
+
+/* ---- code memory ---------------------------------------------------------- */
+
+/*
+ * A module's native code lives in its code arena (mod->jit_blocks), a list
+ * of chunks under a mutex. A chunk is a memfd mapped twice: a read-write view
+ * the compiler copies code into and a read-execute view that runs, so no
+ * mapping is ever writable and executable at once and thousands of small
+ * functions share a few mappings. Functions are bump-allocated (16-byte
+ * aligned) from the newest chunk; bytes once handed out are never written
+ * again, so a thread running code in a chunk is never disturbed by a compile
+ * that fills the chunk's free tail. A compile that loses a race leaves its
+ * bytes unused until the module is freed (at most one copy per racing
+ * thread). A function over a quarter of a chunk, and every function once
+ * memfd_create or the double mapping failed (some sandboxes forbid them),
+ * gets a private mapping of its own (written, then made read-execute). A
+ * forked child never writes into a chunk its parent created (the pages are
+ * shared): it starts chunks of its own.
+ */
+# define JIT_CHUNK_SIZE ((size_t)1 << 20)
+# define JIT_CODE_ALIGN 16
+
+struct jit_chunk {
+    struct jit_chunk *next;
+    uint8_t *rw; /* write view; NULL for a private per-function mapping */
+    uint8_t *rx; /* execute view */
+    size_t size, used;
+    pid_t pid; /* process that created it; only it allocates here */
+};
+
+struct jit_arena {
+    pthread_mutex_t lock;
+    struct jit_chunk *chunks; /* all of them, newest first */
+    struct jit_chunk *cur;    /* the memfd chunk being filled, or NULL */
+    bool no_shared;           /* memfd chunks failed once: private mappings only */
+};
+
+static struct jit_arena *
+arena_get(struct wasm_module *mod)
+{
+    struct jit_arena *a = atomic_load_explicit(&mod->jit_blocks, memory_order_acquire);
+    if (a)
+        return a;
+    struct jit_arena *n = calloc(1, sizeof(*n));
+    if (!n)
+        return NULL;
+    if (pthread_mutex_init(&n->lock, NULL) != 0) {
+        free(n);
+        return NULL;
+    }
+    void *expected = NULL;
+    if (!atomic_compare_exchange_strong_explicit(&mod->jit_blocks, &expected, n,
+                                                 memory_order_acq_rel, memory_order_acquire)) {
+        pthread_mutex_destroy(&n->lock);
+        free(n);
+        return expected;
+    }
+    return n;
+}
+
+/* A memfd chunk of 'size' bytes (a multiple of the page size), or NULL. */
+static struct jit_chunk *
+chunk_new_shared(size_t size)
+{
+# ifndef MFD_EXEC
+#  define MFD_EXEC 0x0010U
+# endif
+    /* Kernels with vm.memfd_noexec want MFD_EXEC; older ones reject it. */
+    int fd = memfd_create("perch-wasm-code", MFD_CLOEXEC | MFD_EXEC);
+    if (fd < 0 && errno == EINVAL)
+        fd = memfd_create("perch-wasm-code", MFD_CLOEXEC);
+    if (fd < 0)
+        return NULL;
+    struct jit_chunk *c = malloc(sizeof(*c));
+    void *rw = MAP_FAILED, *rx = MAP_FAILED;
+    if (c && ftruncate(fd, (off_t)size) == 0) {
+        rw = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+        if (rw != MAP_FAILED)
+            rx = mmap(NULL, size, PROT_READ | PROT_EXEC, MAP_SHARED, fd, 0);
+    }
+    close(fd); /* the mappings keep the memory */
+    if (rx == MAP_FAILED) {
+        if (rw != MAP_FAILED)
+            munmap(rw, size);
+        free(c);
+        return NULL;
+    }
+    c->next = NULL;
+    c->rw = rw;
+    c->rx = rx;
+    c->size = size;
+    c->used = 0;
+    c->pid = getpid();
+    return c;
+}
+
+/* A private mapping holding 'len' bytes of code, made read-execute; NULL on failure. */
+static struct jit_chunk *
+chunk_new_private(const uint8_t *bytes, size_t len, size_t page)
+{
+    size_t size = (len + page - 1) / page * page;
+    struct jit_chunk *c = malloc(sizeof(*c));
+    if (!c)
+        return NULL;
+    void *mem = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (mem == MAP_FAILED) {
+        free(c);
+        return NULL;
+    }
+    memcpy(mem, bytes, len);
+    if (mprotect(mem, size, PROT_READ | PROT_EXEC) != 0) {
+        munmap(mem, size);
+        free(c);
+        return NULL;
+    }
+    c->rw = NULL;
+    c->rx = mem;
+    c->size = size;
+    c->used = size;
+    c->pid = getpid();
+    return c;
+}
+
+/* Copy 'len' bytes of code into the module's code memory; their executable
+ * address, or NULL when there is no memory for them. */
+static void *
+code_place(struct wasm_module *mod, const uint8_t *bytes, size_t len)
+{
+    struct jit_arena *a = arena_get(mod);
+    if (!a)
+        return NULL;
+    size_t page = (size_t)sysconf(_SC_PAGESIZE);
+    pid_t pid = getpid();
+    uint8_t *rw = NULL, *rx = NULL;
+    pthread_mutex_lock(&a->lock);
+    if (len <= JIT_CHUNK_SIZE / 4 && !a->no_shared) {
+        struct jit_chunk *c = a->cur;
+        size_t at = c ? (c->used + JIT_CODE_ALIGN - 1) & ~(size_t)(JIT_CODE_ALIGN - 1) : 0;
+        if (!c || c->pid != pid || at > c->size || c->size - at < len) {
+            c = chunk_new_shared(JIT_CHUNK_SIZE);
+            if (c) {
+                c->next = a->chunks;
+                a->chunks = c;
+                a->cur = c;
+                at = 0;
+            } else {
+                a->no_shared = true;
+            }
+        }
+        if (c) {
+            c->used = at + len;
+            rw = c->rw + at;
+            rx = c->rx + at;
+        }
+    }
+    if (!rx) {
+        struct jit_chunk *c = chunk_new_private(bytes, len, page);
+        if (c) {
+            c->next = a->chunks;
+            a->chunks = c;
+            rx = c->rx;
+        }
+    }
+    pthread_mutex_unlock(&a->lock);
+    /* The reserved bytes are this thread's alone: copy them outside the lock.
+     * The caller publishes the entry with a release store. */
+    if (rw)
+        memcpy(rw, bytes, len);
+    return rx;
 }
 
 wasm_jit_fn *
@@ -2324,46 +2480,44 @@ wasm_jit_entry(const struct wasm_func_inst *f)
     if (atomic_load_explicit(&code->jit_state, memory_order_relaxed) == 2)
         return NULL;
     struct wasm_module *mod = f->inst->mod;
-    size_t size = 0;
-    void *mem = NULL;
+    size_t len = 0;
+    uint8_t *bytes = NULL;
     if (mod->limits.tier != WASM_TIER_INTERP && env_tier() == 1)
-        mem = compile(mod, code, &size);
+        bytes = compile(mod, code, &len);
+    void *mem = bytes ? code_place(mod, bytes, len) : NULL;
+    free(bytes);
     if (!mem) {
         atomic_store_explicit(&code->jit_state, 2, memory_order_relaxed);
         return NULL;
     }
-    struct jit_block *b = malloc(sizeof(*b));
     void *expected = NULL;
-    if (!b || !atomic_compare_exchange_strong(&code->jit_entry, &expected, mem)) {
-        /* lost a race (or no memory for the record): use the winner's code */
-        munmap(mem, size);
-        free(b);
-        e = atomic_load_explicit(&code->jit_entry, memory_order_acquire);
-        if (!e)
-            atomic_store_explicit(&code->jit_state, 2, memory_order_relaxed);
-        return (wasm_jit_fn *)e;
+    if (!atomic_compare_exchange_strong_explicit(&code->jit_entry, &expected, mem,
+                                                 memory_order_acq_rel, memory_order_acquire)) {
+        /* lost a race: the winner's code runs, these bytes stay unused */
+        return (wasm_jit_fn *)expected;
     }
     atomic_store_explicit(&code->jit_state, 1, memory_order_relaxed);
-    perf_map_add(f, mem, size);
-    b->addr = mem;
-    b->size = size;
-    void *head = atomic_load(&mod->jit_blocks);
-    do
-        b->next = head;
-    while (!atomic_compare_exchange_weak(&mod->jit_blocks, &head, b));
+    perf_map_add(f, mem, len);
     return (wasm_jit_fn *)mem;
 }
 
 void
 wasm_jit_module_free(struct wasm_module *mod)
 {
-    struct jit_block *b = atomic_exchange(&mod->jit_blocks, NULL);
-    while (b) {
-        struct jit_block *next = b->next;
-        munmap(b->addr, b->size);
-        free(b);
-        b = next;
+    struct jit_arena *a = atomic_exchange(&mod->jit_blocks, NULL);
+    if (!a)
+        return;
+    struct jit_chunk *c = a->chunks;
+    while (c) {
+        struct jit_chunk *next = c->next;
+        if (c->rw)
+            munmap(c->rw, c->size);
+        munmap(c->rx, c->size);
+        free(c);
+        c = next;
     }
+    pthread_mutex_destroy(&a->lock);
+    free(a);
 }
 
 #else /* no native tier on this platform */

@@ -579,6 +579,203 @@ test_code_never_writable_and_executable(void **state)
     wasm_module_free(mod);
 }
 
+/* ---- many small functions share code memory ----------------------------------- */
+
+/* Lines of /proc/self/maps (one per mapping); with 'exec_bytes', the total
+ * size of the executable ones. */
+static int
+count_mappings(size_t *exec_bytes)
+{
+    FILE *f = fopen("/proc/self/maps", "r");
+    if (!f)
+        return -1;
+    char line[512];
+    int n = 0;
+    size_t exec = 0;
+    while (fgets(line, sizeof(line), f)) {
+        unsigned long lo, hi;
+        char perms[8] = "";
+        if (!strchr(line, '\n'))
+            continue; /* the rest of a long line */
+        n++;
+        if (sscanf(line, "%lx-%lx %7s", &lo, &hi, perms) == 3 && perms[2] == 'x')
+            exec += hi - lo;
+    }
+    fclose(f);
+    if (exec_bytes)
+        *exec_bytes = exec;
+    return n;
+}
+
+struct bytes {
+    uint8_t *p;
+    size_t len, cap;
+};
+
+static void
+put(struct bytes *b, uint8_t v)
+{
+    if (b->len == b->cap) {
+        b->cap = b->cap ? b->cap * 2 : 256;
+        b->p = realloc(b->p, b->cap);
+        assert_non_null(b->p);
+    }
+    b->p[b->len++] = v;
+}
+
+static void
+put_uleb(struct bytes *b, uint64_t v)
+{
+    do {
+        uint8_t byte = v & 0x7f;
+        v >>= 7;
+        put(b, byte | (v ? 0x80 : 0));
+    } while (v);
+}
+
+static void
+put_sleb(struct bytes *b, int64_t v)
+{
+    for (;;) {
+        uint8_t byte = v & 0x7f;
+        v >>= 7;
+        bool done = (v == 0 && !(byte & 0x40)) || (v == -1 && (byte & 0x40));
+        put(b, byte | (done ? 0 : 0x80));
+        if (done)
+            return;
+    }
+}
+
+static void
+put_bytes(struct bytes *b, const void *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        put(b, ((const uint8_t *)p)[i]);
+}
+
+/* Append section 'id' holding 'body', then empty 'body'. */
+static void
+put_section(struct bytes *out, uint8_t id, struct bytes *body)
+{
+    put(out, id);
+    put_uleb(out, body->len);
+    put_bytes(out, body->p, body->len);
+    body->len = 0;
+}
+
+/*
+ * A module of n functions $f<i> (param i32) (result i32) returning
+ * local 0 + i, and an export "run" (param i32) (result i32) that calls each
+ * of them once with its argument and sums the results. A name section
+ * names them f0, f1, ... and "run".
+ */
+static uint8_t *
+many_funcs_wasm(uint32_t n, size_t *len)
+{
+    struct bytes out = { 0 }, sec = { 0 }, body = { 0 };
+    put_bytes(&out, "\0asm\1\0\0\0", 8);
+    /* type 0: (i32) -> i32 */
+    put_bytes(&sec, "\x01\x60\x01\x7f\x01\x7f", 6);
+    put_section(&out, 1, &sec);
+    put_uleb(&sec, n + 1);
+    for (uint32_t i = 0; i <= n; i++)
+        put(&sec, 0);
+    put_section(&out, 3, &sec);
+    put_bytes(&sec, "\x01\x03run\x00", 6);
+    put_uleb(&sec, n);
+    put_section(&out, 7, &sec);
+    put_uleb(&sec, n + 1);
+    for (uint32_t i = 0; i <= n; i++) {
+        put(&body, 0); /* no locals */
+        if (i < n) {
+            put_bytes(&body, "\x20\x00\x41", 3); /* local.get 0, i32.const i */
+            put_sleb(&body, i);
+            put(&body, 0x6a); /* i32.add */
+        } else {
+            put_bytes(&body, "\x41\x00", 2);
+            for (uint32_t k = 0; k < n; k++) {
+                put_bytes(&body, "\x20\x00\x10", 3); /* local.get 0, call k */
+                put_uleb(&body, k);
+                put(&body, 0x6a);
+            }
+        }
+        put(&body, 0x0b);
+        put_uleb(&sec, body.len);
+        put_bytes(&sec, body.p, body.len);
+        body.len = 0;
+    }
+    put_section(&out, 10, &sec);
+    /* custom "name" section, function names subsection */
+    put_bytes(&sec, "\x04name\x01", 6);
+    for (uint32_t i = 0; i <= n; i++) {
+        char name[16];
+        int nl = i < n ? snprintf(name, sizeof(name), "f%u", i) : snprintf(name, sizeof(name), "run");
+        if (i == 0)
+            put_uleb(&body, n + 1);
+        put_uleb(&body, i);
+        put_uleb(&body, (uint64_t)nl);
+        put_bytes(&body, name, (size_t)nl);
+    }
+    put_uleb(&sec, body.len);
+    put_bytes(&sec, body.p, body.len);
+    put_section(&out, 0, &sec);
+    free(sec.p);
+    free(body.p);
+    *len = out.len;
+    return out.p;
+}
+
+/* Load the module, call "run" (compiling every function), free it all. */
+static void
+run_many_funcs(const uint8_t *wasm, size_t len, uint32_t n, int *maps_while_loaded,
+               size_t *exec_while_loaded)
+{
+    struct err err = { 0 };
+    struct wasm_limits limits = { 0 };
+    struct wasm_module *mod = wasm_module_load(wasm, len, &limits, &err);
+    if (!mod)
+        fail_msg("load: %s", err.msg);
+    struct wasm_instance *inst = instantiate(mod);
+    uint32_t expect = 3 * n + n * (n - 1) / 2;
+    assert_int_equal(call_ok(inst, "run", 1, 3, 0), expect);
+    /* again: every function now runs its compiled code */
+    assert_int_equal(call_ok(inst, "run", 1, 3, 0), expect);
+    if (maps_while_loaded)
+        *maps_while_loaded = count_mappings(exec_while_loaded);
+    wasm_instance_free(inst);
+    wasm_module_free(mod);
+}
+
+static void
+test_small_functions_share_mappings(void **state)
+{
+    (void)state;
+    const uint32_t n = 5000;
+    size_t len;
+    uint8_t *wasm = many_funcs_wasm(n, &len);
+    /* once to let the allocator settle its own mappings */
+    run_many_funcs(wasm, len, n, NULL, NULL);
+    size_t exec_before = 0, exec_loaded = 0, exec_after = 0;
+    int before = count_mappings(&exec_before), wx_before = count_wx_mappings();
+    if (before < 0)
+        skip();
+    int loaded = 0;
+    run_many_funcs(wasm, len, n, &loaded, &exec_loaded);
+    /* 5,001 compiled functions in a few mappings, not one each, sharing
+     * pages: about 150 bytes of code each, not a 4 KiB page each ("run",
+     * with its 5,000 calls, is about 640 KiB) */
+    if (loaded - before >= 50)
+        fail_msg("%d mappings before, %d with %u functions compiled", before, loaded, n + 1);
+    if (exec_loaded - exec_before >= (size_t)4 << 20)
+        fail_msg("%zu executable bytes mapped before, %zu with %u functions compiled",
+                 exec_before, exec_loaded, n + 1);
+    assert_int_equal(count_wx_mappings(), wx_before);
+    /* freeing the module unmaps its code */
+    assert_int_equal(count_mappings(&exec_after), before);
+    assert_int_equal(exec_after, exec_before);
+    free(wasm);
+}
+
 int
 main(void)
 {
@@ -591,6 +788,7 @@ main(void)
         cmocka_unit_test(test_memory_edges),
         cmocka_unit_test(test_imported_memory_grown_elsewhere),
         cmocka_unit_test(test_code_never_writable_and_executable),
+        cmocka_unit_test(test_small_functions_share_mappings),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
