@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/progname.h"
 #include "base/xalloc.h"
 
 char sbuf_empty[1];
@@ -28,7 +29,7 @@ sbuf_release(struct sbuf *sb)
 static void
 die_too_large(void)
 {
-    fprintf(stderr, "perch: fatal: string too large\n");
+    fprintf(stderr, "%s: fatal: string too large\n", progname_get());
     abort();
 }
 

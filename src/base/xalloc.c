@@ -8,10 +8,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/progname.h"
+
 static void
 die_oom(size_t size)
 {
-    fprintf(stderr, "perch: fatal: out of memory allocating %zu bytes\n", size);
+    fprintf(stderr, "%s: fatal: out of memory allocating %zu bytes\n", progname_get(), size);
     abort();
 }
 

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/progname.h"
 #include "base/sbuf.h"
 #include "base/xalloc.h"
 #include "ops/ops.h"
@@ -125,6 +126,7 @@ void
 cli_set_usage_name(const char *name)
 {
     usage_name = name && *name ? name : "perch";
+    progname_set(usage_name); /* for messages from below the CLI */
 }
 
 const char *

@@ -26,6 +26,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "base/progname.h"
 #include "base/xalloc.h"
 #include "os/path.h"
 #include "wasi/wasi.h"
@@ -574,8 +575,8 @@ static void
 host_note(struct host_net *net, const char *url, const char *why)
 {
     char line[1024];
-    int n = snprintf(line, sizeof(line), "perch: wasm_run \"%s\": perch.http_get '%.512s': %s\n",
-                     net->shown, url, why);
+    int n = snprintf(line, sizeof(line), "%s: wasm_run \"%s\": perch.http_get '%.512s': %s\n",
+                     progname_get(), net->shown, url, why);
     if (n > 0)
         op_output(net->ctx, 2, line, (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1);
 }

@@ -87,8 +87,8 @@ bool ops_wasm_run(struct op_ctx *ctx, const struct ops_wasm_request *req, struct
  * load (corrupt, another engine build) is ignored and replaced. Failing to
  * read or write it (no directory, read-only, full disk) never fails the
  * call. PERCH_WASM_CACHE=off disables it; PERCH_WASM_CACHE_DEBUG=1 prints a
- * line per decision ("perch: wasm cache: hit PATH", "miss PATH: compiled,
- * stored", "ignored PATH (why): ...") on stderr.
+ * line per decision ("NAME: wasm cache: hit PATH", "miss PATH: compiled,
+ * stored", "ignored PATH (why): ...") on stderr, NAME being progname_get().
  */
 struct wasm_module *ops_wasm_cache_get(const uint8_t *bytes, size_t len, struct err *err);
 /* For tests: how many modules the in-process cache has loaded (compiled, or

@@ -34,6 +34,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "base/progname.h"
 #include "base/xalloc.h"
 #include "ops/ops_wasm.h"
 #include "os/clock.h"
@@ -89,7 +90,7 @@ debug(const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(line, sizeof(line), fmt, ap);
     va_end(ap);
-    fprintf(stderr, "perch: wasm cache: %s\n", line);
+    fprintf(stderr, "%s: wasm cache: %s\n", progname_get(), line);
 }
 
 /* The cache directory's path (caller frees), or NULL when there is no usable base. */

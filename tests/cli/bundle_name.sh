@@ -101,6 +101,37 @@ if [ -w /dev/full ]; then
     expect_err "mytool: write error on stdout" "full stdout"
 fi
 
+# The compiled-module cache's debug lines (PERCH_WASM_CACHE_DEBUG) carry the
+# binary's name too.
+if command -v wat2wasm >/dev/null 2>&1; then
+    mkdir "$T/wproj"
+    printf '(module (memory (export "memory") 1) (func (export "_start")))\n' >"$T/wproj/ok.wat"
+    wat2wasm "$T/wproj/ok.wat" -o "$T/wproj/ok.wasm"
+    cat >"$T/wproj/w.perch" <<'P'
+name "wtool"
+
+command run_mod
+    do
+        wasm_run "${script_dir}/ok.wasm"
+        end
+    end
+end
+P
+    (cd "$T/wproj" && "$PERCH" --build -f w.perch --include ok.wasm -o "$T/wtool") >"$T/out" 2>"$T/err" </dev/null
+    status=$?
+    expect_status 0 "perch --build with a module"
+    PERCH_WASM_CACHE_DEBUG=1 "$T/wtool" run_mod >"$T/out" 2>"$T/err" </dev/null
+    status=$?
+    expect_status 0 "built binary runs a module"
+    expect_err "wtool: wasm cache:" "cache debug lines use the binary's name"
+    checks=$((checks + 1))
+    ! grep -q '^perch' "$T/err" || fail "cache debug lines start with 'perch'"
+    PERCH_WASM_CACHE_DEBUG=1 "$PERCH" -f "$T/wproj/w.perch" run_mod >"$T/out" 2>"$T/err" </dev/null
+    status=$?
+    expect_status 0 "perch runs a module"
+    expect_err "perch: wasm cache:" "perch's own cache debug lines"
+fi
+
 # Under any of these, no message of the binary's own starts with "perch:".
 for a in nope --bogus "greet --count many" broken "test --bad" test; do
     # shellcheck disable=SC2086
