@@ -91,6 +91,10 @@ bool ops_wasm_run(struct op_ctx *ctx, const struct ops_wasm_request *req, struct
  * stored", "ignored PATH (why): ...") on stderr, NAME being progname_get().
  */
 struct wasm_module *ops_wasm_cache_get(const uint8_t *bytes, size_t len, struct err *err);
+/* The disk cache's directory ($XDG_CACHE_HOME/perch/wasm, else
+ * ~/.cache/perch/wasm; caller frees), or NULL when neither variable is an
+ * absolute path. For `perch cache clear`. */
+char *ops_wasm_cache_dir(void);
 /* For tests: how many modules the in-process cache has loaded (compiled, or
  * read from the disk cache), how many of those came from the disk cache, and
  * how many disk entries were written. */

@@ -97,6 +97,12 @@ debug(const char *fmt, ...)
 static char *
 disk_dir_path(void)
 {
+    return ops_wasm_cache_dir();
+}
+
+char *
+ops_wasm_cache_dir(void)
+{
     const char *xdg = getenv("XDG_CACHE_HOME");
     if (xdg && xdg[0] == '/') /* the XDG spec: a relative path is ignored */
         return xasprintf("%s/perch/wasm", xdg);
