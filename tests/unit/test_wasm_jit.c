@@ -5,8 +5,11 @@
  * functions, call chains that cross between interpreted functions (those
  * using SIMD) and native ones in both directions with traps on either side,
  * memory accesses at the last byte and one past it, offsets near 4 GiB, a
- * memory imported from another instance that grows it, and no mapping ever
- * writable and executable at once.
+ * memory imported from another instance that grows it, no mapping ever
+ * writable and executable at once, and code memory: 5,000 small functions
+ * share a few mappings and pages (named apart in the perf map) and are
+ * unmapped with their module, also where seccomp forbids memfd_create
+ * (private mappings) or PROT_EXEC (the interpreter).
  * Every behaviour is checked in both tiers (WASM_TIER_AUTO and
  * WASM_TIER_INTERP) unless it belongs to one. The module is compiled from
  * the WAT below (wat2wasm --debug-names). */
@@ -892,8 +895,13 @@ test_code_memory_fallbacks(void **state)
         fflush(NULL);
         pid_t pid = fork();
         assert_true(pid >= 0);
-        if (pid == 0)
-            _exit(sandboxed_child(no_exec));
+        if (pid == 0) {
+            int rc = sandboxed_child(no_exec);
+            char path[64]; /* the child's perf map (see main) */
+            snprintf(path, sizeof(path), "/tmp/perf-%ld.map", (long)getpid());
+            unlink(path);
+            _exit(rc);
+        }
         int status = 0;
         assert_int_equal(waitpid(pid, &status, 0), pid);
         assert_true(WIFEXITED(status));
@@ -904,6 +912,78 @@ test_code_memory_fallbacks(void **state)
 # else
     skip();
 # endif
+}
+
+/* ---- the perf map -------------------------------------------------------------- */
+
+static char perf_map_path[64];
+
+struct perf_entry {
+    unsigned long addr, len;
+};
+
+static int
+cmp_perf_entry(const void *a, const void *b)
+{
+    const struct perf_entry *x = a, *y = b;
+    return x->addr < y->addr ? -1 : x->addr > y->addr;
+}
+
+/* PERCH_WASM_PERFMAP=1 (set in main): each compiled function has one line
+ * naming it, with its own range of bytes, even where functions share pages. */
+static void
+test_perf_map_names_shared_code(void **state)
+{
+    (void)state;
+    const uint32_t n = 5000;
+    FILE *f = fopen(perf_map_path, "r");
+    long start = 0;
+    if (f) {
+        fseek(f, 0, SEEK_END);
+        start = ftell(f);
+        fclose(f);
+    }
+    size_t len;
+    uint8_t *wasm = many_funcs_wasm(n, &len);
+    run_many_funcs(wasm, len, n, NULL, NULL);
+    free(wasm);
+    f = fopen(perf_map_path, "r");
+    if (!f)
+        skip(); /* /tmp is not writable here */
+    fseek(f, start, SEEK_SET);
+    struct perf_entry *e = calloc(n + 1, sizeof(*e));
+    assert_non_null(e);
+    char line[256];
+    size_t lines = 0;
+    while (fgets(line, sizeof(line), f)) {
+        unsigned long addr, size;
+        unsigned idx;
+        char name[64];
+        if (sscanf(line, "%lx %lx wasm[%u] %63s", &addr, &size, &idx, name) != 4)
+            fail_msg("perf map line '%s'", line);
+        char want[16];
+        if (idx < n)
+            snprintf(want, sizeof(want), "f%u", idx);
+        else
+            snprintf(want, sizeof(want), "run");
+        if (idx > n || strcmp(name, want) != 0 || e[idx].addr)
+            fail_msg("perf map line '%s': expected one line naming %s", line, want);
+        e[idx].addr = addr;
+        e[idx].len = size;
+        lines++;
+    }
+    fclose(f);
+    assert_int_equal(lines, n + 1);
+    qsort(e, n + 1, sizeof(*e), cmp_perf_entry);
+    size_t same_page = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        if (e[i].addr + e[i].len > e[i + 1].addr)
+            fail_msg("functions at %lx (+%lx) and %lx overlap", e[i].addr, e[i].len, e[i + 1].addr);
+        same_page += e[i].addr / 4096 == e[i + 1].addr / 4096;
+    }
+    /* small functions share pages */
+    assert_true(same_page > n / 2);
+    free(e);
 }
 
 int
@@ -920,6 +1000,12 @@ main(void)
         cmocka_unit_test(test_code_never_writable_and_executable),
         cmocka_unit_test(test_small_functions_share_mappings),
         cmocka_unit_test(test_code_memory_fallbacks),
+        cmocka_unit_test(test_perf_map_names_shared_code),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    /* read once, at the first compile */
+    setenv("PERCH_WASM_PERFMAP", "1", 1);
+    snprintf(perf_map_path, sizeof(perf_map_path), "/tmp/perf-%ld.map", (long)getpid());
+    int failed = cmocka_run_group_tests(tests, NULL, NULL);
+    unlink(perf_map_path);
+    return failed;
 }
