@@ -244,10 +244,12 @@ default_json(const struct lang_arg *arg)
     return mcp_json_text(w->text, w->len);
 }
 
+/* A rest argument takes zero or more words, so it is never required (as
+ * `perch CMD --help` says). */
 static bool
 arg_is_required(const struct lang_arg *arg)
 {
-    return !arg->default_value && !arg->is_optional;
+    return !arg->is_rest && !arg->default_value && !arg->is_optional;
 }
 
 json_t *

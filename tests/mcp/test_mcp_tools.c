@@ -39,9 +39,9 @@ static const char program_text[] =
     "    arg home\n"
     "        default \"${HOME}/x\"\n"
     "    end\n"
+    /* a rest argument takes zero or more words: never required */
     "    arg words\n"
     "        rest\n"
-    "        optional\n"
     "    end\n"
     "    do\n"
     "        print \"${s}\"\n"
