@@ -17,7 +17,7 @@ void
 cli_print_usage(FILE *out)
 {
     fputs("Usage: perch [FLAGS] [-f FILE] COMMAND [ARGS]\n"
-          "       perch [FLAGS] SCRIPT.perch COMMAND [ARGS]\n"
+          "       perch [FLAGS] SCRIPT.perch [FLAGS] COMMAND [ARGS]\n"
           "       perch test [--filter S] [-v] [--keep-tempdir]\n"
           "       perch help [NAME]   (an op, block or declaration)\n"
           "       perch wasm run [--dir HOST[::GUEST]] [--env K=V] MODULE [ARGS]\n"
