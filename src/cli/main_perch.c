@@ -442,8 +442,11 @@ main(int argc, char **argv)
             goto out;
         }
         status = CLI_EXIT_OK;
-        if (o.version) {
-            cli_print_version(stdout);
+        if (o.version || o.completions) {
+            if (o.version)
+                cli_print_version(stdout);
+            else
+                status = cli_completions(o.completions);
             free(path);
             goto out;
         }

@@ -43,6 +43,10 @@ expect_status 2 "unknown flag after the script path"
 expect_err "unknown flag '--bogus'" "unknown flag after the script path"
 run "$T/tool.perch" -f "$T/tool.perch" hello
 expect_status 2 "-f after a script path"
+expect_err "cannot be combined" "-f after a script path"
+run "$T/tool.perch" --version
+expect_status 0 "--version after a script path"
+expect_out "perch " "--version after a script path"
 
 # A missing script path is named, not mistaken for a missing commands.perch.
 run_in "$T/elsewhere" missing.perch hello
