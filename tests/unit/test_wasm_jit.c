@@ -799,6 +799,57 @@ test_small_functions_share_mappings(void **state)
     free(wasm);
 }
 
+struct many_job {
+    struct wasm_module *mod;
+    pthread_barrier_t *start;
+    uint32_t arg, result;
+};
+
+static void *
+many_thread(void *arg)
+{
+    struct many_job *job = arg;
+    struct wasm_instance *inst = instantiate(job->mod);
+    pthread_barrier_wait(job->start);
+    job->result = call_ok(inst, "run", 1, job->arg, 0);
+    wasm_instance_free(inst);
+    return NULL;
+}
+
+/* Threads compiling the 5,000 functions at once into the same chunks, each
+ * running code in pages the others are still filling. */
+static void
+test_concurrent_compiles_share_chunks(void **state)
+{
+    (void)state;
+    const uint32_t n = 5000;
+    size_t len;
+    uint8_t *wasm = many_funcs_wasm(n, &len);
+    for (int round = 0; round < 3; round++) {
+        struct err err = { 0 };
+        struct wasm_limits limits = { 0 };
+        struct wasm_module *mod = wasm_module_load(wasm, len, &limits, &err);
+        if (!mod)
+            fail_msg("load: %s", err.msg);
+        enum { THREADS = 3 };
+        pthread_barrier_t start;
+        pthread_barrier_init(&start, NULL, THREADS);
+        struct many_job jobs[THREADS];
+        pthread_t th[THREADS];
+        for (uint32_t i = 0; i < THREADS; i++) {
+            jobs[i] = (struct many_job){ mod, &start, i + 1, 0 };
+            assert_int_equal(pthread_create(&th[i], NULL, many_thread, &jobs[i]), 0);
+        }
+        for (uint32_t i = 0; i < THREADS; i++) {
+            assert_int_equal(pthread_join(th[i], NULL), 0);
+            assert_int_equal(jobs[i].result, (i + 1) * n + n * (n - 1) / 2);
+        }
+        pthread_barrier_destroy(&start);
+        wasm_module_free(mod);
+    }
+    free(wasm);
+}
+
 /* ---- sandboxes that forbid the shared chunks ----------------------------------- */
 
 # if defined(__x86_64__) && defined(__linux__)
@@ -1009,6 +1060,7 @@ main(void)
         cmocka_unit_test(test_imported_memory_grown_elsewhere),
         cmocka_unit_test(test_code_never_writable_and_executable),
         cmocka_unit_test(test_small_functions_share_mappings),
+        cmocka_unit_test(test_concurrent_compiles_share_chunks),
         cmocka_unit_test(test_code_memory_fallbacks),
         cmocka_unit_test(test_perf_map_names_shared_code),
     };
