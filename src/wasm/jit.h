@@ -45,13 +45,14 @@ struct wasm_exec {
 typedef int wasm_jit_fn(struct wasm_exec *ex, uint64_t *fp, struct wasm_func_inst *self);
 
 /*
- * The native entry of wasm function 'f', compiled on the first call (thread
- * safe: a racing duplicate is discarded), or NULL when the function runs in
- * the interpreter (tier, platform, or an instruction the compiler leaves to
- * the interpreter).
+ * The native entry of wasm function 'f', compiled on the first call into
+ * the module's shared code chunks (thread safe: a racing duplicate is left
+ * unused), or NULL when the function runs in the interpreter (tier,
+ * platform, an instruction the compiler leaves to the interpreter, or no
+ * executable memory to be had).
  */
 wasm_jit_fn *wasm_jit_entry(const struct wasm_func_inst *f);
-/* Free the native code of a module (from wasm_module_free). */
+/* Unmap all native code of a module (from wasm_module_free). */
 void wasm_jit_module_free(struct wasm_module *mod);
 /* Lowest C stack address of this thread that wasm code may use (0: unknown). */
 uintptr_t wasm_jit_native_limit(void);
