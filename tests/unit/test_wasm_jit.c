@@ -9,7 +9,9 @@
  * writable and executable at once, and code memory: 5,000 small functions
  * share a few mappings and pages (named apart in the perf map) and are
  * unmapped with their module, also where seccomp forbids memfd_create
- * (private mappings) or PROT_EXEC (the interpreter).
+ * (private mappings) or PROT_EXEC (the interpreter), compiled by three
+ * threads at once, and a forked child that compiles never overwrites code
+ * its parent compiles after the fork.
  * Every behaviour is checked in both tiers (WASM_TIER_AUTO and
  * WASM_TIER_INTERP) unless it belongs to one. The module is compiled from
  * the WAT below (wat2wasm --debug-names). */
@@ -688,10 +690,11 @@ put_section(struct bytes *out, uint8_t id, struct bytes *body)
  * A module of n functions $f<i> (param i32) (result i32) returning
  * local 0 + i, and an export "run" (param i32) (result i32) that calls each
  * of them once with its argument and sums the results. A name section
- * names them f0, f1, ... and "run".
+ * names them f0, f1, ... and "run"; with 'export_all' they are exported
+ * under those names too.
  */
 static uint8_t *
-many_funcs_wasm(uint32_t n, size_t *len)
+many_funcs_wasm(uint32_t n, size_t *len, bool export_all)
 {
     struct bytes out = { 0 }, sec = { 0 }, body = { 0 };
     put_bytes(&out, "\0asm\1\0\0\0", 8);
@@ -702,8 +705,17 @@ many_funcs_wasm(uint32_t n, size_t *len)
     for (uint32_t i = 0; i <= n; i++)
         put(&sec, 0);
     put_section(&out, 3, &sec);
-    put_bytes(&sec, "\x01\x03run\x00", 6);
+    put_uleb(&sec, export_all ? n + 1 : 1);
+    put_bytes(&sec, "\x03run\x00", 5);
     put_uleb(&sec, n);
+    for (uint32_t i = 0; export_all && i < n; i++) {
+        char name[16];
+        int nl = snprintf(name, sizeof(name), "f%u", i);
+        put_uleb(&sec, (uint64_t)nl);
+        put_bytes(&sec, name, (size_t)nl);
+        put(&sec, 0);
+        put_uleb(&sec, i);
+    }
     put_section(&out, 7, &sec);
     put_uleb(&sec, n + 1);
     for (uint32_t i = 0; i <= n; i++) {
@@ -773,7 +785,7 @@ test_small_functions_share_mappings(void **state)
     (void)state;
     const uint32_t n = 5000;
     size_t len;
-    uint8_t *wasm = many_funcs_wasm(n, &len);
+    uint8_t *wasm = many_funcs_wasm(n, &len, false);
     /* once to let the allocator settle its own mappings */
     run_many_funcs(wasm, len, n, NULL, NULL);
     size_t exec_before = 0, exec_loaded = 0, exec_after = 0;
@@ -824,7 +836,7 @@ test_concurrent_compiles_share_chunks(void **state)
     (void)state;
     const uint32_t n = 5000;
     size_t len;
-    uint8_t *wasm = many_funcs_wasm(n, &len);
+    uint8_t *wasm = many_funcs_wasm(n, &len, false);
     for (int round = 0; round < 3; round++) {
         struct err err = { 0 };
         struct wasm_limits limits = { 0 };
@@ -847,6 +859,77 @@ test_concurrent_compiles_share_chunks(void **state)
         pthread_barrier_destroy(&start);
         wasm_module_free(mod);
     }
+    free(wasm);
+}
+
+/* ---- fork ------------------------------------------------------------------------ */
+
+static void
+pipe_wait(int fd)
+{
+    char c;
+    while (read(fd, &c, 1) < 0 && errno == EINTR) {
+    }
+}
+
+static void
+pipe_signal(int fd)
+{
+    while (write(fd, "x", 1) < 0 && errno == EINTR) {
+    }
+}
+
+/* A forked child shares its parent's chunks: it must not allocate code from
+ * them, or its compiles overwrite what the parent compiles after the fork. */
+static void
+test_forked_child_keeps_off_parent_chunks(void **state)
+{
+    (void)state;
+    size_t len;
+    uint8_t *wasm = many_funcs_wasm(3, &len, true);
+    struct err err = { 0 };
+    struct wasm_limits limits = { 0 };
+    struct wasm_module *mod = wasm_module_load(wasm, len, &limits, &err);
+    if (!mod)
+        fail_msg("load: %s", err.msg);
+    struct wasm_instance *inst = instantiate(mod);
+    /* f0 makes the module's first chunk before the fork */
+    assert_int_equal(call_ok(inst, "f0", 1, 10, 0), 10);
+    int to_child[2], to_parent[2];
+    assert_int_equal(pipe(to_child), 0);
+    assert_int_equal(pipe(to_parent), 0);
+    fflush(NULL);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        /* after the parent compiled f1, compile f2 and run both */
+        pipe_wait(to_child[0]);
+        union wasm_val r;
+        struct err cerr;
+        bool ok = call2(inst, "f2", 1, 10, 0, &r, &cerr) && r.i32 == 12 &&
+                  call2(inst, "f0", 1, 10, 0, &r, &cerr) && r.i32 == 10;
+        char path[64]; /* the child's perf map (see main) */
+        snprintf(path, sizeof(path), "/tmp/perf-%ld.map", (long)getpid());
+        unlink(path);
+        pipe_signal(to_parent[1]);
+        _exit(ok ? 0 : 1);
+    }
+    assert_int_equal(call_ok(inst, "f1", 1, 10, 0), 11);
+    pipe_signal(to_child[1]);
+    pipe_wait(to_parent[0]);
+    int status = 0;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 0);
+    /* the parent's f1 is still f1 */
+    assert_int_equal(call_ok(inst, "f1", 1, 10, 0), 11);
+    assert_int_equal(call_ok(inst, "run", 1, 10, 0), 33);
+    for (int i = 0; i < 2; i++) {
+        close(to_child[i]);
+        close(to_parent[i]);
+    }
+    wasm_instance_free(inst);
+    wasm_module_free(mod);
     free(wasm);
 }
 
@@ -934,7 +1017,7 @@ sandboxed_child(bool no_exec)
 {
     const uint32_t n = 5000;
     size_t len;
-    uint8_t *wasm = many_funcs_wasm(n, &len);
+    uint8_t *wasm = many_funcs_wasm(n, &len, false);
     if (!forbid_syscalls(no_exec))
         return 2;
     if (memfd_create("probe", 0) >= 0 || errno != EPERM)
@@ -1005,7 +1088,7 @@ test_perf_map_names_shared_code(void **state)
         fclose(f);
     }
     size_t len;
-    uint8_t *wasm = many_funcs_wasm(n, &len);
+    uint8_t *wasm = many_funcs_wasm(n, &len, false);
     run_many_funcs(wasm, len, n, NULL, NULL);
     free(wasm);
     f = fopen(perf_map_path, "r");
@@ -1062,6 +1145,7 @@ main(void)
         cmocka_unit_test(test_small_functions_share_mappings),
         cmocka_unit_test(test_concurrent_compiles_share_chunks),
         cmocka_unit_test(test_code_memory_fallbacks),
+        cmocka_unit_test(test_forked_child_keeps_off_parent_chunks),
         cmocka_unit_test(test_perf_map_names_shared_code),
     };
     /* read once, at the first compile */
