@@ -26,6 +26,9 @@
  * Rare or long operations call C helpers (jit_helpers.c) that work on the
  * slots like the interpreter.
  *
+ * Code memory: a per-module arena of shared chunks, each mapped once to
+ * write and once to run (see "code memory" below).
+ *
  * Functions using what this file leaves to the interpreter (SIMD and v128
  * values) are interpreted; calls between the tiers go through
  * wasm_exec_call() with the shared frame layout.
@@ -2464,7 +2467,10 @@ code_place(struct wasm_module *mod, const uint8_t *bytes, size_t len)
     }
     pthread_mutex_unlock(&a->lock);
     /* The reserved bytes are this thread's alone: copy them outside the lock.
-     * The caller publishes the entry with a release store. */
+     * The caller publishes the entry with a release store; a thread reaches
+     * the code only through that entry (an acquire load, then a call), and
+     * x86 keeps instruction fetch coherent with stores to the same physical
+     * page, so bytes no thread has run need no further synchronisation. */
     if (rw)
         memcpy(rw, bytes, len);
     return rx;
