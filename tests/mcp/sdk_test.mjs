@@ -154,7 +154,7 @@ test('tools/call: an unknown tool is a JSON-RPC error -32602', async () => {
 test('tools/call: a failed command returns its output, then the error kind', async () => {
   const r = await main.client.callTool({ name: 'boom', arguments: {} });
   assert.equal(r.isError, true);
-  assert.equal(text(r), 'before the failure\nerror: it broke (fail)\n');
+  assert.equal(text(r), 'before the failure\ncommands.perch:50:9: error: it broke (fail)\n');
   assert.equal(r.structuredContent.error.kind, 'fail');
   assert.equal(r.structuredContent.error.message, 'it broke');
 });
