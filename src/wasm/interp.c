@@ -13,6 +13,7 @@
 
 #include "base/xalloc.h"
 #include "wasm/jit.h"
+#include "wasm/numeric.h"
 #include "wasm/wasm_int.h"
 
 static const char *const trap_messages[] = {
@@ -53,79 +54,6 @@ wasm_trap(struct err *err, enum wasm_trap trap, const struct wasm_func_inst *fun
 }
 
 /* ---- numeric helpers ------------------------------------------------------ */
-
-static inline float
-f32_of(uint64_t s)
-{
-    uint32_t u = (uint32_t)s;
-    float f;
-    memcpy(&f, &u, 4);
-    return f;
-}
-
-static inline uint64_t
-bits_f32(float f)
-{
-    uint32_t u;
-    memcpy(&u, &f, 4);
-    return u;
-}
-
-static inline double
-f64_of(uint64_t s)
-{
-    double d;
-    memcpy(&d, &s, 8);
-    return d;
-}
-
-static inline uint64_t
-bits_f64(double d)
-{
-    uint64_t u;
-    memcpy(&u, &d, 8);
-    return u;
-}
-
-static inline float
-fmin32(float a, float b)
-{
-    if (isnan(a) || isnan(b))
-        return a + b;
-    if (a == 0 && b == 0)
-        return signbit(a) ? a : b;
-    return a < b ? a : b;
-}
-
-static inline float
-fmax32(float a, float b)
-{
-    if (isnan(a) || isnan(b))
-        return a + b;
-    if (a == 0 && b == 0)
-        return signbit(a) ? b : a;
-    return a > b ? a : b;
-}
-
-static inline double
-fmin64(double a, double b)
-{
-    if (isnan(a) || isnan(b))
-        return a + b;
-    if (a == 0 && b == 0)
-        return signbit(a) ? a : b;
-    return a < b ? a : b;
-}
-
-static inline double
-fmax64(double a, double b)
-{
-    if (isnan(a) || isnan(b))
-        return a + b;
-    if (a == 0 && b == 0)
-        return signbit(a) ? b : a;
-    return a > b ? a : b;
-}
 
 static inline uint32_t
 rotl32(uint32_t x, uint32_t n)

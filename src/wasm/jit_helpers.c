@@ -13,79 +13,8 @@
 # include <math.h>
 # include <string.h>
 
+# include "wasm/numeric.h"
 
-static inline float
-f32_of(uint64_t s)
-{
-    uint32_t u = (uint32_t)s;
-    float f;
-    memcpy(&f, &u, 4);
-    return f;
-}
-
-static inline uint64_t
-bits_f32(float f)
-{
-    uint32_t u;
-    memcpy(&u, &f, 4);
-    return u;
-}
-
-static inline double
-f64_of(uint64_t s)
-{
-    double d;
-    memcpy(&d, &s, 8);
-    return d;
-}
-
-static inline uint64_t
-bits_f64(double d)
-{
-    uint64_t u;
-    memcpy(&u, &d, 8);
-    return u;
-}
-
-static double
-fmin_w(double a, double b)
-{
-    if (isnan(a) || isnan(b))
-        return a + b;
-    if (a == 0 && b == 0)
-        return signbit(a) ? a : b;
-    return a < b ? a : b;
-}
-
-static double
-fmax_w(double a, double b)
-{
-    if (isnan(a) || isnan(b))
-        return a + b;
-    if (a == 0 && b == 0)
-        return signbit(a) ? b : a;
-    return a > b ? a : b;
-}
-
-static float
-fminf_w(float a, float b)
-{
-    if (isnan(a) || isnan(b))
-        return a + b;
-    if (a == 0 && b == 0)
-        return signbit(a) ? a : b;
-    return a < b ? a : b;
-}
-
-static float
-fmaxf_w(float a, float b)
-{
-    if (isnan(a) || isnan(b))
-        return a + b;
-    if (a == 0 && b == 0)
-        return signbit(a) ? b : a;
-    return a > b ? a : b;
-}
 
 /* Trapping float-to-int: valid when lo < x < hi. */
 # define TRUNC_CHECK(x, lo, hi)                                                                     \
@@ -143,16 +72,16 @@ wasm_jit_numeric(struct wasm_exec *ex, uint64_t *sp, struct wasm_func_inst *self
     case 0x8f: sp[0] = bits_f32(isnan(fa) ? fa + fa : truncf(fa)); break;
     case 0x90: sp[0] = bits_f32(isnan(fa) ? fa + fa : nearbyintf(fa)); break;
     case 0x91: sp[0] = bits_f32(sqrtf(fa)); break;
-    case 0x96: sp[0] = bits_f32(fminf_w(fa, fb)); break;
-    case 0x97: sp[0] = bits_f32(fmaxf_w(fa, fb)); break;
+    case 0x96: sp[0] = bits_f32(fmin32(fa, fb)); break;
+    case 0x97: sp[0] = bits_f32(fmax32(fa, fb)); break;
     case 0x98: sp[0] = ((uint32_t)a & 0x7fffffffu) | ((uint32_t)b & 0x80000000u); break;
     case 0x9b: sp[0] = bits_f64(isnan(da) ? da + da : ceil(da)); break;
     case 0x9c: sp[0] = bits_f64(isnan(da) ? da + da : floor(da)); break;
     case 0x9d: sp[0] = bits_f64(isnan(da) ? da + da : trunc(da)); break;
     case 0x9e: sp[0] = bits_f64(isnan(da) ? da + da : nearbyint(da)); break;
     case 0x9f: sp[0] = bits_f64(sqrt(da)); break;
-    case 0xa4: sp[0] = bits_f64(fmin_w(da, db)); break;
-    case 0xa5: sp[0] = bits_f64(fmax_w(da, db)); break;
+    case 0xa4: sp[0] = bits_f64(fmin64(da, db)); break;
+    case 0xa5: sp[0] = bits_f64(fmax64(da, db)); break;
     case 0xa6: sp[0] = (a & 0x7fffffffffffffffull) | (b & 0x8000000000000000ull); break;
     case 0xa8:
         TRUNC_CHECK(fa, -2147483904.0f, 2147483648.0f);

@@ -5,6 +5,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "wasm/numeric.h"
 #include "wasm/wasm_int.h"
 
 union v128 {
@@ -109,46 +110,6 @@ static inline float
 qnan32(float a)
 {
     return a + a;
-}
-
-static inline float
-vmin32(float a, float b)
-{
-    if (isnan(a) || isnan(b))
-        return a + b;
-    if (a == 0 && b == 0)
-        return signbit(a) ? a : b;
-    return a < b ? a : b;
-}
-
-static inline float
-vmax32(float a, float b)
-{
-    if (isnan(a) || isnan(b))
-        return a + b;
-    if (a == 0 && b == 0)
-        return signbit(a) ? b : a;
-    return a > b ? a : b;
-}
-
-static inline double
-vmin64(double a, double b)
-{
-    if (isnan(a) || isnan(b))
-        return a + b;
-    if (a == 0 && b == 0)
-        return signbit(a) ? a : b;
-    return a < b ? a : b;
-}
-
-static inline double
-vmax64(double a, double b)
-{
-    if (isnan(a) || isnan(b))
-        return a + b;
-    if (a == 0 && b == 0)
-        return signbit(a) ? b : a;
-    return a > b ? a : b;
 }
 
 static inline int32_t
@@ -548,16 +509,16 @@ wasm_simd_exec(uint32_t sub, const union wasm_cell *imm, uint64_t *sp, uint8_t *
         case 229: LANES(4, f32[i] = a.f32[i] - b.f32[i]) break;
         case 230: LANES(4, f32[i] = a.f32[i] * b.f32[i]) break;
         case 231: LANES(4, f32[i] = a.f32[i] / b.f32[i]) break;
-        case 232: LANES(4, f32[i] = vmin32(a.f32[i], b.f32[i])) break;
-        case 233: LANES(4, f32[i] = vmax32(a.f32[i], b.f32[i])) break;
+        case 232: LANES(4, f32[i] = fmin32(a.f32[i], b.f32[i])) break;
+        case 233: LANES(4, f32[i] = fmax32(a.f32[i], b.f32[i])) break;
         case 234: LANES(4, u32[i] = b.f32[i] < a.f32[i] ? b.u32[i] : a.u32[i]) break;
         case 235: LANES(4, u32[i] = a.f32[i] < b.f32[i] ? b.u32[i] : a.u32[i]) break;
         case 240: LANES(2, f64[i] = a.f64[i] + b.f64[i]) break;
         case 241: LANES(2, f64[i] = a.f64[i] - b.f64[i]) break;
         case 242: LANES(2, f64[i] = a.f64[i] * b.f64[i]) break;
         case 243: LANES(2, f64[i] = a.f64[i] / b.f64[i]) break;
-        case 244: LANES(2, f64[i] = vmin64(a.f64[i], b.f64[i])) break;
-        case 245: LANES(2, f64[i] = vmax64(a.f64[i], b.f64[i])) break;
+        case 244: LANES(2, f64[i] = fmin64(a.f64[i], b.f64[i])) break;
+        case 245: LANES(2, f64[i] = fmax64(a.f64[i], b.f64[i])) break;
         case 246: LANES(2, u64[i] = b.f64[i] < a.f64[i] ? b.u64[i] : a.u64[i]) break;
         case 247: LANES(2, u64[i] = a.f64[i] < b.f64[i] ? b.u64[i] : a.u64[i]) break;
         }
