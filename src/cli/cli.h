@@ -83,6 +83,11 @@ const char *cli_suggest(const char *word, const char *const *candidates, size_t 
 
 /* Print a run failure: "FILE:LINE: error: MESSAGE (kind)". */
 void cli_print_run_error(const struct err *err);
+/* Before 'cmd' runs: print the errors `--check` finds on its lines (and on
+ * those of the commands it calls) to 'out'; false when there are any, and
+ * then nothing may run (cli_precheck.c). */
+bool cli_precheck_command(const struct lang_program *prog, const struct lang_command *cmd,
+                          const struct lang_check_opts *opts, FILE *out);
 
 /* Help texts (stdout). */
 void cli_print_usage(FILE *out);

@@ -95,6 +95,23 @@ is_known_op(void *user, const char *name)
     return ops_find(name) != NULL || !strcmp(name, "fail");
 }
 
+/* What --check and the check before a run know: every op, by name, so an
+ * unknown name gets a "did you mean". Free *names after use. */
+static void
+check_opts_init(struct lang_check_opts *co, const char ***names)
+{
+    size_t n = 0;
+    const struct op_def *defs = ops_all(&n);
+    *names = xcalloc(n + 1, sizeof(**names));
+    for (size_t i = 0; i < n; i++)
+        (*names)[i] = defs[i].name;
+    (*names)[n] = "fail";
+    memset(co, 0, sizeof(*co));
+    co->is_op = is_known_op;
+    co->op_names = *names;
+    co->op_count = n + 1;
+}
+
 /* Public, non-test command names, for suggestions and --list-commands. */
 static const char **
 command_names(const struct lang_program *prog, size_t *out_count)
@@ -145,8 +162,13 @@ run_check(const char *path)
     struct lang_load_opts lo = { 0 };
     lo.warn_indent = true;
     struct lang_program *prog = lang_load_file_opts(path, &lo, &diags);
-    if (prog)
-        lang_check(prog, is_known_op, NULL, &diags);
+    if (prog) {
+        struct lang_check_opts co;
+        const char **names;
+        check_opts_init(&co, &names);
+        lang_check_opts(prog, &co, &diags);
+        free(names);
+    }
     lang_diags_print(&diags, stderr);
     int status = diags.error_count ? CLI_EXIT_FAIL : CLI_EXIT_OK;
     if (!prog)
@@ -207,6 +229,17 @@ wants_help(const struct lang_command *cmd, int argc, char **argv)
             return true;
     }
     return false;
+}
+
+static bool
+precheck(const struct lang_program *prog, const struct lang_command *cmd)
+{
+    struct lang_check_opts co;
+    const char **names;
+    check_opts_init(&co, &names);
+    bool ok = cli_precheck_command(prog, cmd, &co, stderr);
+    free(names);
+    return ok;
 }
 
 static int
@@ -326,6 +359,8 @@ run_program(struct cli_opts *o, const char *path, int argc, char **argv)
         fprintf(stderr, "%s: %s\nrun '%s %s --help' for its arguments\n", invoked_as, err.msg,
                 invoked_as, cmd->name);
         status = CLI_EXIT_USAGE;
+    } else if (!precheck(prog, cmd)) {
+        status = CLI_EXIT_FAIL;
     } else if (!exec_run(&app, cmd, &args, NULL, &err)) {
         cli_print_run_error(&err);
         status = exec_exit_status(&err);

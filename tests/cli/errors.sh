@@ -52,7 +52,7 @@ expect_err "(limit_exceeded)"
 
 run -f "$T/commands.perch" typo
 expect_status 1
-expect_err "commands.perch:13:9: error: unknown op or command 'pritn'; did you mean 'print'?"
+expect_err "commands.perch:13:9: error: unknown op or command 'pritn' (did you mean 'print'?)"
 
 run -f "$T/commands.perch" boom
 expect_status 1 "catch does not turn a failure into success"
@@ -146,5 +146,42 @@ run -f "$T/hooks.perch" bad
 expect_status 1 "hooks around a failing run"
 expect_out_exact "hook: before
 hook: failed with fail"
+
+# A mistake --check finds stops a command before its first step runs (and
+# before the commands it calls), but not an unrelated command of the file.
+mkdir -p "$T/pre"
+cat >"$T/pre/commands.perch" <<'P'
+command half
+    do
+        print "first step ran"
+        write_file "made.txt" "x"
+        helper
+    end
+end
+
+command helper
+    private
+    do
+        wasm_run "x.wasm"
+            wasm_args "1"
+        end
+    end
+end
+
+command fine
+    do
+        print "fine ran"
+    end
+end
+P
+run_in "$T/pre" -f commands.perch half
+expect_status 1 "a command with a checked error in what it calls"
+expect_out_empty "nothing of the command ran"
+expect_err "commands.perch:13:13: error: 'wasm_args' cannot appear in a 'wasm_run' block"
+checks=$((checks + 1))
+[ ! -e "$T/pre/made.txt" ] || fail "no file may be written before the error"
+run_in "$T/pre" -f commands.perch fine
+expect_status 0 "an unrelated command still runs"
+expect_out_exact "fine ran"
 
 finish
