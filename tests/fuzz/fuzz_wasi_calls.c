@@ -25,100 +25,22 @@
 #include "wasi/wasi_int.h"
 #include "wasm/wasm.h"
 
+#include "../support/wasi_forwarder.h"
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 /* Process-wide because libFuzzer calls the target with no context to keep. */
 static struct wasm_module *forwarder;
 static char ro_dir[256], rw_dir[256];
 
-static void
-put_leb(struct sbuf *sb, uint32_t v)
-{
-    do {
-        uint8_t b = v & 0x7f;
-        v >>= 7;
-        if (v)
-            b |= 0x80;
-        sbuf_addc(sb, (char)b);
-    } while (v);
-}
-
-static void
-put_name(struct sbuf *sb, const char *s)
-{
-    put_leb(sb, (uint32_t)strlen(s));
-    sbuf_adds(sb, s);
-}
-
-static void
-put_section(struct sbuf *out, uint8_t id, struct sbuf *body)
-{
-    sbuf_addc(out, (char)id);
-    put_leb(out, (uint32_t)body->len);
-    sbuf_add(out, body->buf, body->len);
-    sbuf_reset(body);
-}
-
 static struct wasm_module *
 build_forwarder(void)
 {
-    struct sbuf m = SBUF_INIT, s = SBUF_INIT;
-    sbuf_add(&m, "\0asm\1\0\0\0", 8);
-    put_leb(&s, WASI_FUNC_COUNT); /* types: one per function */
-    for (size_t i = 0; i < WASI_FUNC_COUNT; i++) {
-        const struct wasi_func *f = wasi_func_at(i);
-        sbuf_addc(&s, 0x60);
-        put_leb(&s, (uint32_t)strlen(f->params));
-        for (const char *c = f->params; *c; c++)
-            sbuf_addc(&s, (char)(*c == 'I' ? 0x7e : 0x7f));
-        put_leb(&s, (uint32_t)strlen(f->results));
-        for (const char *c = f->results; *c; c++)
-            sbuf_addc(&s, 0x7f);
-    }
-    put_section(&m, 1, &s);
-    put_leb(&s, WASI_FUNC_COUNT); /* imports */
-    for (size_t i = 0; i < WASI_FUNC_COUNT; i++) {
-        put_name(&s, WASI_MODULE_NAME);
-        put_name(&s, wasi_func_at(i)->name);
-        sbuf_addc(&s, 0);
-        put_leb(&s, (uint32_t)i);
-    }
-    put_section(&m, 2, &s);
-    put_leb(&s, WASI_FUNC_COUNT); /* functions */
+    const struct wasi_func *funcs[WASI_FUNC_COUNT];
     for (size_t i = 0; i < WASI_FUNC_COUNT; i++)
-        put_leb(&s, (uint32_t)i);
-    put_section(&m, 3, &s);
-    sbuf_add(&s, "\x01\x01\x01\x01", 4); /* memory: 1 page, max 1 */
-    put_section(&m, 5, &s);
-    put_leb(&s, WASI_FUNC_COUNT + 1); /* exports */
-    put_name(&s, "memory");
-    sbuf_addc(&s, 2);
-    put_leb(&s, 0);
-    for (size_t i = 0; i < WASI_FUNC_COUNT; i++) {
-        char name[8];
-        snprintf(name, sizeof(name), "f%zu", i);
-        put_name(&s, name);
-        sbuf_addc(&s, 0);
-        put_leb(&s, (uint32_t)(WASI_FUNC_COUNT + i));
-    }
-    put_section(&m, 7, &s);
-    put_leb(&s, WASI_FUNC_COUNT); /* code: local.get each param, call, end */
-    struct sbuf body = SBUF_INIT;
-    for (size_t i = 0; i < WASI_FUNC_COUNT; i++) {
-        const struct wasi_func *f = wasi_func_at(i);
-        sbuf_addc(&body, 0);
-        for (uint32_t p = 0; p < strlen(f->params); p++) {
-            sbuf_addc(&body, 0x20);
-            put_leb(&body, p);
-        }
-        sbuf_addc(&body, 0x10);
-        put_leb(&body, (uint32_t)i);
-        sbuf_addc(&body, 0x0b);
-        put_leb(&s, (uint32_t)body.len);
-        sbuf_add(&s, body.buf, body.len);
-        sbuf_reset(&body);
-    }
-    put_section(&m, 10, &s);
+        funcs[i] = wasi_func_at(i);
+    struct sbuf m = SBUF_INIT;
+    wasi_forwarder_bytes(funcs, WASI_FUNC_COUNT, &m);
     struct err err = { 0 };
     struct wasm_module *mod = wasm_module_load((const uint8_t *)m.buf, m.len, NULL, &err);
     if (!mod) {
@@ -126,8 +48,6 @@ build_forwarder(void)
         abort();
     }
     sbuf_release(&m);
-    sbuf_release(&s);
-    sbuf_release(&body);
     return mod;
 }
 

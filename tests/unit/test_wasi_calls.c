@@ -38,6 +38,8 @@
 #include "wasi/wasi_int.h"
 #include "wasm/wasm.h"
 
+#include "../support/wasi_forwarder.h"
+
 static const char *const calls[] = {
     "fd_read",  "fd_pread",       "fd_write",         "fd_pwrite",     "fd_seek",
     "fd_tell",  "fd_fdstat_set_rights", "path_open", "path_symlink", "path_readlink",
@@ -68,32 +70,6 @@ struct fixture {
     uint32_t str_at;
 };
 
-static void
-put_leb(struct sbuf *sb, uint32_t v)
-{
-    do {
-        uint8_t b = v & 0x7f;
-        v >>= 7;
-        sbuf_addc(sb, (char)(v ? b | 0x80 : b));
-    } while (v);
-}
-
-static void
-put_name(struct sbuf *sb, const char *s)
-{
-    put_leb(sb, (uint32_t)strlen(s));
-    sbuf_adds(sb, s);
-}
-
-static void
-section(struct sbuf *m, uint8_t id, struct sbuf *body)
-{
-    sbuf_addc(m, (char)id);
-    put_leb(m, (uint32_t)body->len);
-    sbuf_add(m, body->buf, body->len);
-    sbuf_reset(body);
-}
-
 static const struct wasi_func *
 find_call(const char *name)
 {
@@ -109,69 +85,16 @@ find_call(const char *name)
 static struct wasm_module *
 build_module(void)
 {
-    struct sbuf m = SBUF_INIT, s = SBUF_INIT, body = SBUF_INIT;
-    sbuf_add(&m, "\0asm\1\0\0\0", 8);
-    put_leb(&s, NCALLS);
-    for (size_t i = 0; i < NCALLS; i++) {
-        const struct wasi_func *f = find_call(calls[i]);
-        sbuf_addc(&s, 0x60);
-        put_leb(&s, (uint32_t)strlen(f->params));
-        for (const char *c = f->params; *c; c++)
-            sbuf_addc(&s, (char)(*c == 'I' ? 0x7e : 0x7f));
-        put_leb(&s, (uint32_t)strlen(f->results));
-        for (const char *c = f->results; *c; c++)
-            sbuf_addc(&s, 0x7f);
-    }
-    section(&m, 1, &s);
-    put_leb(&s, NCALLS);
-    for (size_t i = 0; i < NCALLS; i++) {
-        put_name(&s, WASI_MODULE_NAME);
-        put_name(&s, calls[i]);
-        sbuf_addc(&s, 0);
-        put_leb(&s, (uint32_t)i);
-    }
-    section(&m, 2, &s);
-    put_leb(&s, NCALLS);
+    const struct wasi_func *funcs[NCALLS];
     for (size_t i = 0; i < NCALLS; i++)
-        put_leb(&s, (uint32_t)i);
-    section(&m, 3, &s);
-    sbuf_add(&s, "\x01\x01\x01\x01", 4); /* memory: 1 page, at most 1 */
-    section(&m, 5, &s);
-    put_leb(&s, NCALLS + 1);
-    put_name(&s, "memory");
-    sbuf_addc(&s, 2);
-    put_leb(&s, 0);
-    for (size_t i = 0; i < NCALLS; i++) {
-        char name[8];
-        snprintf(name, sizeof(name), "f%zu", i);
-        put_name(&s, name);
-        sbuf_addc(&s, 0);
-        put_leb(&s, (uint32_t)(NCALLS + i));
-    }
-    section(&m, 7, &s);
-    put_leb(&s, NCALLS);
-    for (size_t i = 0; i < NCALLS; i++) {
-        const struct wasi_func *f = find_call(calls[i]);
-        sbuf_addc(&body, 0); /* no locals */
-        for (uint32_t p = 0; p < strlen(f->params); p++) {
-            sbuf_addc(&body, 0x20); /* local.get p */
-            put_leb(&body, p);
-        }
-        sbuf_addc(&body, 0x10); /* call i */
-        put_leb(&body, (uint32_t)i);
-        sbuf_addc(&body, 0x0b);
-        put_leb(&s, (uint32_t)body.len);
-        sbuf_add(&s, body.buf, body.len);
-        sbuf_reset(&body);
-    }
-    section(&m, 10, &s);
+        funcs[i] = find_call(calls[i]);
+    struct sbuf m = SBUF_INIT;
+    wasi_forwarder_bytes(funcs, NCALLS, &m);
     struct err err = { 0 };
     struct wasm_module *mod = wasm_module_load((const uint8_t *)m.buf, m.len, NULL, &err);
     if (!mod)
         fail_msg("module: %s", err.msg);
     sbuf_release(&m);
-    sbuf_release(&s);
-    sbuf_release(&body);
     return mod;
 }
 
