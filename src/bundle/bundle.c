@@ -399,24 +399,16 @@ bundle_cache_root(const char *xdg, const char *home)
     return xasprintf("/tmp/perch-bundles-%ld", (long)getuid());
 }
 
-/*
- * Is 'st' ours and writable by nobody else? The extracted files are run
+/* Is 'path' (followed if a symlink: ~/.cache may be one) a directory of ours
+ * that nobody else can write to? The extracted files are run
  * (wasm_run "${script_dir}/...") and read as the program's data, so a
- * directory another user can write to (a squatted /tmp/perch-bundles-UID,
- * a chmod 777 cache) must never be trusted.
- */
-static bool
-stat_is_private(const struct stat *st)
-{
-    return st->st_uid == geteuid() && !(st->st_mode & (S_IWGRP | S_IWOTH));
-}
-
-/* Is 'path' (followed if a symlink: ~/.cache may be one) such a directory? */
+ * directory another user can write to (a squatted /tmp/perch-bundles-UID, a
+ * chmod 777 cache) must never be trusted. */
 static bool
 root_is_private(const char *path)
 {
     struct stat st;
-    return stat(path, &st) == 0 && S_ISDIR(st.st_mode) && stat_is_private(&st);
+    return stat(path, &st) == 0 && S_ISDIR(st.st_mode) && os_fs_stat_is_private(&st);
 }
 
 /*
@@ -427,12 +419,12 @@ static bool
 dir_matches(const struct bundle *b, const char *dir)
 {
     struct stat dst;
-    if (lstat(dir, &dst) != 0 || !S_ISDIR(dst.st_mode) || !stat_is_private(&dst))
+    if (lstat(dir, &dst) != 0 || !S_ISDIR(dst.st_mode) || !os_fs_stat_is_private(&dst))
         return false;
     for (size_t i = 0; i < b->entry_count; i++) {
         char *p = os_path_join(dir, b->entries[i].path);
         struct stat st;
-        bool ok = lstat(p, &st) == 0 && S_ISREG(st.st_mode) && stat_is_private(&st)
+        bool ok = lstat(p, &st) == 0 && S_ISREG(st.st_mode) && os_fs_stat_is_private(&st)
                   && (uint64_t)st.st_size == (uint64_t)b->entries[i].len;
         free(p);
         if (!ok)

@@ -13,6 +13,7 @@
 #include "base/err.h"
 #include "base/xalloc.h"
 #include "lang/lang.h"
+#include "os/fs.h"
 #include "os/path.h"
 #include "os/sysinfo.h"
 #include "perch_version.h"
@@ -88,7 +89,7 @@ cli_bundle_open_self(struct bundle *b, const char *argv0)
         free(tmp);
         struct stat st;
         if ((mkdir(alt, 0700) == 0 || errno == EEXIST) && lstat(alt, &st) == 0
-            && S_ISDIR(st.st_mode) && st.st_uid == getuid() && !(st.st_mode & 0022))
+            && S_ISDIR(st.st_mode) && os_fs_stat_is_private(&st))
             ok = bundle_extract(b, alt, &err2);
         free(alt);
     }

@@ -142,7 +142,7 @@ disk_dir_open(char **out_path)
         free(path);
         return -1;
     }
-    if (st.st_uid != geteuid() || (st.st_mode & (S_IWGRP | S_IWOTH))) {
+    if (!os_fs_stat_is_private(&st)) {
         debug("disk cache unavailable: '%s' is not owned by this user or is writable by others",
               path);
         close(fd);

@@ -313,6 +313,12 @@ os_fs_append(const char *path, const void *data, size_t len, struct err *err)
 }
 
 bool
+os_fs_stat_is_private(const struct stat *st)
+{
+    return st->st_uid == geteuid() && !(st->st_mode & (S_IWGRP | S_IWOTH));
+}
+
+bool
 os_fs_mkdir_p(const char *path, unsigned mode, struct err *err)
 {
     struct stat st;

@@ -14,6 +14,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+struct stat;
+
 struct err;
 struct sbuf;
 
@@ -77,6 +79,10 @@ bool os_fs_append(const char *path, const void *data, size_t len, struct err *er
 /* mkdir -p: create 'path' and its missing parents; an existing directory is
  * fine, an existing non-directory is an error. */
 bool os_fs_mkdir_p(const char *path, unsigned mode, struct err *err);
+/* Is the file 'st' describes ours (owned by the effective user) and writable
+ * by nobody else (no group or other write bit)? What caches and extraction
+ * directories must be before perch trusts what they hold. */
+bool os_fs_stat_is_private(const struct stat *st);
 
 /*
  * Remove a file, symlink or whole directory tree. Symlinks are removed,
