@@ -14,8 +14,8 @@
 /* ---- modules ----------------------------------------------------------------- */
 
 struct wasm_module *
-wasm_module_load(const uint8_t *bytes, size_t len, const struct wasm_limits *limits,
-                 struct err *err)
+wasm_module_new(const uint8_t *bytes, size_t len, const struct wasm_limits *limits,
+                struct err *err)
 {
     if (len > UINT32_MAX)
         return err_set(err, ERR_LIMIT, "module too large (%zu bytes)", len), NULL;
@@ -38,10 +38,24 @@ wasm_module_load(const uint8_t *bytes, size_t len, const struct wasm_limits *lim
         mod->limits.max_table_elems = WASM_DEFAULT_MAX_TABLE;
     if (!mod->limits.max_call_depth)
         mod->limits.max_call_depth = WASM_DEFAULT_CALL_DEPTH;
-    if (!wasm_decode(mod, err)) {
-        wasm_module_release_parts(mod);
-        free(mod->bytes);
-        free(mod);
+    return mod;
+}
+
+void
+wasm_module_discard(struct wasm_module *mod)
+{
+    wasm_module_release_parts(mod);
+    free(mod->bytes);
+    free(mod);
+}
+
+struct wasm_module *
+wasm_module_load(const uint8_t *bytes, size_t len, const struct wasm_limits *limits,
+                 struct err *err)
+{
+    struct wasm_module *mod = wasm_module_new(bytes, len, limits, err);
+    if (mod && !wasm_decode(mod, err)) {
+        wasm_module_discard(mod);
         return NULL;
     }
     return mod;
@@ -60,9 +74,7 @@ wasm_module_free(struct wasm_module *mod)
     if (!mod || atomic_fetch_sub(&mod->refs, 1) != 1)
         return;
     wasm_jit_module_free(mod);
-    wasm_module_release_parts(mod);
-    free(mod->bytes);
-    free(mod);
+    wasm_module_discard(mod);
 }
 
 size_t

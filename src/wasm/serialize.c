@@ -839,36 +839,21 @@ wasm_module_load_cached_sha(const uint8_t *bytes, size_t len, const uint8_t sha2
             BAD("no blob");
         return NULL;
     }
-    struct wasm_module *mod = xcalloc(1, sizeof(*mod));
-    atomic_init(&mod->refs, 1);
-    mod->bytes = try_malloc(len ? len : 1);
-    struct wasm_code_block *block = NULL;
-    if (mod->bytes && pc.cells_left) {
-        block = alloc_code_block(pc.cells_left);
-        if (block) {
-            block->cap = block->used = pc.cells_left;
-            block->next = NULL;
-            mod->code_blocks = block;
-            pc.cells = block->cells;
-        }
-    }
-    if (!mod->bytes || (pc.cells_left && !block)) {
-        free(mod->bytes);
-        free(mod);
-        err_set(err, ERR_OOM, "out of memory loading a module of %zu bytes", len);
+    struct wasm_module *mod = wasm_module_new(bytes, len, limits, err);
+    if (!mod)
         return NULL;
+    if (pc.cells_left) {
+        struct wasm_code_block *block = alloc_code_block(pc.cells_left);
+        if (!block) {
+            wasm_module_discard(mod);
+            err_set(err, ERR_OOM, "out of memory loading a module of %zu bytes", len);
+            return NULL;
+        }
+        block->cap = block->used = pc.cells_left;
+        block->next = NULL;
+        mod->code_blocks = block;
+        pc.cells = block->cells;
     }
-    if (len)
-        memcpy(mod->bytes, bytes, len);
-    mod->len = len;
-    if (limits)
-        mod->limits = *limits;
-    if (!mod->limits.max_memory_pages || mod->limits.max_memory_pages > WASM_MAX_PAGES)
-        mod->limits.max_memory_pages = WASM_MAX_PAGES;
-    if (!mod->limits.max_table_elems)
-        mod->limits.max_table_elems = WASM_DEFAULT_MAX_TABLE;
-    if (!mod->limits.max_call_depth)
-        mod->limits.max_call_depth = WASM_DEFAULT_CALL_DEPTH;
     mod->precompiled = &pc;
     bool ok = wasm_decode(mod, err);
     mod->precompiled = NULL;
@@ -877,9 +862,7 @@ wasm_module_load_cached_sha(const uint8_t *bytes, size_t len, const uint8_t sha2
     if (ok && (pc.next_func != pc.func_count || pc.pos != pc.end))
         ok = BAD("has %u functions, the module %u", pc.func_count, pc.next_func);
     if (!ok) {
-        wasm_module_release_parts(mod);
-        free(mod->bytes);
-        free(mod);
+        wasm_module_discard(mod);
         return NULL;
     }
     return mod;

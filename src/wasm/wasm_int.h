@@ -219,6 +219,15 @@ struct wasm_module {
     _Atomic(void *) jit_blocks; /* native code mappings of this module (jit.h) */
 };
 
+/* instance.c: a module record holding a copy of 'bytes' and the limits
+ * (defaults filled in), not yet decoded; and its release before it was
+ * ever shared (decode failed). wasm_module_load is these around
+ * wasm_decode; the cached load (serialize.c) attaches precompiled code
+ * in between. */
+struct wasm_module *wasm_module_new(const uint8_t *bytes, size_t len,
+                                    const struct wasm_limits *limits, struct err *err);
+void wasm_module_discard(struct wasm_module *mod);
+
 /* decode.c */
 bool wasm_decode(struct wasm_module *mod, struct err *err);
 /* Memory for a large buffer a module keeps (its bytes, code blocks): from
