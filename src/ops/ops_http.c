@@ -16,10 +16,12 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "base/err.h"
 #include "base/xalloc.h"
+#include "ops/http_client.h"
 #include "ops/ops_int.h"
 #include "os/clock.h"
 #include "os/fs.h"
@@ -27,17 +29,6 @@
 #include "perch_version.h"
 
 #define MAX_REDIRECTS      10
-#define CONNECT_TIMEOUT_MS 30000L
-/* Abort a transfer slower than 1 byte/s for this long (a stalled server). */
-#define STALL_SECONDS 60L
-
-static os_once curl_once = OS_ONCE_INIT;
-
-static void
-curl_init_once(void)
-{
-    curl_global_init(CURL_GLOBAL_DEFAULT);
-}
 
 /* Where the body goes: memory (http_get) or a file descriptor (download). */
 struct body {
@@ -115,6 +106,47 @@ check_url(struct op_call *call, const char *url, struct err *err)
     return ok;
 }
 
+static os_once curl_once = OS_ONCE_INIT;
+
+static void
+curl_init_once(void)
+{
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+}
+
+CURL *
+ops_http_client_new(char *errbuf, const char *user_agent, bool decode,
+                    curl_write_callback on_write, void *write_data,
+                    curl_xferinfo_callback on_xfer, void *progress_data)
+{
+    os_once_run(&curl_once, curl_init_once);
+    CURL *h = curl_easy_init();
+    if (!h)
+        return NULL;
+    errbuf[0] = '\0';
+    curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
+    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
+#if LIBCURL_VERSION_NUM >= 0x075500
+    curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+#else
+    curl_easy_setopt(h, CURLOPT_PROTOCOLS, (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
+#endif
+    curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
+    curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
+    curl_easy_setopt(h, CURLOPT_USERAGENT, user_agent);
+    if (decode)
+        curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "");
+    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_write);
+    curl_easy_setopt(h, CURLOPT_WRITEDATA, write_data);
+    curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
+    curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_xfer);
+    curl_easy_setopt(h, CURLOPT_XFERINFODATA, progress_data);
+    curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1L);
+    curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, OPS_HTTP_STALL_SECONDS);
+    return h;
+}
+
 /* First set variable of 'lower' / its upper-case form in the scope. */
 static const char *
 scope_env(struct op_ctx *ctx, const char *lower, const char *upper)
@@ -125,12 +157,18 @@ scope_env(struct op_ctx *ctx, const char *lower, const char *upper)
     return v && v[0] ? v : NULL;
 }
 
-/* Proxy settings for 'url' from the scope's environment. An empty proxy
- * tells libcurl to use none (and not to look at the process environment). */
-static void
-set_proxy(CURL *h, struct op_ctx *ctx, const char *url)
+void
+ops_http_client_hop(CURL *h, struct op_ctx *ctx, const char *url, long left_ms)
 {
-    bool is_https = strncmp(url, "https:", 6) == 0 || strncmp(url, "HTTPS:", 6) == 0;
+    long connect_ms = OPS_HTTP_CONNECT_MS;
+    if (left_ms > 0 && left_ms < connect_ms)
+        connect_ms = left_ms;
+    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, connect_ms);
+    curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, left_ms > 0 ? left_ms : 0L);
+    curl_easy_setopt(h, CURLOPT_URL, url);
+    /* An empty proxy tells libcurl to use none (and not to look at the
+     * process environment). */
+    bool is_https = strncasecmp(url, "https:", 6) == 0;
     const char *proxy = is_https ? scope_env(ctx, "https_proxy", "HTTPS_PROXY")
                                  : scope_env(ctx, "http_proxy", "HTTP_PROXY");
     if (!proxy)
@@ -158,45 +196,20 @@ fetch(struct op_call *call, const char *url, struct body *b, struct err *err)
 {
     if (!check_url(call, url, err))
         return false;
-    os_once_run(&curl_once, curl_init_once);
-    CURL *h = curl_easy_init();
+    char errbuf[CURL_ERROR_SIZE];
+    CURL *h = ops_http_client_new(errbuf, "perch/" PERCH_VERSION, true, on_body, b, on_progress,
+                                  call->ctx);
     if (!h)
         return err_set(err, ERR_HTTP, "%s: cannot start an HTTP client", ops_name(call));
-    char errbuf[CURL_ERROR_SIZE];
     char *current = xstrdup(url);
     bool ok = false;
-    curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
-    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
-#if LIBCURL_VERSION_NUM >= 0x075500
-    curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
-#else
-    curl_easy_setopt(h, CURLOPT_PROTOCOLS, (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
-#endif
-    curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
-    curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
-    curl_easy_setopt(h, CURLOPT_USERAGENT, "perch/" PERCH_VERSION);
-    curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "");
-    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
-    curl_easy_setopt(h, CURLOPT_WRITEDATA, b);
-    curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
-    curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_progress);
-    curl_easy_setopt(h, CURLOPT_XFERINFODATA, call->ctx);
-    curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1L);
-    curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, STALL_SECONDS);
     for (int hop = 0;; hop++) {
         int left_ms = os_deadline_ms_left(call->ctx->deadline_ns);
         if (left_ms == 0 || op_should_stop(call->ctx)) {
             err_set(err, ERR_TIMEOUT, "%s '%s': the deadline passed", ops_name(call), url);
             break;
         }
-        long connect_ms = CONNECT_TIMEOUT_MS;
-        if (left_ms > 0 && left_ms < connect_ms)
-            connect_ms = left_ms;
-        curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, connect_ms);
-        curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, left_ms > 0 ? (long)left_ms : 0L);
-        curl_easy_setopt(h, CURLOPT_URL, current);
-        set_proxy(h, call->ctx, current);
+        ops_http_client_hop(h, call->ctx, current, left_ms);
         errbuf[0] = '\0';
         CURLcode rc = curl_easy_perform(h);
         if (rc != CURLE_OK) {

@@ -11,6 +11,7 @@
  * what to do about them. With `wasm_allow_host`, perch's own host module
  * (perch.http_get, over libcurl) is linked too, limited to those hosts.
  */
+#include "ops/http_client.h"
 #include "ops/ops_wasm.h"
 
 #include <curl/curl.h>
@@ -490,8 +491,6 @@ resolve_mount(struct op_ctx *ctx, const struct ops_wasm_request *req, size_t i, 
 #define HOST_URL_MAX       8192u
 #define HOST_BODY_MAX      (256u * 1024u * 1024u)
 #define HOST_MAX_REDIRECTS 5
-#define HOST_CONNECT_MS    30000L
-#define HOST_STALL_SECONDS 60L
 
 /* The WASI errno values http_get returns. */
 enum {
@@ -525,14 +524,6 @@ struct host_body {
     uint64_t len; /* bytes received (stored: at most cap) */
     bool is_too_big;
 };
-
-static pthread_once_t host_curl_once = PTHREAD_ONCE_INIT;
-
-static void
-host_curl_init(void)
-{
-    curl_global_init(CURL_GLOBAL_DEFAULT);
-}
 
 static size_t
 host_on_body(char *data, size_t size, size_t count, void *arg)
@@ -621,16 +612,6 @@ host_check_url(struct host_net *net, const char *url)
     return rc;
 }
 
-/* First non-empty value of 'lower' or 'upper' in the scope's environment. */
-static const char *
-host_scope_env(struct op_ctx *ctx, const char *lower, const char *upper)
-{
-    const char *v = op_getenv(ctx, lower);
-    if (!v || !v[0])
-        v = op_getenv(ctx, upper);
-    return v && v[0] ? v : NULL;
-}
-
 /* GET 'url' into 'b', following redirects to allowed hosts. Returns an errno. */
 static int
 host_fetch(struct host_net *net, const char *url, struct host_body *b, uint32_t *out_status)
@@ -638,30 +619,12 @@ host_fetch(struct host_net *net, const char *url, struct host_body *b, uint32_t 
     int rc = host_check_url(net, url);
     if (rc != HOST_OK)
         return rc;
-    pthread_once(&host_curl_once, host_curl_init);
-    CURL *h = curl_easy_init();
+    char errbuf[CURL_ERROR_SIZE];
+    CURL *h = ops_http_client_new(errbuf, "perch-wasm", false, host_on_body, b, host_on_progress,
+                                  net);
     if (!h)
         return HOST_EIO;
-    char errbuf[CURL_ERROR_SIZE];
     char *current = xstrdup(url);
-    curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
-    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
-#if LIBCURL_VERSION_NUM >= 0x075500
-    curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
-#else
-    curl_easy_setopt(h, CURLOPT_PROTOCOLS, (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
-#endif
-    curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
-    curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
-    curl_easy_setopt(h, CURLOPT_USERAGENT, "perch-wasm");
-    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, host_on_body);
-    curl_easy_setopt(h, CURLOPT_WRITEDATA, b);
-    curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
-    curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, host_on_progress);
-    curl_easy_setopt(h, CURLOPT_XFERINFODATA, net);
-    curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1L);
-    curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, HOST_STALL_SECONDS);
     for (int hop = 0;; hop++) {
         int64_t left_ms = -1;
         if (net->ctx->deadline_ns) {
@@ -671,20 +634,7 @@ host_fetch(struct host_net *net, const char *url, struct host_body *b, uint32_t 
                 break;
             }
         }
-        long connect_ms = HOST_CONNECT_MS;
-        if (left_ms > 0 && left_ms < connect_ms)
-            connect_ms = (long)left_ms;
-        curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, connect_ms);
-        curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, left_ms > 0 ? (long)left_ms : 0L);
-        curl_easy_setopt(h, CURLOPT_URL, current);
-        bool is_https = strncasecmp(current, "https:", 6) == 0;
-        const char *proxy = is_https ? host_scope_env(net->ctx, "https_proxy", "HTTPS_PROXY")
-                                     : host_scope_env(net->ctx, "http_proxy", "HTTP_PROXY");
-        if (!proxy)
-            proxy = host_scope_env(net->ctx, "all_proxy", "ALL_PROXY");
-        curl_easy_setopt(h, CURLOPT_PROXY, proxy ? proxy : "");
-        const char *no_proxy = host_scope_env(net->ctx, "no_proxy", "NO_PROXY");
-        curl_easy_setopt(h, CURLOPT_NOPROXY, no_proxy ? no_proxy : "");
+        ops_http_client_hop(h, net->ctx, current, (long)left_ms);
         errbuf[0] = '\0';
         CURLcode cc = curl_easy_perform(h);
         if (cc != CURLE_OK) {
